@@ -1,0 +1,334 @@
+"""Retention rules: package-level state that only grows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..longlived import Ref, Resolver, is_init_time
+from ..model import FileModel, Package, resolve_selector
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, text
+
+SYNC_MAP = "sync.Map"
+SYNC_MAP_WRITES = frozenset({"Store", "LoadOrStore", "Swap"})
+SYNC_MAP_REMOVALS = frozenset({"Delete", "LoadAndDelete", "CompareAndDelete", "Clear"})
+MAP_REMOVAL_FUNCS = frozenset({"maps.DeleteFunc", "golang.org/x/exp/maps.DeleteFunc",
+                               "golang.org/x/exp/maps.Clear"})
+# Calls that only read the maps passed to them (anything else may prune what it is given).
+READ_ONLY_CALLS = frozenset({"len", "cap", "print", "println"})
+READ_ONLY_PACKAGES = frozenset({"fmt", "log", "encoding/json", "reflect", "sort", "slices",
+                                "strings", "strconv", "log/slog", "errors"})
+READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc", "All",
+                                  "Collect", "Copy"})
+COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
+
+
+@dataclass
+class _Write:
+    file: FileModel
+    node: Node
+    ref: Ref
+    display: str
+
+
+class UnboundedGlobalMap(Rule):
+    """## What it finds
+    A write to a long-lived map (a package-level map, a map reached through a package-level
+    variable such as `globalCache.items`, a map field written in a method of a type whose only
+    instances are package-level, or a package-level `sync.Map`) while nothing in the package
+    ever removes from it: no `delete`, `clear`, `maps.DeleteFunc`, reassignment, size bound
+    (`if len(m) >= max`) or hand-off to code that could prune it.
+
+    ## Why it leaks
+    A package-level map lives as long as the process. If entries are added per request, per
+    user or per key seen, and nothing removes them, the map and everything its keys and values
+    reference grow until the process runs out of memory. pprof shows the growth only after the
+    damage is done; the cause is a missing eviction path that is visible in the source.
+
+    ## Example
+    ```go
+    package cache
+
+    type Cache struct{ items map[string]string }
+
+    var globalCache *Cache
+
+    func init() { globalCache = &Cache{items: make(map[string]string)} }
+
+    func addItem(key, value string) { globalCache.items[key] = value }
+    ```
+
+    ## Use instead
+    ```go
+    package cache
+
+    const maxItems = 10000
+
+    type Cache struct{ items map[string]string }
+
+    var globalCache *Cache
+
+    func init() { globalCache = &Cache{items: make(map[string]string)} }
+
+    func addItem(key, value string) {
+    	if len(globalCache.items) >= maxItems {
+    		for k := range globalCache.items {
+    			delete(globalCache.items, k)
+    			break
+    		}
+    	}
+    	globalCache.items[key] = value
+    }
+    ```
+    Or bound it another way: an LRU with eviction, a TTL sweep that deletes, or a `Reset`.
+
+    ## Known limits
+    - Writes during initialisation do not count: in `init()`, in var initialisers, in
+      unexported helpers only called from those, and in functions named `Register…` or
+      `MustRegister…` (init-time registries such as `database/sql` drivers).
+    - Writes with a constant key (`stats["requests"]++`) touch a bounded key set and are silent.
+    - The map's type must be visible in the package: a map returned by another package's
+      function is not followed. Maps passed to another function are assumed to be pruned there.
+    - A removal in a `_test.go` file only excuses writes in test files.
+    - Removal anywhere in the package counts, even on a path that never runs.
+
+    ## Peers
+    No common Go linter checks this; runtime heap profiles (pprof) find it in production.
+    """
+
+    id = "GL101"
+    name = "unbounded-global-map"
+    family = "retention"
+    summary = "A package-level map is written but nothing in the package ever removes from it."
+    level = "warning"
+    precision = "high"
+    tags = ("memory", "leak", "retention")
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        for name in package.vars:
+            t = package.underlying(package.var_type(name).deref())
+            if t.kind in ("map", "struct") or t.qualified_name == SYNC_MAP:
+                return True
+        return False
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.writes: list[_Write] = []
+        # Paths from which something is removed, split by whether a test file removes it.
+        self.removed: set[tuple[str, ...]] = set()
+        self.removed_in_tests: set[tuple[str, ...]] = set()
+        self.resolver: Resolver | None = None
+
+    # Walk ------------------------------------------------------------------------------------
+
+    def _enter_function(self, node: Node | None) -> None:
+        assert self.file is not None
+        self.resolver = Resolver(self.package, self.file, node)
+
+    def visit_function_declaration(self, node: Node) -> None:
+        self._enter_function(node)
+
+    def visit_method_declaration(self, node: Node) -> None:
+        self._enter_function(node)
+
+    def visit_source_file(self, node: Node) -> None:
+        self._enter_function(None)
+
+    def leave_function_declaration(self, node: Node) -> None:
+        self._enter_function(None)
+
+    leave_method_declaration = leave_function_declaration
+
+    def visit_short_var_declaration(self, node: Node) -> None:
+        """``items := globalCache.items`` makes ``items`` an alias of package state."""
+        if self.resolver is None:
+            return
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None or left.named_child_count != right.named_child_count:
+            return
+        for name, value in zip(left.named_children, right.named_children):
+            ref = self.resolver.resolve(value)
+            if ref is not None and name.type == "identifier":
+                self.resolver.aliases[text(name)] = ref
+
+    def visit_assignment_statement(self, node: Node) -> None:
+        left = node.child_by_field_name("left")
+        if left is None or self.resolver is None:
+            return
+        for target in left.named_children:
+            if target.type == "index_expression":
+                self._write(node, target)
+            elif target.type == "identifier" and self.file.is_local(target):
+                self.resolver.aliases.pop(text(target), None)  # rebinding a local
+            elif not self._init_time(node) and not _lazy_initialisation(node, target):
+                ref = self.resolver.resolve(target)
+                if ref is not None:
+                    self._removed(ref.path)
+
+    def visit_inc_statement(self, node: Node) -> None:
+        target = node.named_children[0] if node.named_child_count else None
+        if target is not None and target.type == "index_expression":
+            self._write(node, target)
+
+    visit_dec_statement = visit_inc_statement
+
+    def visit_call_expression(self, node: Node) -> None:
+        if self.resolver is None:
+            return
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return
+        arguments = [a for a in args.named_children if a.type != "comment"]
+        if fn.type == "identifier" and not self.file.is_local(fn):
+            name = text(fn)
+            if name in ("delete", "clear") and name not in self.package.funcs and arguments:
+                self._remove_through(node, arguments[0])
+                return
+            if name in READ_ONLY_CALLS:
+                return
+        if fn.type == "selector_expression":
+            method = text(fn.child_by_field_name("field"))
+            receiver = self.resolver.resolve(fn.child_by_field_name("operand"))
+            if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
+                if method in SYNC_MAP_WRITES:
+                    self._record_write(node, receiver, text(fn.child_by_field_name("operand")))
+                elif method in SYNC_MAP_REMOVALS:
+                    self._remove_through(node, fn.child_by_field_name("operand"))
+                return
+            qualified = resolve_selector(self.file, fn, self.package)
+            if qualified in MAP_REMOVAL_FUNCS and arguments:
+                self._remove_through(node, arguments[0])
+                return
+            if qualified is not None:
+                package, _, func = qualified.rpartition(".")
+                if package in READ_ONLY_PACKAGES:
+                    return
+                if package in ("maps", "golang.org/x/exp/maps") and func in READ_ONLY_MAPS_FUNCS:
+                    if func != "Copy" or len(arguments) < 2:
+                        return
+                    arguments = arguments[:1]  # Copy(dst, src) writes dst only
+        # Handing package state to other code: it may prune it (we cannot see that far).
+        for arg in arguments:
+            ref = self.resolver.resolve(arg)
+            if ref is not None and not self._init_time(node):
+                self._removed(ref.path)
+
+    def visit_binary_expression(self, node: Node) -> None:
+        """``len(m) >= max`` bounds the map (an eviction or refusal follows)."""
+        if self.resolver is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
+            return
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        for side, other in ((left, right), (right, left)):
+            if side is None or other is None or side.type != "call_expression":
+                continue
+            fn = side.child_by_field_name("function")
+            args = side.child_by_field_name("arguments")
+            if fn is None or text(fn) != "len" or args is None or not args.named_child_count:
+                continue
+            if text(other) in ("0", "1"):
+                continue  # an emptiness test, not a bound
+            ref = self.resolver.resolve(args.named_children[0])
+            if ref is not None and not self._init_time(node):
+                self._removed(ref.path)
+
+    # Bookkeeping -----------------------------------------------------------------------------
+
+    def _init_time(self, node: Node) -> bool:
+        return is_init_time(self.package, node)
+
+    def _removed(self, path: tuple[str, ...]) -> None:
+        assert self.file is not None
+        (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+
+    def _remove_through(self, call: Node, target: Node) -> None:
+        assert self.resolver is not None
+        ref = self.resolver.resolve(target)
+        if ref is not None and not self._init_time(call):
+            self._removed(ref.path)
+
+    def _write(self, statement: Node, target: Node) -> None:
+        assert self.resolver is not None
+        if _constant_key(self.package, self.file, target):
+            return
+        operand = target.child_by_field_name("operand")
+        container = self.resolver.resolve(operand)
+        if container is None:
+            return
+        if self.package.underlying(container.type.deref()).kind != "map":
+            return
+        self._record_write(statement, container, _root_text(operand))
+
+    def _record_write(self, node: Node, ref: Ref, display: str) -> None:
+        if not ref.long_lived or self._init_time(node):
+            return
+        assert self.file is not None
+        self.writes.append(_Write(self.file, node, ref, display))
+
+    def finish(self) -> None:
+        for w in self.writes:
+            removals = self.removed | (self.removed_in_tests if w.file.is_test else set())
+            if any(w.ref.path[: len(p)] == p for p in removals):
+                continue
+            related = ()
+            if w.ref.decl is not None:
+                related = ((w.ref.decl[0], w.ref.decl[1], "declared here"),)
+            self.report(
+                w.node,
+                f"map {w.display} only grows: nothing in package {self.package.name} deletes "
+                "from it, clears, bounds or replaces it",
+                related,
+                file=w.file,
+            )
+
+
+def _root_text(operand: Node) -> str:
+    """``quotas[plan]`` → ``quotas``: the map as the reader knows it."""
+    while operand.type == "index_expression":
+        inner = operand.child_by_field_name("operand")
+        if inner is None:
+            break
+        operand = inner
+    return text(operand)
+
+
+def _constant_key(pkg: Package, f: FileModel | None, index_expr: Node) -> bool:
+    key = index_expr.child_by_field_name("index")
+    if key is None:
+        return False
+    if key.type in ("interpreted_string_literal", "raw_string_literal", "int_literal",
+                    "rune_literal", "true", "false", "float_literal"):
+        return True
+    if key.type == "identifier" and f is not None and not f.is_local(key):
+        return text(key) in pkg.consts
+    return False
+
+
+def _lazy_initialisation(statement: Node, target: Node) -> bool:
+    """``if m == nil { m = make(…) }`` or a ``once.Do(func() { m = … })``: not a reset."""
+    name = text(target)
+    parent = statement.parent
+    while parent is not None and parent.type not in ("function_declaration", "method_declaration"):
+        if parent.type == "if_statement":
+            cond = text(parent.child_by_field_name("condition")).replace(" ", "")
+            if f"{name}==nil" in cond or f"nil=={name}" in cond:
+                return True
+        if parent.type == "func_literal":
+            call = parent.parent.parent if parent.parent is not None else None
+            if call is not None and call.type == "call_expression":
+                fn = call.child_by_field_name("function")
+                if fn is not None and fn.type == "selector_expression" and text(
+                    fn.child_by_field_name("field")
+                ) == "Do":
+                    return True
+        parent = parent.parent
+    return False
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [UnboundedGlobalMap]

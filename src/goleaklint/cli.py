@@ -1,0 +1,236 @@
+"""Command line: argument parsing, exit codes (0 clean, 1 findings, 2 usage or config error)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+SUBCOMMANDS = ("rules", "explain", "config")
+
+
+class UsageError(Exception):
+    """A bad command line or configuration: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="goleaklint",
+        description="Find memory, goroutine and resource leaks in Go code.",
+        epilog="Subcommands: 'goleaklint rules' lists the rules; 'goleaklint explain GL101' "
+        "prints a rule's document; 'goleaklint config' prints the effective configuration.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--select", metavar="IDS", help="comma-separated rule IDs or prefixes to run")
+    p.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs or prefixes to skip")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="processes (default: cores)")
+    p.add_argument("--config", metavar="FILE", help="use FILE instead of .goleaklint.toml")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
+    p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
+    p.add_argument("--force-exclude", action="store_true",
+                   help="apply the configured excludes to files named on the command line")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of rule failures")
+    p.add_argument("--version", action="version", version=f"goleaklint {__version__}")
+    return p
+
+
+def _codes(value: str | None, known: list[str], option: str) -> list[str]:
+    if not value:
+        return []
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            raise UsageError(f"{option}: {code!r} matches no rule (see 'goleaklint rules')")
+    return codes
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_registry(err: TextIO):
+    from .registry import load_rules
+
+    registry = load_rules()
+    for w in registry.warnings:
+        err.write(f"goleaklint: warning: {w}\n")
+    if not registry.rules:
+        raise UsageError("no rules are registered: is goleaklint installed (pip install .)?")
+    return registry
+
+
+def cmd_rules(err: TextIO, out: TextIO) -> int:
+    registry = _load_registry(err)
+    width = max(len(r.name) for r in registry.rules)
+    for r in registry.rules:
+        out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
+    return EXIT_CLEAN
+
+
+def cmd_explain(args: list[str], err: TextIO, out: TextIO) -> int:
+    from .docs import render_text
+
+    if len(args) != 1:
+        raise UsageError("usage: goleaklint explain RULE_ID")
+    registry = _load_registry(err)
+    rule = registry.get(args[0])
+    if rule is None:
+        raise UsageError(f"explain: no rule {args[0]!r} (see 'goleaklint rules')")
+    out.write(render_text(rule))
+    return EXIT_CLEAN
+
+
+def _resolve_config(options: argparse.Namespace, rules_by_id):
+    from .config import find_config, load_config
+
+    if options.config:
+        path = Path(options.config)
+        if not path.is_file():
+            raise UsageError(f"--config: {options.config}: no such file")
+    else:
+        start = Path(options.paths[0]) if options.paths else Path.cwd()
+        path = find_config(start if start.exists() else Path.cwd())
+    return load_config(path, rules_by_id)
+
+
+def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
+    registry = _load_registry(err)
+    options = build_parser().parse_args(args)
+    config = _resolve_config(options, registry.by_id())
+    shown = {
+        "file": str(config.path) if config.path else None,
+        "select": config.select,
+        "ignore": config.ignore,
+        "exclude": config.exclude,
+        "exclude-tests": config.exclude_tests,
+        "go-version": ".".join(map(str, config.go_version)) if config.go_version else None,
+        "enabled-rules": [r.id for r in registry.rules if config.enabled(r.id)],
+        "rules": {
+            r.id: {n: config.rule_options.get(r.id, {}).get(n, o.default)
+                   for n, o in r.options.items()}
+            for r in registry.rules if r.options
+        },
+    }
+    out.write(json.dumps(shown, indent=2) + "\n")
+    return EXIT_CLEAN
+
+
+def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
+    from .discover import DiscoveryError, discover
+    from .engine import analyze, default_jobs
+    from .fingerprint import fingerprints
+    from .paths import display_path
+    from .report import write_report
+
+    options = build_parser().parse_args(argv)
+    if options.jobs is not None and options.jobs < 1:
+        raise UsageError("--jobs: expected a positive number")
+    registry = _load_registry(err)
+    known = [r.id for r in registry.rules]
+    config = _resolve_config(options, registry.by_id())
+    config.select = _codes(options.select, known, "--select") or config.select
+    config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
+    rules = [r for r in registry.rules if config.enabled(r.id)]
+
+    try:
+        found = discover(options.paths or ["."], config.excludes, options.force_exclude)
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+    for w in found.warnings:
+        err.write(f"goleaklint: warning: {w}\n")
+    jobs = options.jobs or default_jobs()
+    result = analyze(found.packages, rules, config, jobs)
+
+    for n in result.notices:
+        where = display_path(n.path) + (f":{n.line}" if n.line else "")
+        err.write(f"{where}: warning: {n.kind}: {n.message}\n")
+        if options.debug and n.detail:
+            err.write(n.detail)
+
+    prints = fingerprints(result.findings, display_path)
+    if options.baseline:
+        known_prints = _read_baseline(Path(options.baseline))
+        kept = [f for f, fp in zip(result.findings, prints) if fp not in known_prints]
+        result.findings = kept
+    if options.write_baseline:
+        entries = {
+            fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
+            for f, fp in zip(result.findings, prints)
+        }
+        _write_atomically(Path(options.write_baseline),
+                          json.dumps({"version": 1, "findings": entries}, indent=2) + "\n")
+
+    buffer = io.StringIO()
+    report_rules = rules if options.format == "sarif" else registry.rules
+    write_report(options.format, result, report_rules, buffer)
+    if options.output:
+        _write_atomically(Path(options.output), buffer.getvalue())
+    else:
+        out.write(buffer.getvalue())
+    if options.format == "text" and not options.output:
+        n = len(result.findings)
+        if n:
+            err.write(f"goleaklint: {n} finding{'s' if n != 1 else ''} "
+                      f"in {result.files} file{'s' if result.files != 1 else ''}\n")
+    if result.findings and not options.exit_zero and not options.write_baseline:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _read_baseline(path: Path) -> set[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return set(data["findings"])
+    except OSError as exc:
+        raise UsageError(f"--baseline: {path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, KeyError, TypeError):
+        raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point of the ``goleaklint`` command; returns the exit code."""
+    from .config import ConfigError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        if argv and argv[0] == "rules":
+            return cmd_rules(err, out)
+        if argv and argv[0] == "explain":
+            return cmd_explain(argv[1:], err, out)
+        if argv and argv[0] == "config":
+            return cmd_config(argv[1:], err, out)
+        return cmd_check(argv, err, out)
+    except (UsageError, ConfigError) as exc:
+        err.write(f"goleaklint: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("goleaklint: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_CLEAN

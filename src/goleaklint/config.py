@@ -1,0 +1,157 @@
+"""``.goleaklint.toml``: found from the analysed path upwards, or named with ``--config``.
+
+```toml
+select = ["GL1", "GL201"]      # IDs or prefixes; default: every rule
+ignore = ["GL205"]
+exclude = ["gen/**", "**/*_mock.go"]
+exclude-tests = false           # _test.go files are analysed by default
+go-version = "1.22"             # overrides the go.mod directive
+
+[rules.GL401]
+large-size = 1048576
+```
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .rule import Rule
+
+CONFIG_NAME = ".goleaklint.toml"
+_GO_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming file, line and key."""
+
+
+@dataclass
+class Config:
+    """The effective configuration."""
+
+    path: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    exclude_tests: bool = False
+    go_version: tuple[int, int] | None = None
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def enabled(self, rule_id: str) -> bool:
+        """Whether a rule runs under select/ignore (the longest matching prefix wins)."""
+        sel = max((len(s) for s in self.select if rule_id.startswith(s)), default=-1)
+        ign = max((len(s) for s in self.ignore if rule_id.startswith(s)), default=-1)
+        if self.select and sel < 0:
+            return False
+        return sel >= ign
+
+    def excludes(self, path: Path) -> bool:
+        """True when a file is excluded by the globs (relative to the config's folder) or tests."""
+        if self.exclude_tests and path.name.endswith("_test.go"):
+            return True
+        if not self.exclude:
+            return False
+        try:
+            rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        return any(
+            fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel, g.rstrip("/") + "/*") for g in self.exclude
+        )
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.goleaklint.toml`` in ``start`` or its parents."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for folder in (current, *current.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _line_of(source: str, key: str) -> int:
+    for i, line in enumerate(source.splitlines(), 1):
+        if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line) or line.strip() == f"[{key}]":
+            return i
+    return 1
+
+
+def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
+    """Read and validate a configuration file (None: the defaults)."""
+    if path is None:
+        return Config()
+    try:
+        source = path.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+    def fail(key: str, why: str, line_key: str | None = None) -> ConfigError:
+        return ConfigError(f"{path}:{_line_of(source, line_key or key)}: {key}: {why}")
+
+    config = Config(path=path)
+    for key, value in data.items():
+        if key in ("select", "ignore"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(key, "expected a list of rule IDs or prefixes")
+            for code in value:
+                if not any(r.startswith(code.upper()) for r in rules):
+                    raise fail(key, f"{code!r} matches no rule")
+            setattr(config, key, [v.upper() for v in value])
+        elif key == "exclude":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(key, "expected a list of glob patterns")
+            config.exclude = value
+        elif key == "exclude-tests":
+            if not isinstance(value, bool):
+                raise fail(key, "expected true or false")
+            config.exclude_tests = value
+        elif key == "go-version":
+            m = _GO_VERSION.match(value) if isinstance(value, str) else None
+            if not m:
+                raise fail(key, 'expected a Go version such as "1.22"')
+            config.go_version = (int(m.group(1)), int(m.group(2)))
+        elif key == "rules":
+            if not isinstance(value, dict):
+                raise fail(key, "expected tables [rules.<ID>]")
+            for rule_id, options in value.items():
+                rule = rules.get(rule_id.upper())
+                where = f"rules.{rule_id}"
+                if rule is None:
+                    raise fail(where, "no such rule", where)
+                if not isinstance(options, dict):
+                    raise fail(where, "expected a table of options", where)
+                for name, opt_value in options.items():
+                    spec = rule.options.get(name)
+                    if spec is None:
+                        known = ", ".join(sorted(rule.options)) or "none"
+                        raise fail(f"{where}.{name}", f"unknown option (known: {known})", name)
+                    if not isinstance(opt_value, spec.type) or isinstance(opt_value, bool) != (
+                        spec.type is bool
+                    ):
+                        raise fail(f"{where}.{name}", f"expected {spec.type.__name__}", name)
+                config.rule_options[rule.id] = dict(options)
+        else:
+            raise fail(key, "unknown key (known: select, ignore, exclude, exclude-tests, "
+                       "go-version, rules)")
+    return config

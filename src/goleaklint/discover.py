@@ -1,0 +1,225 @@
+"""From command-line paths to Go packages: walking, skipping, go.mod lookup and grouping."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
+GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.\r?$", re.MULTILINE)
+PACKAGE_CLAUSE = re.compile(rb"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+GO_DIRECTIVE = re.compile(r"^\s*go\s+(\d+)\.(\d+)", re.MULTILINE)
+MODULE_DIRECTIVE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
+
+
+class DiscoveryError(Exception):
+    """A command-line path that cannot be analysed (reported as a usage error)."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """What the nearest go.mod says: module path and ``go`` directive (None when absent)."""
+
+    path: str | None
+    go_version: tuple[int, int] | None
+    gomod: Path | None
+
+
+@dataclass
+class SourceFile:
+    """A Go file and whether its findings are reported (siblings are read for context only)."""
+
+    path: Path
+    source: bytes
+    reported: bool
+    generated: bool = False
+
+    @property
+    def is_test(self) -> bool:
+        return self.path.name.endswith("_test.go")
+
+
+@dataclass
+class PackageFiles:
+    """The files of one Go package: one folder and one ``package`` clause."""
+
+    directory: Path
+    name: str
+    module: Module
+    files: list[SourceFile] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.directory), self.name)
+
+
+@dataclass
+class Discovery:
+    """The packages found, and the paths that could not be read (with the reason)."""
+
+    packages: list[PackageFiles]
+    warnings: list[str]
+
+
+def is_generated(source: bytes) -> bool:
+    """True for files carrying Go's ``// Code generated … DO NOT EDIT.`` marker."""
+    return GENERATED.search(source) is not None
+
+
+def package_name(source: bytes) -> str | None:
+    """The name in a file's ``package`` clause (comments before it are skipped by the regex)."""
+    stripped = re.sub(rb"/\*.*?\*/", b"", source[:65536], flags=re.DOTALL)
+    stripped = re.sub(rb"//[^\n]*", b"", stripped)
+    m = PACKAGE_CLAUSE.search(stripped)
+    return m.group(1).decode() if m else None
+
+
+class ModuleFinder:
+    """Nearest go.mod lookup, cached per directory."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, Module] = {}
+
+    def for_directory(self, directory: Path) -> Module:
+        directory = directory.resolve()
+        chain: list[Path] = []
+        current = directory
+        module: Module | None = None
+        while True:
+            if current in self._cache:
+                module = self._cache[current]
+                break
+            chain.append(current)
+            gomod = current / "go.mod"
+            if gomod.is_file():
+                module = read_gomod(gomod)
+                break
+            if current.parent == current:
+                module = Module(None, None, None)
+                break
+            current = current.parent
+        for d in chain:
+            self._cache[d] = module
+        return module
+
+
+def read_gomod(gomod: Path) -> Module:
+    """Read the module path and ``go`` directive of a go.mod file."""
+    try:
+        content = gomod.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return Module(None, None, gomod)
+    version = GO_DIRECTIVE.search(content)
+    module = MODULE_DIRECTIVE.search(content)
+    return Module(
+        module.group(1) if module else None,
+        (int(version.group(1)), int(version.group(2))) if version else None,
+        gomod,
+    )
+
+
+def _skipped_dir(name: str) -> bool:
+    return name in SKIPPED_DIRS or name.startswith((".", "_"))
+
+
+def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            warnings.append(f"{directory}: cannot read directory ({exc.strerror or exc})")
+            continue
+        subdirs = []
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if not _skipped_dir(entry.name):
+                        subdirs.append(Path(entry.path))
+                elif entry.name.endswith(".go") and entry.is_file():
+                    found.append(Path(entry.path))
+            except OSError as exc:
+                warnings.append(f"{entry.path}: cannot read ({exc.strerror or exc})")
+        stack.extend(reversed(subdirs))
+    return found
+
+
+def discover(
+    paths: list[str],
+    exclude: Callable[[Path], bool] | None = None,
+    force_exclude: bool = False,
+) -> Discovery:
+    """Find the Go packages for ``paths``.
+
+    Directories recurse (skipping vendor/, testdata/, hidden and ``_`` folders); generated files
+    found by recursion are read as context but not reported; a named file is always reported,
+    and its sibling files are read as context so that package-wide rules see the whole package.
+    ``exclude`` is an optional predicate on a path: excluded files are context only, and with
+    ``force_exclude`` (pre-commit passes every staged file) even named files honour it.
+    """
+    warnings: list[str] = []
+    reported: dict[Path, bool] = {}  # path -> named explicitly
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        if p.is_dir():
+            for f in _walk_go_files(p, warnings):
+                reported.setdefault(f, False)
+        elif p.suffix == ".go" or p.is_file():
+            reported[p] = True
+        else:
+            raise DiscoveryError(f"{raw}: not a Go file or directory")
+
+    directories = sorted({f.parent for f in reported})
+    modules = ModuleFinder()
+    packages: dict[tuple[Path, str], PackageFiles] = {}
+    for directory in directories:
+        try:
+            siblings = sorted(
+                Path(e.path)
+                for e in os.scandir(directory)
+                if e.name.endswith(".go") and e.is_file()
+            )
+        except OSError as exc:
+            warnings.append(f"{directory}: cannot read directory ({exc.strerror or exc})")
+            siblings = []
+        candidates = sorted(set(siblings) | {f for f in reported if f.parent == directory})
+        for path in candidates:
+            try:
+                source = path.read_bytes()
+            except OSError as exc:
+                if path in reported:
+                    warnings.append(f"{path}: cannot read ({exc.strerror or exc})")
+                continue
+            name = package_name(source)
+            if name is None:
+                if path in reported:
+                    warnings.append(f"{path}: no package clause; skipped")
+                continue
+            explicit = reported.get(path)
+            generated = is_generated(source)
+            wanted = explicit is True or (
+                explicit is False and not generated and not (exclude and exclude(path))
+            )
+            if explicit is True and force_exclude and exclude and exclude(path):
+                wanted = False
+            pkg = packages.get((directory, name))
+            if pkg is None:
+                pkg = packages[(directory, name)] = PackageFiles(
+                    directory, name, modules.for_directory(directory)
+                )
+            pkg.files.append(SourceFile(path, source, wanted, generated))
+    result = [p for p in packages.values() if any(f.reported for f in p.files)]
+    return Discovery(result, warnings)
+

@@ -1,0 +1,445 @@
+"""The package model: imports, package-level declarations, local bindings and call resolution.
+
+Everything here is read from syntax (no type checker), computed once per file or package and
+shared by every rule; expensive facts are computed lazily, on first question.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .discover import Module, SourceFile
+from .syntax import Node, Tree, captures, first_error, parse, text, unquote
+from .types import UNKNOWN, TypeRef, type_from_node
+
+FUNCTION_NODES = frozenset({"function_declaration", "method_declaration", "func_literal"})
+DECLARATION_NODES = frozenset({"function_declaration", "method_declaration"})
+# Nodes that open a scope for the declarations directly inside them.
+SCOPE_NODES = frozenset({
+    "block", "if_statement", "for_statement", "expression_switch_statement",
+    "type_switch_statement", "select_statement", "expression_case", "type_case",
+    "default_case", "communication_case", "func_literal", "function_declaration",
+    "method_declaration", "source_file",
+})
+
+_LOCAL_DECLARATIONS = """
+(short_var_declaration left: (expression_list (identifier) @name))
+(var_spec name: (identifier) @var)
+(const_spec name: (identifier) @var)
+(parameter_declaration name: (identifier) @param)
+(variadic_parameter_declaration name: (identifier) @param)
+(range_clause left: (expression_list (identifier) @range))
+(type_switch_statement alias: (expression_list (identifier) @name))
+(receive_statement left: (expression_list (identifier) @name))
+(labeled_statement label: (label_name) @label)
+"""
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import spec: local name (alias, package's last element, ``.`` or ``_``) and path."""
+
+    name: str
+    path: str
+    node: Node
+
+
+@dataclass
+class Declaration:
+    """A package-level var, const, type or func (methods are kept per receiver type)."""
+
+    name: str
+    kind: str  # var, const, type, func, method
+    node: Node  # the spec (var_spec, type_spec) or function/method declaration
+    file: FileModel
+    type: TypeRef = UNKNOWN
+    value: Node | None = None  # the initialiser expression of a var, if any
+    receiver: str = ""  # for methods: the receiver's base type name
+
+
+class FileModel:
+    """One parsed file: its tree, imports, line index and local-binding facts."""
+
+    def __init__(self, source_file: SourceFile) -> None:
+        self.source_file = source_file
+        self.path: Path = source_file.path
+        self.source: bytes = source_file.source
+        self.reported = source_file.reported
+        self.tree: Tree = parse(self.source)
+        self.root: Node = self.tree.root_node
+        self.imports: list[Import] = list(self._read_imports())
+
+    @property
+    def is_test(self) -> bool:
+        return self.source_file.is_test
+
+    @cached_property
+    def parse_error(self) -> Node | None:
+        """The first syntax error of the file, or None."""
+        return first_error(self.tree)
+
+    def _read_imports(self):
+        for decl in self.root.named_children:
+            if decl.type == "package_clause" or decl.type == "comment":
+                continue
+            if decl.type != "import_declaration":
+                break
+            specs = []
+            for child in decl.named_children:
+                if child.type == "import_spec":
+                    specs.append(child)
+                elif child.type == "import_spec_list":
+                    specs.extend(c for c in child.named_children if c.type == "import_spec")
+            for spec in specs:
+                path = unquote(text(spec.child_by_field_name("path")))
+                alias = spec.child_by_field_name("name")
+                name = text(alias) if alias is not None else default_import_name(path)
+                yield Import(name, path, spec)
+
+    @cached_property
+    def import_names(self) -> dict[str, str]:
+        """Local package name -> import path (dot and blank imports excluded)."""
+        return {i.name: i.path for i in self.imports if i.name not in (".", "_")}
+
+    @cached_property
+    def dot_imports(self) -> list[str]:
+        return [i.path for i in self.imports if i.name == "."]
+
+    def imports_path(self, path: str) -> bool:
+        """True when the file imports ``path`` (under any name)."""
+        return any(i.path == path for i in self.imports)
+
+    # Positions -------------------------------------------------------------------------------
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        source = self.source
+        i = source.find(b"\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = source.find(b"\n", i + 1)
+        return starts
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line ending."""
+        starts = self._line_starts
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.source)
+        return self.source[starts[line - 1]:end].decode("utf-8", "replace").rstrip("\r")
+
+    def position(self, byte_offset: int) -> tuple[int, int]:
+        """1-based line and 1-based column in Unicode characters (SARIF's default column kind)."""
+        starts = self._line_starts
+        row = bisect.bisect_right(starts, byte_offset) - 1
+        prefix = self.source[starts[row]:byte_offset]
+        return row + 1, len(prefix.decode("utf-8", "replace")) + 1
+
+    # Local bindings ----------------------------------------------------------------------------
+
+    @cached_property
+    def _local_declarations(self) -> dict[str, list[tuple[int, int, int]]]:
+        """name -> (scope start byte, scope end byte, declaration byte) for non-package names."""
+        found: dict[str, list[tuple[int, int, int]]] = {}
+        caps = captures(_LOCAL_DECLARATIONS, self.root)
+        for kind, nodes in caps.items():
+            if kind == "label":
+                continue
+            for node in nodes:
+                scope = _binding_scope(node, kind)
+                if scope is None:
+                    continue
+                declared = node.start_byte if kind == "param" else _declared_from(node)
+                found.setdefault(text(node), []).append(
+                    (scope.start_byte, scope.end_byte, declared)
+                )
+        return found
+
+    def is_local(self, ident: Node) -> bool:
+        """True when identifier ``ident`` refers to a local (function-scoped) binding."""
+        decls = self._local_declarations.get(text(ident))
+        if not decls:
+            return False
+        at = ident.start_byte
+        return any(start <= at < end and declared <= at for start, end, declared in decls)
+
+    def resolve_package(self, name: str) -> str | None:
+        """Import path for a package identifier, or None."""
+        return self.import_names.get(name)
+
+
+def default_import_name(path: str) -> str:
+    """The name a package is known by when imported without alias (last element, sans version)."""
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return path
+    last = parts[-1]
+    if len(parts) > 1 and last.startswith("v") and last[1:].isdigit():
+        last = parts[-2]
+    if last.startswith("go-"):
+        last = last[3:]
+    for suffix in (".go", "-go"):
+        if last.endswith(suffix):
+            last = last[: -len(suffix)]
+    return last.replace("-", "_").replace(".", "_")
+
+
+def _binding_scope(node: Node, kind: str) -> Node | None:
+    """The node whose extent is the scope of a local declaration; None for package level."""
+    parent = node.parent
+    if kind == "param":
+        # Parameters (and receivers, results) are scoped to their function.
+        while parent is not None and parent.type not in FUNCTION_NODES:
+            parent = parent.parent
+        return parent
+    if kind == "range":
+        clause = node.parent.parent if node.parent is not None else None
+        if clause is None or b":=" not in (clause.text or b""):
+            return None
+        return clause.parent  # the for_statement
+    if kind == "name" and node.parent is not None and node.parent.parent is not None:
+        holder = node.parent.parent
+        if holder.type == "receive_statement" and b":=" not in (holder.text or b""):
+            return None  # `case v = <-ch` assigns, it does not declare
+    while parent is not None and parent.type not in SCOPE_NODES:
+        parent = parent.parent
+    if parent is None or parent.type == "source_file":
+        return None
+    return parent
+
+
+def _declared_from(node: Node) -> int:
+    """Where a local name starts to be visible: after its declaring statement (Go's rule)."""
+    parent = node.parent
+    while parent is not None and parent.type not in (
+        "short_var_declaration", "var_declaration", "const_declaration", "type_declaration",
+        "range_clause", "receive_statement", "type_switch_statement",
+    ):
+        parent = parent.parent
+    if parent is None:
+        return node.end_byte
+    if parent.type == "type_switch_statement":
+        return node.end_byte
+    if parent.type == "type_declaration":
+        return node.start_byte
+    return parent.end_byte
+
+
+@dataclass
+class Package:
+    """One Go package: its files and package-level declarations."""
+
+    directory: Path
+    name: str
+    module: Module
+    files: list[FileModel]
+    vars: dict[str, Declaration] = field(default_factory=dict)
+    consts: dict[str, Declaration] = field(default_factory=dict)
+    types: dict[str, Declaration] = field(default_factory=dict)
+    funcs: dict[str, Declaration] = field(default_factory=dict)
+    methods: dict[str, dict[str, Declaration]] = field(default_factory=dict)
+    go_version: tuple[int, int] | None = None  # go.mod's directive, or the configured override
+    facts: dict[str, object] = field(default_factory=dict)  # lazily computed, shared by rules
+
+    def __post_init__(self) -> None:
+        if self.go_version is None:
+            self.go_version = self.module.go_version
+
+    @classmethod
+    def build(cls, directory: Path, name: str, module: Module, files: list[FileModel]) -> Package:
+        pkg = cls(directory, name, module, files)
+        for f in files:
+            pkg._read_declarations(f)
+        return pkg
+
+    def _read_declarations(self, f: FileModel) -> None:
+        for decl in f.root.named_children:
+            kind = decl.type
+            if kind == "var_declaration" or kind == "const_declaration":
+                target = self.vars if kind == "var_declaration" else self.consts
+                for spec in _specs(decl, "var_spec" if kind == "var_declaration" else "const_spec"):
+                    names = spec.children_by_field_name("name")
+                    declared = type_from_node(spec.child_by_field_name("type"), f.resolve_package)
+                    values = spec.child_by_field_name("value")
+                    value_nodes = values.named_children if values is not None else []
+                    for i, n in enumerate(names):
+                        value = value_nodes[i] if len(value_nodes) == len(names) else None
+                        target[text(n)] = Declaration(
+                            text(n), kind.split("_")[0], spec, f, declared, value
+                        )
+            elif kind == "type_declaration":
+                for spec in decl.named_children:
+                    if spec.type in ("type_spec", "type_alias"):
+                        tname = text(spec.child_by_field_name("name"))
+                        ttype = type_from_node(spec.child_by_field_name("type"), f.resolve_package)
+                        self.types[tname] = Declaration(tname, "type", spec, f, ttype)
+            elif kind == "function_declaration":
+                fname = text(decl.child_by_field_name("name"))
+                if fname != "init" and fname != "_":
+                    self.funcs[fname] = Declaration(fname, "func", decl, f)
+            elif kind == "method_declaration":
+                recv = receiver_type_name(decl)
+                mname = text(decl.child_by_field_name("name"))
+                self.methods.setdefault(recv, {})[mname] = Declaration(
+                    mname, "method", decl, f, receiver=recv
+                )
+
+    # Types -------------------------------------------------------------------------------------
+
+    def underlying(self, t: TypeRef, _depth: int = 0) -> TypeRef:
+        """Follow named types of this package to their definition (``type R map[..]`` → map)."""
+        while t.kind == "named" and t.name in self.types and _depth < 10:
+            t = self.types[t.name].type
+            _depth += 1
+        return t
+
+    def field_type(self, owner: TypeRef, name: str) -> TypeRef:
+        """The type of field ``name`` of a struct type (through pointers and named types)."""
+        struct = self.underlying(owner.deref())
+        if struct.kind != "struct":
+            return UNKNOWN
+        for fname, ftype in struct.fields:
+            if fname == name:
+                return ftype
+        return UNKNOWN
+
+    def var_type(self, name: str) -> TypeRef:
+        """The type of a package-level var: declared, or inferred from its initialiser."""
+        decl = self.vars.get(name)
+        if decl is None:
+            return UNKNOWN
+        if decl.type.kind != "unknown":
+            return decl.type
+        return self.expression_type(decl.value, decl.file)
+
+    def expression_type(self, expr: Node | None, f: FileModel) -> TypeRef:
+        """A light type for an initialiser expression (``make``, literals, ``new``, ``&T{}``)."""
+        if expr is None:
+            return UNKNOWN
+        kind = expr.type
+        if kind == "parenthesized_expression" and expr.named_child_count:
+            return self.expression_type(expr.named_children[0], f)
+        if kind == "composite_literal":
+            return type_from_node(expr.child_by_field_name("type"), f.resolve_package)
+        if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
+            inner = self.expression_type(expr.child_by_field_name("operand"), f)
+            return TypeRef("pointer", elem=inner) if inner.kind != "unknown" else UNKNOWN
+        if kind == "call_expression":
+            fn = expr.child_by_field_name("function")
+            args = expr.child_by_field_name("arguments")
+            first = args.named_children[0] if args is not None and args.named_child_count else None
+            if fn is not None and fn.type == "identifier" and not f.is_local(fn):
+                name = text(fn)
+                if name == "make" and first is not None:
+                    return type_from_node(first, f.resolve_package)
+                if name == "new" and first is not None:
+                    return TypeRef("pointer", elem=type_from_node(first, f.resolve_package))
+                decl = self.funcs.get(name)
+                if decl is not None:
+                    return single_result_type(decl.node, decl.file)
+        return UNKNOWN
+
+    # Calls -------------------------------------------------------------------------------------
+
+    @cached_property
+    def call_sites(self) -> dict[str, list[tuple[FileModel, Node]]]:
+        """Callee name -> calls ``name(...)`` of plain identifiers, across the package."""
+        sites: dict[str, list[tuple[FileModel, Node]]] = {}
+        for f in self.files:
+            for node in captures("(call_expression function: (identifier) @f)", f.root).get("f", []):
+                if not f.is_local(node):
+                    sites.setdefault(text(node), []).append((f, node))
+        return sites
+
+
+def _specs(decl: Node, spec_type: str) -> list[Node]:
+    specs = []
+    for child in decl.named_children:
+        if child.type == spec_type:
+            specs.append(child)
+        elif child.type.endswith("_spec_list"):
+            specs.extend(c for c in child.named_children if c.type == spec_type)
+    return specs
+
+
+def receiver_type_name(method: Node) -> str:
+    """The base type name of a method's receiver (``func (c *Cache[K]) …`` → ``Cache``)."""
+    recv = method.child_by_field_name("receiver")
+    if recv is None:
+        return ""
+    for param in recv.named_children:
+        if param.type == "parameter_declaration":
+            t = type_from_node(param.child_by_field_name("type")).deref()
+            return t.name
+    return ""
+
+
+def receiver_name(method: Node) -> str:
+    """The receiver variable's name of a method (empty when unnamed)."""
+    recv = method.child_by_field_name("receiver")
+    if recv is None:
+        return ""
+    for param in recv.named_children:
+        if param.type == "parameter_declaration":
+            name = param.child_by_field_name("name")
+            return text(name) if name is not None else ""
+    return ""
+
+
+def single_result_type(func: Node, f: FileModel) -> TypeRef:
+    """The type of a function's only result, or UNKNOWN."""
+    result = func.child_by_field_name("result")
+    if result is None:
+        return UNKNOWN
+    if result.type == "parameter_list":
+        params = [p for p in result.named_children if p.type == "parameter_declaration"]
+        if len(params) != 1 or len(params[0].children_by_field_name("name")) > 1:
+            return UNKNOWN
+        return type_from_node(params[0].child_by_field_name("type"), f.resolve_package)
+    return type_from_node(result, f.resolve_package)
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The function or method declaration containing ``node`` (through function literals)."""
+    parent = node.parent
+    while parent is not None and parent.type not in DECLARATION_NODES:
+        parent = parent.parent
+    return parent
+
+
+def function_name(decl: Node | None) -> str:
+    """The declared name of a function or method declaration node."""
+    if decl is None:
+        return ""
+    return text(decl.child_by_field_name("name"))
+
+
+def resolve_selector(f: FileModel, node: Node, pkg: Package | None = None) -> str | None:
+    """``c.WithCancel`` → ``context.WithCancel`` when ``c`` is an import of ``context`` in ``f``.
+
+    ``node`` is a selector_expression (or a call_expression whose function is one).  A dot
+    import resolves bare identifiers when it is the file's only dot import and ``pkg`` (when
+    given) declares no function, var or type of that name.
+    """
+    if node.type == "call_expression":
+        node = node.child_by_field_name("function")
+        if node is None:
+            return None
+    if node.type == "selector_expression":
+        operand = node.child_by_field_name("operand")
+        if operand is None or operand.type != "identifier" or f.is_local(operand):
+            return None
+        path = f.import_names.get(text(operand))
+        if path is None:
+            return None
+        return f"{path}.{text(node.child_by_field_name('field'))}"
+    if node.type == "identifier" and len(f.dot_imports) == 1 and not f.is_local(node):
+        name = text(node)
+        if pkg is not None and (name in pkg.funcs or name in pkg.vars or name in pkg.types):
+            return None
+        return f"{f.dot_imports[0]}.{name}"
+    return None

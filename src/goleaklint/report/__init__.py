@@ -1,0 +1,19 @@
+"""Report writers: text (compiler style), json, github (workflow annotations) and sarif."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TextIO
+
+from ..engine import Result
+from ..rule import Rule
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def write_report(fmt: str, result: Result, rules: list[type[Rule]], out: TextIO) -> None:
+    """Write ``result`` to ``out`` in ``fmt``; writers are imported only when asked for."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    writer = importlib.import_module(f"{__name__}.{fmt}_report")
+    writer.write(result, rules, out)

@@ -1,0 +1,41 @@
+"""A JSON array of findings, for scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from ..engine import Result
+from ..fingerprint import fingerprints
+from ..paths import display_path
+from ..rule import Rule
+
+
+def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
+    prints = fingerprints(result.findings, display_path)
+    items = []
+    for f, fp in zip(result.findings, prints):
+        loc = f.location
+        items.append({
+            "rule": f.rule_id,
+            "name": f.rule_name,
+            "level": f.level,
+            "path": display_path(loc.path),
+            "line": loc.line,
+            "column": loc.column,
+            "end_line": loc.end_line,
+            "end_column": loc.end_column,
+            "message": f.message,
+            "fingerprint": fp,
+            "related": [
+                {
+                    "path": display_path(r.location.path),
+                    "line": r.location.line,
+                    "column": r.location.column,
+                    "message": r.message,
+                }
+                for r in f.related
+            ],
+        })
+    json.dump(items, out, indent=2)
+    out.write("\n")

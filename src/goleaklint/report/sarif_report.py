@@ -1,0 +1,164 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with sarif-om (the only module that imports it).
+
+Shaped after GitHub's "SARIF support for code scanning": the full rule list with
+``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision`` and
+``problem.severity``; URIs relative to ``%SRCROOT%``; 1-based columns counted in Unicode code
+points; ``partialFingerprints`` independent of line numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+import attr
+import sarif_om as om
+
+from .. import __version__
+from ..docs import full_description, render_markdown
+from ..engine import Notice, Result
+from ..fingerprint import FINGERPRINT_KEY, fingerprints
+from ..paths import display_path
+from ..rule import Finding, Location, Rule
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/goleaklint/goleaklint"
+SRCROOT = "%SRCROOT%"
+_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+
+
+def help_uri(rule: type[Rule]) -> str:
+    return f"{INFORMATION_URI}/blob/main/rules/{rule.id}.md"
+
+
+def _descriptor(rule: type[Rule]) -> om.ReportingDescriptor:
+    markdown = render_markdown(rule)
+    return om.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=rule.summary),
+        full_description=om.MultiformatMessageString(text=full_description(rule)),
+        help=om.MultiformatMessageString(text=markdown, markdown=markdown),
+        help_uri=help_uri(rule),
+        default_configuration=om.ReportingConfiguration(level=rule.level),
+        properties={
+            "tags": sorted({rule.family, *rule.tags}),
+            "precision": rule.precision,
+            "problem.severity": _SEVERITY[rule.level],
+        },
+    )
+
+
+def _artifact(path: Path, root: Path) -> om.ArtifactLocation:
+    shown = display_path(path, root)
+    if shown.startswith("/"):
+        return om.ArtifactLocation(uri=Path(shown).as_uri())
+    return om.ArtifactLocation(uri=shown, uri_base_id=SRCROOT)
+
+
+def _region(loc: Location) -> om.Region:
+    return om.Region(
+        start_line=loc.line,
+        start_column=loc.column,
+        end_line=loc.end_line,
+        end_column=loc.end_column,
+    )
+
+
+def _location(loc: Location, root: Path, **extra: Any) -> om.Location:
+    return om.Location(
+        physical_location=om.PhysicalLocation(
+            artifact_location=_artifact(loc.path, root), region=_region(loc)
+        ),
+        **extra,
+    )
+
+
+def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
+    related = [
+        _location(r.location, root, id=i, message=om.Message(text=r.message))
+        for i, r in enumerate(f.related, 1)
+    ]
+    return om.Result(
+        rule_id=f.rule_id,
+        rule_index=index,
+        level=f.level,
+        message=om.Message(text=f.message),
+        locations=[_location(f.location, root)],
+        related_locations=related or None,
+        partial_fingerprints={FINGERPRINT_KEY: fingerprint},
+    )
+
+
+def _notification(n: Notice, root: Path) -> om.Notification:
+    level = "warning" if n.kind != "rule-error" else "error"
+    where = om.Location(
+        physical_location=om.PhysicalLocation(
+            artifact_location=_artifact(n.path, root),
+            region=om.Region(start_line=n.line) if n.line > 0 else None,
+        )
+    )
+    return om.Notification(
+        message=om.Message(text=n.message),
+        level=level,
+        locations=[where],
+        descriptor=om.ReportingDescriptorReference(id=n.kind),
+    )
+
+
+def build(result: Result, rules: list[type[Rule]], root: Path | None = None) -> om.SarifLog:
+    """The SARIF log object for a run."""
+    root = (root or Path.cwd()).resolve()
+    index = {r.id: i for i, r in enumerate(rules)}
+    prints = fingerprints(result.findings, lambda p: display_path(p, root))
+    driver = om.ToolComponent(
+        name="goleaklint",
+        version=__version__,
+        semantic_version=__version__,
+        information_uri=INFORMATION_URI,
+        rules=[_descriptor(r) for r in rules],
+    )
+    run = om.Run(
+        tool=om.Tool(driver=driver),
+        original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.as_uri() + "/")},
+        results=[
+            _result(f, index[f.rule_id], fp, root)
+            for f, fp in zip(result.findings, prints)
+            if f.rule_id in index
+        ],
+        invocations=[
+            om.Invocation(
+                execution_successful=not any(n.kind == "rule-error" for n in result.notices),
+                tool_execution_notifications=[_notification(n, root) for n in result.notices]
+                or None,
+            )
+        ],
+        column_kind="unicodeCodePoints",
+    )
+    return om.SarifLog(version="2.1.0", schema_uri=SCHEMA, runs=[run])
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Serialise sarif-om objects by their schema property names, leaving defaults out."""
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for a in attr.fields(type(obj)):
+            value = getattr(obj, a.name)
+            default = a.default
+            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            if value is None or (default is not attr.NOTHING and value == default):
+                continue
+            out[a.metadata.get("schema_property_name", a.name)] = to_jsonable(value)
+        return out
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
+    json.dump(to_jsonable(build(result, rules)), out, indent=2, sort_keys=False)
+    out.write("\n")

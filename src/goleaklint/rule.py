@@ -1,0 +1,148 @@
+"""The contract of a rule: metadata, options, the visitor it runs, and the findings it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .syntax import Node, Visitor
+
+if TYPE_CHECKING:
+    from .model import FileModel, Package
+
+LEVELS = ("error", "warning", "note")
+PRECISIONS = ("very-high", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A span in a file: 1-based lines, 1-based columns counted in Unicode characters."""
+
+    path: Path
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Related:
+    """A secondary location that explains a finding (the branch that skips Close…)."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic, detached from the syntax tree (safe to send across processes)."""
+
+    rule_id: str
+    rule_name: str
+    level: str
+    location: Location
+    message: str
+    snippet: str = ""  # the reported line's text, for fingerprints
+    related: tuple[Related, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (str(loc.path), loc.line, loc.column, self.rule_id, self.message)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``."""
+
+    type: type
+    default: Any
+    help: str
+
+
+@dataclass
+class RuleContext:
+    """What the engine hands a rule for one package: the model, options and the findings sink."""
+
+    package: Package
+    options: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+
+
+class Rule(Visitor):
+    """Base class of every rule, built-in or third-party.
+
+    Subclasses set the class attributes, write their documentation as the class docstring (with
+    the sections in ``goleaklint.docs.SECTIONS``), and find problems by any mix of:
+
+    * ``visit_<node_type>`` / ``leave_<node_type>`` methods, called during the one walk of each
+      file that all rules share (``self.file`` is the file being walked);
+    * ``begin_file``/``end_file`` for per-file work such as tree-sitter queries;
+    * ``finish`` once the whole package has been seen (package-wide questions).
+
+    A rule reports with ``self.report(node, message)``.  ``applies_to`` is a cheap gate that lets
+    the engine skip a package the rule cannot fire on.
+    """
+
+    id: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    level: ClassVar[str] = "warning"
+    precision: ClassVar[str] = "high"
+    tags: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[dict[str, Option]] = {}
+
+    def __init__(self, context: RuleContext) -> None:
+        self.context = context
+        self.package: Package = context.package
+        self.file: FileModel | None = None
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        """Cheap gate: False when the rule cannot fire anywhere in ``package``."""
+        return True
+
+    def option(self, name: str) -> Any:
+        """The configured value of one of this rule's options."""
+        return self.context.options.get(name, self.options[name].default)
+
+    def begin_file(self, file: FileModel) -> None:
+        """Called before the walk of each file of the package."""
+
+    def end_file(self, file: FileModel) -> None:
+        """Called after the walk of each file of the package."""
+
+    def finish(self) -> None:
+        """Called once every file of the package has been walked."""
+
+    def report(
+        self,
+        node: Node,
+        message: str,
+        related: tuple[tuple[FileModel, Node, str], ...] = (),
+        file: FileModel | None = None,
+    ) -> None:
+        """Report ``message`` at ``node`` (in ``file``, by default the file being walked)."""
+        f = file or self.file
+        if f is None:
+            raise ValueError("report() outside a file walk needs file=")
+        self.context.findings.append(
+            Finding(
+                self.id,
+                self.name,
+                self.level,
+                node_location(f, node),
+                message,
+                " ".join(f.line_text(node.start_point.row + 1).split()),
+                tuple(Related(node_location(rf, rn), msg) for rf, rn, msg in related),
+            )
+        )
+
+
+def node_location(f: FileModel, node: Node) -> Location:
+    """The ``Location`` of a node in a file."""
+    line, column = f.position(node.start_byte)
+    end_line, end_column = f.position(node.end_byte)
+    return Location(f.path, line, column, end_line, end_column)

@@ -1,0 +1,99 @@
+"""Light types: just enough of Go's type system, read from syntax, for the rules' questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .syntax import Node, text
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as written in the source.
+
+    ``kind`` is one of map, slice, array, chan, pointer, named (a type of this package),
+    qualified (``pkg.Name``), struct, func, interface, unknown.  ``name`` holds the type name
+    (``Cache``, or ``sync.Map`` with ``package`` set to the import path for qualified types);
+    ``elem`` the pointee/element type; ``fields`` an inline struct's fields.
+    """
+
+    kind: str
+    name: str = ""
+    package: str = ""
+    elem: TypeRef | None = None
+    fields: tuple[tuple[str, TypeRef], ...] = field(default=())
+
+    def deref(self) -> TypeRef:
+        """The pointee of a pointer type, else the type itself."""
+        return self.elem if self.kind == "pointer" and self.elem is not None else self
+
+    @property
+    def qualified_name(self) -> str:
+        """``import/path.Name`` for qualified types, the bare name otherwise."""
+        return f"{self.package}.{self.name}" if self.package else self.name
+
+
+UNKNOWN = TypeRef("unknown")
+
+_SIMPLE_KINDS = {
+    "map_type": "map",
+    "slice_type": "slice",
+    "array_type": "array",
+    "implicit_length_array_type": "array",
+    "channel_type": "chan",
+    "function_type": "func",
+    "interface_type": "interface",
+}
+
+
+def type_from_node(node: Node | None, resolve_package=None) -> TypeRef:
+    """The ``TypeRef`` of a type expression node.
+
+    ``resolve_package`` maps a package identifier (import alias) to its import path.
+    """
+    if node is None:
+        return UNKNOWN
+    kind = node.type
+    if kind == "parenthesized_type" and node.named_child_count:
+        return type_from_node(node.named_children[0], resolve_package)
+    if kind == "pointer_type" and node.named_child_count:
+        return TypeRef("pointer", elem=type_from_node(node.named_children[0], resolve_package))
+    if kind == "generic_type":
+        return type_from_node(node.child_by_field_name("type"), resolve_package)
+    if kind == "type_identifier":
+        return TypeRef("named", name=text(node))
+    if kind == "qualified_type":
+        pkg = text(node.child_by_field_name("package"))
+        path = resolve_package(pkg) if resolve_package else None
+        return TypeRef("qualified", name=text(node.child_by_field_name("name")), package=path or pkg)
+    if kind == "struct_type":
+        return TypeRef("struct", fields=tuple(struct_fields(node, resolve_package)))
+    if kind in ("slice_type", "array_type", "implicit_length_array_type", "channel_type"):
+        return TypeRef(
+            _SIMPLE_KINDS[kind],
+            elem=type_from_node(node.child_by_field_name("element")
+                                or node.child_by_field_name("value"), resolve_package),
+        )
+    if kind == "map_type":
+        return TypeRef("map", elem=type_from_node(node.child_by_field_name("value"), resolve_package))
+    if kind in _SIMPLE_KINDS:
+        return TypeRef(_SIMPLE_KINDS[kind])
+    return UNKNOWN
+
+
+def struct_fields(struct_node: Node, resolve_package=None) -> list[tuple[str, TypeRef]]:
+    """The (name, type) pairs of a ``struct_type`` node; embedded fields use the type's name."""
+    fields: list[tuple[str, TypeRef]] = []
+    for decl_list in struct_node.named_children:
+        if decl_list.type != "field_declaration_list":
+            continue
+        for decl in decl_list.named_children:
+            if decl.type != "field_declaration":
+                continue
+            ftype = type_from_node(decl.child_by_field_name("type"), resolve_package)
+            names = decl.children_by_field_name("name")
+            if names:
+                fields.extend((text(n), ftype) for n in names)
+            else:  # embedded field: its name is the type's name
+                fields.append((ftype.deref().name, ftype))
+    return fields
