@@ -16,7 +16,8 @@ SYNC_MAP_REMOVALS = frozenset({"Delete", "LoadAndDelete", "CompareAndDelete", "C
 MAP_REMOVAL_FUNCS = frozenset({"maps.DeleteFunc", "golang.org/x/exp/maps.DeleteFunc",
                                "golang.org/x/exp/maps.Clear"})
 # Calls that only read the maps passed to them (anything else may prune what it is given).
-READ_ONLY_CALLS = frozenset({"len", "cap", "print", "println"})
+READ_ONLY_CALLS = frozenset({"len", "cap", "print", "println", "append", "copy", "min", "max",
+                             "panic", "new", "make", "complex", "real", "imag"})
 READ_ONLY_PACKAGES = frozenset({"fmt", "log", "encoding/json", "reflect", "sort", "slices",
                                 "strings", "strconv", "log/slog", "errors"})
 READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc", "All",
@@ -213,6 +214,8 @@ class UnboundedGlobalMap(Rule):
                     arguments = arguments[:1]  # Copy(dst, src) writes dst only
         # Handing package state to other code: it may prune it (we cannot see that far).
         for arg in arguments:
+            if arg.type == "index_expression":
+                continue  # an element is handed over, not the map
             ref = self.resolver.resolve(arg)
             if ref is not None and not self._init_time(node):
                 self._removed(ref.path)
