@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -48,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of rule failures")
     p.add_argument("--version", action="version", version=f"goleaklint {__version__}")
     return p
+
+
+def _parse_args(argv: list[str], out: TextIO) -> argparse.Namespace:
+    """Parse options; ``--help``/``--version`` write to ``out`` and end with ``SystemExit``."""
+    with contextlib.redirect_stdout(out):
+        return build_parser().parse_args(argv)
 
 
 def _codes(value: str | None, known: list[str], option: str) -> list[str]:
@@ -119,7 +126,7 @@ def _resolve_config(options: argparse.Namespace, rules_by_id):
 
 def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     registry = _load_registry(err)
-    options = build_parser().parse_args(args)
+    options = _parse_args(args, out)
     config = _resolve_config(options, registry.by_id())
     shown = {
         "file": str(config.path) if config.path else None,
@@ -146,7 +153,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     from .paths import display_path
     from .report import write_report
 
-    options = build_parser().parse_args(argv)
+    options = _parse_args(argv, out)
     if options.jobs is not None and options.jobs < 1:
         raise UsageError("--jobs: expected a positive number")
     registry = _load_registry(err)
@@ -174,12 +181,12 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     prints = fingerprints(result.findings, display_path)
     if options.baseline:
         known_prints = _read_baseline(Path(options.baseline))
-        kept = [f for f, fp in zip(result.findings, prints) if fp not in known_prints]
+        kept = [f for f, fp in zip(result.findings, prints, strict=True) if fp not in known_prints]
         result.findings = kept
     if options.write_baseline:
         entries = {
             fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
-            for f, fp in zip(result.findings, prints)
+            for f, fp in zip(result.findings, prints, strict=True)
         }
         _write_atomically(Path(options.write_baseline),
                           json.dumps({"version": 1, "findings": entries}, indent=2) + "\n")
@@ -211,7 +218,9 @@ def _read_baseline(path: Path) -> set[str]:
         raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
 
 
-def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Entry point of the ``goleaklint`` command; returns the exit code."""
     from .config import ConfigError
 
@@ -234,3 +243,5 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
+    except SystemExit as exc:  # --help and --version, already printed to ``out``
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE

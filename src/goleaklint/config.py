@@ -71,7 +71,8 @@ class Config:
         except ValueError:
             rel = path.as_posix()
         return any(
-            fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel, g.rstrip("/") + "/*") for g in self.exclude
+            fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(rel, g.rstrip("/") + "/*")
+            for g in self.exclude
         )
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import display_path
+
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.\r?$", re.MULTILINE)
-PACKAGE_CLAUSE = re.compile(rb"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+PACKAGE_NAME = re.compile(r"[^\W\d]\w*")  # a Go identifier (Unicode letters allowed)
 GO_DIRECTIVE = re.compile(r"^\s*go\s+(\d+)\.(\d+)", re.MULTILINE)
 MODULE_DIRECTIVE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
 
@@ -65,16 +67,54 @@ class Discovery:
 
 
 def is_generated(source: bytes) -> bool:
-    """True for files carrying Go's ``// Code generated … DO NOT EDIT.`` marker."""
-    return GENERATED.search(source) is not None
+    """True for files carrying Go's ``// Code generated … DO NOT EDIT.`` marker.
+
+    As in Go (``go/ast.IsGenerated``), the marker counts only in the comments before the
+    package clause: a generator's template string later in the file does not make it generated.
+    """
+    header_end = _first_token(source)
+    end = len(source) if header_end is None else header_end
+    return GENERATED.search(source, 0, end) is not None
+
+
+def _skip_blank(source: bytes, i: int) -> int | None:
+    """The offset of the first token at or after ``i`` (None inside an unclosed comment)."""
+    n = len(source)
+    while i < n:
+        if source[i] in b" \t\r\n":
+            i += 1
+        elif source.startswith(b"//", i):
+            end = source.find(b"\n", i)
+            i = n if end < 0 else end + 1
+        elif source.startswith(b"/*", i):
+            end = source.find(b"*/", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+        else:
+            break
+    return i
+
+
+def _first_token(source: bytes) -> int | None:
+    """The offset of a file's first token, after a byte order mark, blanks and comments."""
+    return _skip_blank(source, 3 if source.startswith(b"\xef\xbb\xbf") else 0)
 
 
 def package_name(source: bytes) -> str | None:
-    """The name in a file's ``package`` clause (comments before it are skipped by the regex)."""
-    stripped = re.sub(rb"/\*.*?\*/", b"", source[:65536], flags=re.DOTALL)
-    stripped = re.sub(rb"//[^\n]*", b"", stripped)
-    m = PACKAGE_CLAUSE.search(stripped)
-    return m.group(1).decode() if m else None
+    """The name in a file's ``package`` clause, which must be the file's first token.
+
+    Whitespace, ``//`` and ``/* */`` comments before it are skipped however long they are
+    (cmd/go's alldocs.go opens with well over 64 KiB of comments).
+    """
+    start = _first_token(source)
+    if start is None or not source.startswith(b"package", start):
+        return None
+    name_at = _skip_blank(source, start + len(b"package"))
+    if name_at is None or name_at == start + len(b"package"):
+        return None  # "packagefoo", or an unclosed comment
+    m = PACKAGE_NAME.match(source[name_at:name_at + 256].decode("utf-8", "replace"))
+    return m.group(0) if m else None
 
 
 class ModuleFinder:
@@ -138,7 +178,9 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
             seen.add((st.st_dev, st.st_ino))
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            warnings.append(f"{directory}: cannot read directory ({exc.strerror or exc})")
+            warnings.append(
+                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
+            )
             continue
         subdirs = []
         for entry in entries:
@@ -149,7 +191,8 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
                 elif entry.name.endswith(".go") and entry.is_file():
                     found.append(Path(entry.path))
             except OSError as exc:
-                warnings.append(f"{entry.path}: cannot read ({exc.strerror or exc})")
+                warnings.append(f"{display_path(Path(entry.path))}: cannot read "
+                                f"({exc.strerror or exc})")
         stack.extend(reversed(subdirs))
     return found
 
@@ -168,9 +211,9 @@ def discover(
     ``force_exclude`` (pre-commit passes every staged file) even named files honour it.
     """
     warnings: list[str] = []
-    reported: dict[Path, bool] = {}  # path -> named explicitly
+    reported: dict[Path, bool] = {}  # absolute path -> named explicitly
     for raw in paths:
-        p = Path(raw)
+        p = Path(os.path.abspath(raw))  # one key per file however it is spelled
         if not p.exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
         if p.is_dir():
@@ -192,7 +235,9 @@ def discover(
                 if e.name.endswith(".go") and e.is_file()
             )
         except OSError as exc:
-            warnings.append(f"{directory}: cannot read directory ({exc.strerror or exc})")
+            warnings.append(
+                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
+            )
             siblings = []
         candidates = sorted(set(siblings) | {f for f in reported if f.parent == directory})
         for path in candidates:
@@ -200,12 +245,12 @@ def discover(
                 source = path.read_bytes()
             except OSError as exc:
                 if path in reported:
-                    warnings.append(f"{path}: cannot read ({exc.strerror or exc})")
+                    warnings.append(f"{display_path(path)}: cannot read ({exc.strerror or exc})")
                 continue
             name = package_name(source)
             if name is None:
                 if path in reported:
-                    warnings.append(f"{path}: no package clause; skipped")
+                    warnings.append(f"{display_path(path)}: no package clause; skipped")
                 continue
             explicit = reported.get(path)
             generated = is_generated(source)

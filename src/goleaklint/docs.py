@@ -1,8 +1,10 @@
-"""A rule's documentation lives in its docstring; this module reads it and renders ``rules/*.md``."""
+"""A rule's documentation lives in its docstring; this module reads it and renders ``rules/*.md``.
+
+``scripts/generate_rule_docs.py`` writes the files; a test fails when they are stale.
+"""
 
 from __future__ import annotations
 
-import inspect
 import re
 
 from .rule import Rule
@@ -21,9 +23,25 @@ _HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 _GO_BLOCK = re.compile(r"```go\n(.*?)```", re.DOTALL)
 
 
+def cleandoc(doc: str) -> str:
+    """``inspect.cleandoc`` without its tab expansion: Go code in a docstring keeps its tabs.
+
+    The docstring's own indentation (spaces, as Python is written) is removed; what follows it
+    on each line, gofmt's tabs included, is kept as written.
+    """
+    lines = doc.splitlines()
+    if not lines:
+        return ""
+    rest = lines[1:]
+    margin = min((len(x) - len(x.lstrip(" ")) for x in rest if x.strip()), default=0)
+    cleaned = [lines[0].strip()]
+    cleaned += [x[margin:] if x.startswith(" " * margin) else x.lstrip(" ") for x in rest]
+    return "\n".join(x.rstrip() for x in cleaned).strip("\n")
+
+
 def sections(rule: type[Rule]) -> dict[str, str]:
     """The docstring's ``## Heading`` sections, by heading, with their bodies stripped."""
-    doc = inspect.cleandoc(rule.__doc__ or "")
+    doc = cleandoc(rule.__doc__ or "")
     parts = _HEADING.split(doc)
     found: dict[str, str] = {"": parts[0].strip()}
     for i in range(1, len(parts) - 1, 2):

@@ -43,7 +43,9 @@ class Result:
         self.files += other.files
 
 
-def _rule_error(rule: type[Rule], f: FileModel | None, pf: PackageFiles, exc: BaseException) -> Notice:
+def _rule_error(
+    rule: type[Rule], f: FileModel | None, pf: PackageFiles, exc: BaseException
+) -> Notice:
     where = f.path if f is not None else pf.directory
     tb = traceback.extract_tb(exc.__traceback__)
     last = tb[-1] if tb else None

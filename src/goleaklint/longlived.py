@@ -36,12 +36,37 @@ def context_of(node: Node) -> Node | None:
     parent = node.parent
     while parent is not None:
         if parent.type in _FUNCTION_CONTEXTS:
-            if parent.type == "func_literal" and _invoked_in_place(parent):
+            if parent.type == "func_literal" and (
+                _invoked_in_place(parent) or _bound_to_local(parent)
+            ):
                 parent = parent.parent
                 continue
             return parent
         parent = parent.parent
     return None
+
+
+def _bound_to_local(literal: Node) -> bool:
+    """``f := func(…) {…}``: a helper called by its enclosing function (same context)."""
+    holder = literal.parent
+    if holder is None or holder.type != "expression_list":
+        return False
+    statement = holder.parent
+    return statement is not None and statement.type == "short_var_declaration"
+
+
+def once_argument(node: Node) -> bool:
+    """True for the function given to ``once.Do(f)`` (a one-argument ``Do``): it runs once."""
+    args = node.parent
+    if args is None or args.type != "argument_list" or args.named_child_count != 1:
+        return False
+    call = args.parent
+    fn = call.child_by_field_name("function") if call is not None else None
+    return (
+        fn is not None
+        and fn.type == "selector_expression"
+        and text(fn.child_by_field_name("field")) == "Do"
+    )
 
 
 def _invoked_in_place(literal: Node) -> bool:
@@ -54,49 +79,58 @@ def _invoked_in_place(literal: Node) -> bool:
     )
 
 
-def is_init_time(pkg: Package, node: Node) -> bool:
-    """True when ``node`` only runs while the package initialises (or registers plugins)."""
+def is_init_time(pkg: Package, node: Node, registration: bool = True) -> bool:
+    """True when ``node`` only runs while the package initialises.
+
+    Initialisation is ``init()``, var initialisers, ``once.Do`` functions and unexported helpers
+    only they call; with ``registration`` also functions and methods named ``Register…`` (by Go
+    convention called from other packages' ``init``).
+    """
     ctx = context_of(node)
     if ctx is None:
         return True
     if ctx.type == "func_literal":
-        return False
-    return ctx.id in _init_functions(pkg)
+        return once_argument(ctx)
+    return ctx.id in _init_functions(pkg, registration)
 
 
-def _init_functions(pkg: Package) -> set[int]:
-    """Node ids of the function declarations that run only at init time."""
-    cached = pkg.facts.get("init_functions")
+def _init_functions(pkg: Package, registration: bool) -> set[int]:
+    """Node ids of the function and method declarations that run only at init time."""
+    key = "init_functions+registration" if registration else "init_functions"
+    cached = pkg.facts.get(key)
     if cached is not None:
-        return cached
-    by_name = {name: d for name, d in pkg.funcs.items()}
-    init_decls: list[tuple[FileModel, Node]] = []
+        return cached  # type: ignore[return-value]
+    marks: set[int] = set()
+    pkg.facts[key] = marks  # filled in place: the fixpoint below asks about itself
+    init_names: set[str] = set()
     for f in pkg.files:
         for decl in f.root.named_children:
-            if decl.type == "function_declaration" and text(decl.child_by_field_name("name")) == "init":
-                init_decls.append((f, decl))
-    init_names = {n for n in by_name if REGISTRATION.match(n)}
-    marks: set[int] = set()
-
-    def mark(node: Node) -> None:
-        marks.add(node.id)
-
-    for _, decl in init_decls:
-        mark(decl)
-    for name in init_names:
-        mark(by_name[name].node)
-    pkg.facts["init_functions"] = marks
+            is_function = decl.type == "function_declaration"
+            if is_function and text(decl.child_by_field_name("name")) == "init":
+                marks.add(decl.id)
+        for ident in captures("(argument_list (identifier) @f)", f.root).get("f", []):
+            decl = pkg.funcs.get(text(ident))  # run through sync.Once: once.Do(loadConfig)
+            if decl is not None and once_argument(ident) and not f.is_local(ident):
+                init_names.add(decl.name)
+                marks.add(decl.node.id)
+    if registration:
+        for name, decl in pkg.funcs.items():
+            if REGISTRATION.match(name):
+                init_names.add(name)
+                marks.add(decl.node.id)
+        for methods in pkg.methods.values():
+            marks.update(d.node.id for n, d in methods.items() if REGISTRATION.match(n))
     # Unexported helpers whose every call runs at init time, to a fixpoint.
     changed = True
     while changed:
         changed = False
-        for name, decl in by_name.items():
+        for name, decl in pkg.funcs.items():
             if name in init_names or name[:1].isupper() or name == "main":
                 continue
             sites = pkg.call_sites.get(name, [])
-            if sites and all(is_init_time(pkg, call) for _, call in sites):
+            if sites and all(is_init_time(pkg, call, registration) for _, call in sites):
                 init_names.add(name)
-                mark(decl.node)
+                marks.add(decl.node.id)
                 changed = True
     return marks
 
@@ -107,7 +141,9 @@ def global_only_types(pkg: Package) -> frozenset[str]:
     if cached is not None:
         return cached
     held_globally: set[str] = set()
-    for name in pkg.vars:
+    for name, decl in pkg.vars.items():
+        if decl.file.is_test:
+            continue  # a test's package-level instance says nothing about production code
         t = pkg.var_type(name).deref()
         if t.kind == "named" and t.name in pkg.types:
             held_globally.add(t.name)
@@ -115,15 +151,15 @@ def global_only_types(pkg: Package) -> frozenset[str]:
     for f in pkg.files:
         caps = captures(_INSTANTIATIONS, f.root)
         for node in caps.get("lit", []):
-            if not is_init_time(pkg, node):
+            if not is_init_time(pkg, node, registration=False):
                 elsewhere.add(text(node))
         for node in caps.get("new", []):
             call = node.parent.parent
             fn = call.child_by_field_name("function") if call is not None else None
-            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node):
+            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False):
                 elsewhere.add(text(node))
         for node in caps.get("var", []):
-            if context_of(node) is not None and not is_init_time(pkg, node):
+            if context_of(node) is not None and not is_init_time(pkg, node, False):
                 elsewhere.add(text(node))
         for node in caps.get("field", []):
             elsewhere.add(text(node))
@@ -144,7 +180,7 @@ class Ref:
     path: tuple[str, ...]
     type: TypeRef
     long_lived: bool
-    decl: tuple[FileModel, Node] | None = None  # where the final element is declared
+    decl: tuple[str, ...] = ()  # ("var", name) or ("field", type, field): see ``declaration``
 
 
 class Resolver:
@@ -162,9 +198,12 @@ class Resolver:
 
     def normalise(self, path: tuple[str, ...], t: TypeRef) -> tuple[str, ...]:
         named = t.deref()
-        if named.kind == "named" and named.name in self.pkg.types:
-            if self.pkg.underlying(named).kind in ("struct", "map"):
-                return ("type", named.name)
+        if (
+            named.kind == "named"
+            and named.name in self.pkg.types
+            and self.pkg.underlying(named).kind in ("struct", "map")
+        ):
+            return ("type", named.name)
         return path
 
     def resolve(self, expr: Node | None) -> Ref | None:
@@ -186,8 +225,9 @@ class Resolver:
             ftype = self.pkg.field_type(owner.type, name)
             if ftype.kind == "unknown":
                 return None
-            path = self.normalise(owner.path + (name,), ftype)
-            return Ref(path, ftype, owner.long_lived, self._field_decl(owner.type, name))
+            path = self.normalise((*owner.path, name), ftype)
+            owner_name = owner.type.deref().name if owner.type.deref().kind == "named" else ""
+            return Ref(path, ftype, owner.long_lived, ("field", owner_name, name))
         if kind == "index_expression":
             container = self.resolve(expr.child_by_field_name("operand"))
             if container is None:
@@ -209,7 +249,7 @@ class Resolver:
                 return Ref(
                     self.normalise(("recv", name), t), t,
                     self.receiver_type in global_only_types(self.pkg),
-                    (self.pkg.types[self.receiver_type].file, self.pkg.types[self.receiver_type].node),
+                    ("type", self.receiver_type),
                 )
             return None
         decl = self.pkg.vars.get(name)
@@ -218,14 +258,22 @@ class Resolver:
         t = self.pkg.var_type(name)
         if t is UNKNOWN:
             return None
-        return Ref(self.normalise(("var", name), t), t, True, (decl.file, decl.node))
+        return Ref(self.normalise(("var", name), t), t, True, ("var", name))
 
-    def _field_decl(self, owner: TypeRef, name: str) -> tuple[FileModel, Node] | None:
-        named = owner.deref()
-        decl = self.pkg.types.get(named.name) if named.kind == "named" else None
-        if decl is None:
-            return None
-        for field in captures("(field_identifier) @f", decl.node).get("f", []):
-            if text(field) == name and field.parent is not None and field.parent.type == "field_declaration":
-                return (decl.file, field)
+
+def declaration(pkg: Package, key: tuple[str, ...]) -> tuple[FileModel, Node] | None:
+    """Where a ``Ref.decl`` key is declared: a package var, a type, or a struct field."""
+    if not key:
         return None
+    if key[0] == "var" and key[1] in pkg.vars:
+        return pkg.vars[key[1]].file, pkg.vars[key[1]].node
+    decl = pkg.types.get(key[1])
+    if decl is None:
+        return None
+    if key[0] == "type":
+        return decl.file, decl.node
+    fields = captures("(field_declaration name: (field_identifier) @f)", decl.node)
+    for field in fields.get("f", []):
+        if text(field) == key[2]:
+            return decl.file, field
+    return None

@@ -142,9 +142,20 @@ class FileModel:
     # Local bindings ----------------------------------------------------------------------------
 
     @cached_property
-    def _local_declarations(self) -> dict[str, list[tuple[int, int, int]]]:
-        """name -> (scope start byte, scope end byte, declaration byte) for non-package names."""
-        found: dict[str, list[tuple[int, int, int]]] = {}
+    def _top_level_starts(self) -> list[int]:
+        return [n.start_byte for n in self.root.children]
+
+    def _top_level_index(self, byte: int) -> int:
+        return bisect.bisect_right(self._top_level_starts, byte) - 1
+
+    @cached_property
+    def _local_declarations(self) -> dict[tuple[str, int], list[tuple[int, int, int]]]:
+        """(name, top-level declaration index) -> (scope start, scope end, declared from).
+
+        Keyed by the top-level declaration so that a lookup only scans the bindings of one
+        function, however often a name (``err``) is declared in the file.
+        """
+        found: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
         caps = captures(_LOCAL_DECLARATIONS, self.root)
         for kind, nodes in caps.items():
             if kind == "label":
@@ -154,17 +165,16 @@ class FileModel:
                 if scope is None:
                     continue
                 declared = node.start_byte if kind == "param" else _declared_from(node)
-                found.setdefault(text(node), []).append(
-                    (scope.start_byte, scope.end_byte, declared)
-                )
+                key = (text(node), self._top_level_index(scope.start_byte))
+                found.setdefault(key, []).append((scope.start_byte, scope.end_byte, declared))
         return found
 
     def is_local(self, ident: Node) -> bool:
         """True when identifier ``ident`` refers to a local (function-scoped) binding."""
-        decls = self._local_declarations.get(text(ident))
+        at = ident.start_byte
+        decls = self._local_declarations.get((text(ident), self._top_level_index(at)))
         if not decls:
             return False
-        at = ident.start_byte
         return any(start <= at < end and declared <= at for start, end, declared in decls)
 
     def resolve_package(self, name: str) -> str | None:
@@ -350,7 +360,8 @@ class Package:
         """Callee name -> calls ``name(...)`` of plain identifiers, across the package."""
         sites: dict[str, list[tuple[FileModel, Node]]] = {}
         for f in self.files:
-            for node in captures("(call_expression function: (identifier) @f)", f.root).get("f", []):
+            calls = captures("(call_expression function: (identifier) @f)", f.root)
+            for node in calls.get("f", []):
                 if not f.is_local(node):
                     sites.setdefault(text(node), []).append((f, node))
         return sites

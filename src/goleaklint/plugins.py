@@ -31,7 +31,9 @@ class RuleSpecs:
         raise NotImplementedError
 
 
-def plugin_manager(warnings: list[str], extra_plugins: tuple[object, ...] = ()) -> pluggy.PluginManager:
+def plugin_manager(
+    warnings: list[str], extra_plugins: tuple[object, ...] = ()
+) -> pluggy.PluginManager:
     """A plugin manager with every entry point of ``goleaklint.rules`` registered.
 
     A plugin that fails to import is skipped with a warning appended to ``warnings``; the rest
@@ -40,23 +42,43 @@ def plugin_manager(warnings: list[str], extra_plugins: tuple[object, ...] = ()) 
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(RuleSpecs)
     own_only = bool(os.environ.get(AUTOLOAD_SWITCH))
+    loaded: dict[str, str] = {}  # entry point name -> value
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = getattr(ep, "dist", None)
         dist_name = dist.name if dist is not None else ""
         if own_only and dist_name != PROJECT:
             continue
         if pm.has_plugin(ep.name):
+            if loaded.get(ep.name) != ep.value:
+                warnings.append(f"plugin {ep.name!r} ({ep.value}) skipped: another plugin "
+                                f"({loaded.get(ep.name)}) already has that name")
             continue
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken plugin must not stop the run
             warnings.append(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc!r}")
             continue
-        pm.register(plugin, name=ep.name)
+        if _register(pm, plugin, ep.name, warnings):
+            loaded[ep.name] = ep.value
     for plugin in extra_plugins:
-        pm.register(plugin)
+        name = getattr(plugin, "__name__", None) or type(plugin).__qualname__
+        unique, n = name, 1
+        while pm.has_plugin(unique):
+            n += 1
+            unique = f"{name}#{n}"
+        _register(pm, plugin, unique, warnings)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        warnings.append(f"plugin error: {exc}")
+        warnings.append(f"plugin error: {' '.join(str(exc).split())}")
     return pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str, warnings: list[str]) -> bool:
+    """Register a plugin; a hook with a bad signature is a warning, not a crash."""
+    try:
+        pm.register(plugin, name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        warnings.append(f"plugin {name!r} rejected: {' '.join(str(exc).split())}")
+        return False
+    return True

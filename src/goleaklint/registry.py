@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .docs import missing_sections
 from .plugins import plugin_manager
 from .rule import LEVELS, PRECISIONS, Rule
-from .syntax import node_types
+from .syntax import handler_types, node_types
 
 RULE_ID = re.compile(r"^[A-Z]{2,4}[0-9]{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -33,9 +33,9 @@ def validation_errors(rule: object) -> list[str]:
     if not (isinstance(rule, type) and issubclass(rule, Rule)):
         return [f"{rule!r} is not a subclass of goleaklint.Rule"]
     errors = []
-    if not RULE_ID.match(rule.id or ""):
+    if not isinstance(rule.id, str) or not RULE_ID.match(rule.id):
         errors.append(f"ID {rule.id!r} is not 2-4 capital letters and 3-4 digits (e.g. GL101)")
-    if not RULE_NAME.match(rule.name or ""):
+    if not isinstance(rule.name, str) or not RULE_NAME.match(rule.name):
         errors.append(f"name {rule.name!r} is not kebab-case")
     if not rule.summary:
         errors.append("summary is empty")
@@ -44,7 +44,7 @@ def validation_errors(rule: object) -> list[str]:
     if rule.precision not in PRECISIONS:
         errors.append(f"precision {rule.precision!r} is not one of {', '.join(PRECISIONS)}")
     known = node_types()
-    visits, leaves = rule.handler_types(rule)  # type: ignore[arg-type]
+    visits, leaves = handler_types(rule)
     for kind in sorted(visits | leaves):
         if kind not in known:
             errors.append(f"visit_/leave_{kind}: {kind!r} is not a tree-sitter-go node type")
@@ -74,7 +74,10 @@ def load_rules(extra_plugins: tuple[object, ...] = ()) -> Registry:
             registry.warnings.append(f"plugin {plugin!r}: goleaklint_rules() raised {exc!r}")
             continue
         for rule in provided:
-            errors = validation_errors(rule)
+            try:
+                errors = validation_errors(rule)
+            except Exception as exc:  # metadata so odd that checking it failed
+                errors = [f"validation raised {exc!r}"]
             label = getattr(rule, "id", None) or getattr(rule, "__name__", repr(rule))
             if errors:
                 for e in errors:

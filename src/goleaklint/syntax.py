@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -18,6 +18,7 @@ __all__ = [
     "captures",
     "children_of_type",
     "first_error",
+    "handler_types",
     "node_types",
     "parse",
     "query",
@@ -32,7 +33,7 @@ def parse(source: bytes) -> Tree:
     return Parser(GO).parse(source)
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(pattern: str) -> Query:
     """Compile (once) a tree-sitter query against the Go grammar."""
     return Query(GO, pattern)
@@ -117,15 +118,16 @@ class Visitor:
 
     def handler_types(self) -> tuple[frozenset[str], frozenset[str]]:
         """The node types this visitor has ``visit_`` and ``leave_`` methods for."""
-        return _handler_types(type(self))
+        return handler_types(type(self))
 
     def walk(self, node: Node) -> None:
         """Walk ``node`` and everything under it, dispatching to this visitor's handlers."""
         run_visitors([self], node)
 
 
-@lru_cache(maxsize=None)
-def _handler_types(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+@cache
+def handler_types(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """The node types a visitor class has ``visit_`` and ``leave_`` methods for."""
     names = dir(cls)
     visits = frozenset(n[6:] for n in names if n.startswith("visit_"))
     leaves = frozenset(n[6:] for n in names if n.startswith("leave_"))
@@ -137,35 +139,35 @@ def run_visitors(
     root: Node,
     on_error: Callable[[Visitor, Exception], None] | None = None,
 ) -> None:
-    """One walk of ``root`` shared by several visitors, each with its own skip bookkeeping.
+    """One pass over ``root`` shared by several visitors, each with its own skip bookkeeping.
 
-    A node is materialised in Python only once per walk; handlers are looked up per node type
-    once and cached, so types no visitor cares about cost a dictionary lookup.  When a handler
-    raises and ``on_error`` is given, that visitor is dropped for the rest of the walk and
+    Only nodes of the types some visitor handles are materialised: one tree-sitter query (run
+    in C) finds them in document order, and the nesting that ``leave_`` and skipping need is
+    rebuilt from their byte ranges.  The effect is that of a full pre-order walk that calls
+    ``visit_`` on entering and ``leave_`` on leaving each handled node.  When a handler raises
+    and ``on_error`` is given, that visitor is dropped for the rest of the pass and
     ``on_error(visitor, exc)`` is called; the others go on.  Without ``on_error`` it propagates.
     """
     if not visitors:
         return
+    known = node_types()
     dispatch: dict[str, tuple[list[tuple[int, Handler]], list[tuple[int, Handler]]]] = {}
+    for i, v in enumerate(visitors):
+        visits, leaves = v.handler_types()
+        for kind in visits | leaves:
+            if kind not in known:
+                continue
+            entry = dispatch.setdefault(kind, ([], []))
+            if kind in visits:
+                entry[0].append((i, getattr(v, "visit_" + kind)))
+            if kind in leaves:
+                entry[1].append((i, getattr(v, "leave_" + kind)))
+    if not dispatch:
+        return
+    nodes = _nodes_of_types(root, frozenset(dispatch))
 
-    def handlers_for(kind: str) -> tuple[list[tuple[int, Handler]], list[tuple[int, Handler]]]:
-        entry = dispatch.get(kind)
-        if entry is None:
-            visit = [
-                (i, getattr(v, "visit_" + kind))
-                for i, v in enumerate(visitors)
-                if kind in v.handler_types()[0]
-            ]
-            leave = [
-                (i, getattr(v, "leave_" + kind))
-                for i, v in enumerate(visitors)
-                if kind in v.handler_types()[1]
-            ]
-            entry = dispatch[kind] = (visit, leave)
-        return entry
-
-    # skipped_at[i] is the depth at which visitor i asked to skip children, -1 when it is not
-    # skipping, and DROPPED once one of its handlers raised.
+    # skipped_at[i]: stack depth of the node whose visit_ returned False for visitor i, -1 when
+    # it is not skipping, DROPPED once one of its handlers raised.
     skipped_at = [-1] * len(visitors)
 
     def call(i: int, fn: Handler, node: Node) -> object:
@@ -178,30 +180,53 @@ def run_visitors(
             on_error(visitors[i], exc)
             return None
 
-    cursor = root.walk()
-    depth = 0
-    # Stack of (node, leave handlers) awaiting their leave_ call.
-    pending: list[tuple[Node, list[tuple[int, Handler]], int]] = []
-    while True:
-        node = cursor.node
-        visit, leave = handlers_for(node.type)
+    stack: list[tuple[int, int, Node, list[tuple[int, Handler]]]] = []  # (start, end, node, leave)
+
+    def pop() -> None:
+        depth = len(stack) - 1
+        _, _, node, leave = stack.pop()
+        for i, fn in leave:
+            if skipped_at[i] == -1 or skipped_at[i] == depth:
+                call(i, fn, node)
+        for i, at in enumerate(skipped_at):
+            if at == depth:
+                skipped_at[i] = -1
+
+    for node in nodes:
+        start, end = node.start_byte, node.end_byte
+        while stack and not (stack[-1][0] <= start and end <= stack[-1][1]
+                             and (start < stack[-1][1] or stack[-1][0] == stack[-1][1])):
+            pop()
+        visit, leave = dispatch[node.type]
+        depth = len(stack)
         for i, fn in visit:
             if skipped_at[i] == -1 and call(i, fn, node) is False:
                 skipped_at[i] = depth
-        pending.append((node, leave, depth))
-        if cursor.goto_first_child():
-            depth += 1
-            continue
-        while True:
-            node, leave, d = pending.pop()
-            for i, fn in leave:
-                if skipped_at[i] == -1 or skipped_at[i] == d:
-                    call(i, fn, node)
-            for i, at in enumerate(skipped_at):
-                if at == d:
-                    skipped_at[i] = -1
-            if cursor.goto_next_sibling():
-                break
-            if not cursor.goto_parent():
-                return
-            depth -= 1
+        stack.append((start, end, node, leave))
+    while stack:
+        pop()
+
+
+def _nodes_of_types(root: Node, kinds: frozenset[str]) -> list[Node]:
+    """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order."""
+    pattern = "[" + " ".join(f"({k})" for k in sorted(kinds)) + "] @n"
+    found = QueryCursor(query(pattern)).captures(root).get("n", [])
+    # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
+    # and its only expression) by how many same-span ancestors they have.
+    found.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    for i in range(len(found) - 1):
+        a, b = found[i], found[i + 1]
+        if a.start_byte == b.start_byte and a.end_byte == b.end_byte:
+            j = i
+            while j + 1 < len(found) and found[j + 1].byte_range == a.byte_range:
+                j += 1
+            found[i : j + 1] = sorted(found[i : j + 1], key=_same_span_depth)
+    return found
+
+
+def _same_span_depth(node: Node) -> int:
+    depth, parent = 0, node.parent
+    while parent is not None and parent.byte_range == node.byte_range:
+        depth += 1
+        parent = parent.parent
+    return depth

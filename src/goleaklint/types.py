@@ -14,13 +14,15 @@ class TypeRef:
     ``kind`` is one of map, slice, array, chan, pointer, named (a type of this package),
     qualified (``pkg.Name``), struct, func, interface, unknown.  ``name`` holds the type name
     (``Cache``, or ``sync.Map`` with ``package`` set to the import path for qualified types);
-    ``elem`` the pointee/element type; ``fields`` an inline struct's fields.
+    ``elem`` the pointee/element (or map value) type, ``key`` a map's key type; ``fields`` an
+    inline struct's fields.
     """
 
     kind: str
     name: str = ""
     package: str = ""
     elem: TypeRef | None = None
+    key: TypeRef | None = None  # a map's key type
     fields: tuple[tuple[str, TypeRef], ...] = field(default=())
 
     def deref(self) -> TypeRef:
@@ -65,7 +67,8 @@ def type_from_node(node: Node | None, resolve_package=None) -> TypeRef:
     if kind == "qualified_type":
         pkg = text(node.child_by_field_name("package"))
         path = resolve_package(pkg) if resolve_package else None
-        return TypeRef("qualified", name=text(node.child_by_field_name("name")), package=path or pkg)
+        name = text(node.child_by_field_name("name"))
+        return TypeRef("qualified", name=name, package=path or pkg)
     if kind == "struct_type":
         return TypeRef("struct", fields=tuple(struct_fields(node, resolve_package)))
     if kind in ("slice_type", "array_type", "implicit_length_array_type", "channel_type"):
@@ -75,7 +78,11 @@ def type_from_node(node: Node | None, resolve_package=None) -> TypeRef:
                                 or node.child_by_field_name("value"), resolve_package),
         )
     if kind == "map_type":
-        return TypeRef("map", elem=type_from_node(node.child_by_field_name("value"), resolve_package))
+        return TypeRef(
+            "map",
+            elem=type_from_node(node.child_by_field_name("value"), resolve_package),
+            key=type_from_node(node.child_by_field_name("key"), resolve_package),
+        )
     if kind in _SIMPLE_KINDS:
         return TypeRef(_SIMPLE_KINDS[kind])
     return UNKNOWN

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..longlived import Ref, Resolver, is_init_time
+from ..longlived import Ref, Resolver, declaration, is_init_time
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, text
+from ..types import TypeRef
 
 SYNC_MAP = "sync.Map"
 SYNC_MAP_WRITES = frozenset({"Store", "LoadOrStore", "Swap"})
@@ -22,6 +23,9 @@ READ_ONLY_PACKAGES = frozenset({"fmt", "log", "encoding/json", "reflect", "sort"
                                 "strings", "strconv", "log/slog", "errors"})
 READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc", "All",
                                   "Collect", "Copy"})
+# Map keys drawn from a closed set: the map cannot grow past it.
+BOUNDED_KEY_TYPES = frozenset({"bool", "byte", "uint8", "int8"})
+BOUNDED_QUALIFIED_KEYS = frozenset({"reflect.Type", "reflect.Kind"})
 COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
 
 
@@ -150,7 +154,7 @@ class UnboundedGlobalMap(Rule):
         right = node.child_by_field_name("right")
         if left is None or right is None or left.named_child_count != right.named_child_count:
             return
-        for name, value in zip(left.named_children, right.named_children):
+        for name, value in zip(left.named_children, right.named_children, strict=True):
             ref = self.resolver.resolve(value)
             if ref is not None and name.type == "identifier":
                 self.resolver.aliases[text(name)] = ref
@@ -262,9 +266,25 @@ class UnboundedGlobalMap(Rule):
         container = self.resolver.resolve(operand)
         if container is None:
             return
-        if self.package.underlying(container.type.deref()).kind != "map":
+        map_type = self.package.underlying(container.type.deref())
+        if map_type.kind != "map" or self._bounded_key(map_type.key):
             return
-        self._record_write(statement, container, _root_text(operand))
+        root = _root(operand)
+        if _lazy_initialisation(statement, root):
+            return  # filled once, when it is created: `if m == nil { m = …; m[k] = v }`
+        self._record_write(statement, container, text(root))
+
+    def _bounded_key(self, key: TypeRef | None) -> bool:
+        """Keys from a small closed set: bool, bytes, reflect types, enums of the package."""
+        if key is None:
+            return False
+        if key.kind == "named" and key.name in BOUNDED_KEY_TYPES:
+            return True
+        if key.kind == "qualified" and key.qualified_name in BOUNDED_QUALIFIED_KEYS:
+            return True
+        if key.kind == "named" and key.name in self.package.types:
+            return key.name in _enum_types(self.package)
+        return False
 
     def _record_write(self, node: Node, ref: Ref, display: str) -> None:
         if not ref.long_lived or self._init_time(node):
@@ -278,8 +298,9 @@ class UnboundedGlobalMap(Rule):
             if any(w.ref.path[: len(p)] == p for p in removals):
                 continue
             related = ()
-            if w.ref.decl is not None:
-                related = ((w.ref.decl[0], w.ref.decl[1], "declared here"),)
+            declared = declaration(self.package, w.ref.decl)
+            if declared is not None:
+                related = ((declared[0], declared[1], "declared here"),)
             self.report(
                 w.node,
                 f"map {w.display} only grows: nothing in package {self.package.name} deletes "
@@ -289,14 +310,25 @@ class UnboundedGlobalMap(Rule):
             )
 
 
-def _root_text(operand: Node) -> str:
+def _root(operand: Node) -> Node:
     """``quotas[plan]`` → ``quotas``: the map as the reader knows it."""
     while operand.type == "index_expression":
         inner = operand.child_by_field_name("operand")
         if inner is None:
             break
         operand = inner
-    return text(operand)
+    return operand
+
+
+def _enum_types(pkg: Package) -> frozenset[str]:
+    """Named types of the package that have typed constants (``const ( A Kind = iota … )``)."""
+    cached = pkg.facts.get("enum_types")
+    if cached is None:
+        cached = frozenset(
+            c.type.name for c in pkg.consts.values() if c.type.kind == "named"
+        )
+        pkg.facts["enum_types"] = cached
+    return cached  # type: ignore[return-value]
 
 
 def _constant_key(pkg: Package, f: FileModel | None, index_expr: Node) -> bool:

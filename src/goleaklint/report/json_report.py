@@ -14,7 +14,7 @@ from ..rule import Rule
 def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
     prints = fingerprints(result.findings, display_path)
     items = []
-    for f, fp in zip(result.findings, prints):
+    for f, fp in zip(result.findings, prints, strict=True):
         loc = f.location
         items.append({
             "rule": f.rule_id,

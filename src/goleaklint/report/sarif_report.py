@@ -26,6 +26,9 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/goleaklint/goleaklint"
 SRCROOT = "%SRCROOT%"
 _SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+# Written even when equal to the schema default ("warning"): the contract promises a level on
+# every rule's defaultConfiguration and every result, and consumers need not know the default.
+_ALWAYS_WRITTEN = frozenset({"level"})
 
 
 def help_uri(rule: type[Rule]) -> str:
@@ -124,7 +127,7 @@ def build(result: Result, rules: list[type[Rule]], root: Path | None = None) -> 
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.as_uri() + "/")},
         results=[
             _result(f, index[f.rule_id], fp, root)
-            for f, fp in zip(result.findings, prints)
+            for f, fp in zip(result.findings, prints, strict=True)
             if f.rule_id in index
         ],
         invocations=[
@@ -140,7 +143,8 @@ def build(result: Result, rules: list[type[Rule]], root: Path | None = None) -> 
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Serialise sarif-om objects by their schema property names, leaving defaults out."""
+    """Serialise sarif-om objects by their schema property names, leaving defaults out
+    (except ``level``, always written)."""
     if attr.has(type(obj)):
         out: dict[str, Any] = {}
         for a in attr.fields(type(obj)):
@@ -148,9 +152,12 @@ def to_jsonable(obj: Any) -> Any:
             default = a.default
             if isinstance(default, attr.Factory):  # type: ignore[arg-type]
                 default = default.factory()
-            if value is None or (default is not attr.NOTHING and value == default):
+            name = a.metadata.get("schema_property_name", a.name)
+            if value is None or (
+                default is not attr.NOTHING and value == default and name not in _ALWAYS_WRITTEN
+            ):
                 continue
-            out[a.metadata.get("schema_property_name", a.name)] = to_jsonable(value)
+            out[name] = to_jsonable(value)
         return out
     if isinstance(obj, dict):
         return {k: to_jsonable(v) for k, v in obj.items()}

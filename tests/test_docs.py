@@ -1,0 +1,181 @@
+"""Rule documents: one source (the docstring), checked-in copies current, examples honest."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from goleaklint.cli import main
+from goleaklint.config import Config
+from goleaklint.discover import discover
+from goleaklint.docs import SECTIONS, go_code, render_markdown, sections
+from goleaklint.engine import Result, analyze
+from goleaklint.registry import load_rules
+from goleaklint.rule import Rule
+
+ROOT = Path(__file__).resolve().parent.parent
+# Rules GL203/GL205 only apply below Go 1.23: examples are run where the rules apply.
+GO_MOD = "module example.com/doc\n\ngo 1.22\n"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location(
+        "generate_rule_docs", ROOT / "scripts" / "generate_rule_docs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generator = _load_generator()
+ALL_RULES = load_rules().rules
+RULES = [r for r in ALL_RULES if r.__module__.startswith("goleaklint.")]
+
+
+def rule_id(rule: type[Rule]) -> str:
+    return rule.id
+
+
+def analyse_snippet(tmp_path: Path, code: str) -> Result:
+    package = tmp_path / "example"
+    package.mkdir()
+    (tmp_path / "go.mod").write_text(GO_MOD, encoding="utf-8")
+    (package / "example.go").write_text(code, encoding="utf-8")
+    found = discover([str(package)])
+    assert not found.warnings, found.warnings
+    assert len(found.packages) == 1, "the example is not one Go package"
+    return analyze(found.packages, ALL_RULES, Config())
+
+
+def test_builtin_rules_exist() -> None:
+    assert "GL101" in {r.id for r in RULES}
+
+
+def test_rule_documents_are_current() -> None:
+    problems = generator.check(ROOT)
+    assert not problems, (
+        "rules/ is out of date; run python scripts/generate_rule_docs.py\n" + "\n".join(problems)
+    )
+
+
+def test_generator_reports_stale_missing_and_extra_files(tmp_path: Path) -> None:
+    assert generator.check(tmp_path, RULES) == [f"rules/{r.id}.md: missing" for r in RULES]
+    assert generator.generate(tmp_path, RULES)
+    assert generator.check(tmp_path, RULES) == []
+    first = tmp_path / "rules" / f"{RULES[0].id}.md"
+    assert first.read_text(encoding="utf-8") == render_markdown(RULES[0])
+    first.write_text(first.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+    (tmp_path / "rules" / "GL999.md").write_text("# a removed rule\n", encoding="utf-8")
+    assert generator.check(tmp_path, RULES) == [
+        f"rules/{RULES[0].id}.md: stale",
+        "rules/GL999.md: extra (no such rule)",
+    ]
+    assert generator.main(["--check", "--root", str(tmp_path)]) == 1
+    generator.generate(tmp_path, RULES)
+    assert not (tmp_path / "rules" / "GL999.md").exists()
+    assert generator.main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_generator_fills_the_readme_table_between_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# goleaklint\n\n<!-- rules:start -->\nold table\n<!-- rules:end -->\n\nMore text.\n",
+        encoding="utf-8",
+    )
+    generator.generate(tmp_path, RULES)
+    content = readme.read_text(encoding="utf-8")
+    assert "old table" not in content
+    assert content.startswith("# goleaklint\n\n<!-- rules:start -->\n| ID |")
+    assert content.endswith("<!-- rules:end -->\n\nMore text.\n")
+    for r in RULES:
+        assert f"| [{r.id}](rules/{r.id}.md) | `{r.name}` |" in content
+    assert generator.check(tmp_path, RULES) == []
+    readme.write_text(content.replace(f"[{RULES[0].id}]", "[GL000]"), encoding="utf-8")
+    assert generator.check(tmp_path, RULES) == ["README.md: stale"]
+
+
+def test_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# goleaklint\n", encoding="utf-8")
+    generator.generate(tmp_path, RULES)
+    assert readme.read_text(encoding="utf-8") == "# goleaklint\n"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_rule_has_every_section(rule: type[Rule]) -> None:
+    have = sections(rule)
+    assert [s for s in SECTIONS if not have.get(s)] == []
+    document = render_markdown(rule)
+    positions = [document.index(f"\n## {s}\n") for s in SECTIONS]
+    assert positions == sorted(positions), "sections out of order"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_example_fires(rule: type[Rule], tmp_path: Path) -> None:
+    result = analyse_snippet(tmp_path, go_code(rule, "Example"))
+    assert not result.notices, [n.message for n in result.notices]
+    assert rule.id in {f.rule_id for f in result.findings}, (
+        f"the Example of {rule.id} produces no {rule.id} finding"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_fixed_example_is_silent(rule: type[Rule], tmp_path: Path) -> None:
+    result = analyse_snippet(tmp_path, go_code(rule, "Use instead"))
+    assert not result.notices, [n.message for n in result.notices]
+    assert [f"{f.rule_id} line {f.location.line}: {f.message}" for f in result.findings] == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_go_code_keeps_gofmt_tabs(rule: type[Rule]) -> None:
+    for section in ("Example", "Use instead"):
+        code = go_code(rule, section)
+        assert code.startswith("package "), f"{section} of {rule.id} is not a whole Go file"
+        indented = [line for line in code.splitlines() if line[:1].isspace()]
+        assert all(line.startswith("\t") for line in indented), (
+            f"{section} of {rule.id}: Go code indented with spaces, not gofmt tabs"
+        )
+
+
+@pytest.mark.skipif(shutil.which("gofmt") is None, reason="gofmt is not installed")
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_go_code_is_gofmt_formatted(rule: type[Rule]) -> None:
+    for section in ("Example", "Use instead"):
+        code = go_code(rule, section)
+        proc = subprocess.run(["gofmt"], input=code, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, f"{section} of {rule.id}: {proc.stderr}"
+        assert proc.stdout == code, f"{section} of {rule.id} is not gofmt-formatted"
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_explain_prints_the_rule_document() -> None:
+    rule = load_rules().get("GL101")
+    assert rule is not None
+    code, out, err = run_cli("explain", "GL101")
+    assert (code, err) == (0, "")
+    assert out == render_markdown(rule)
+    assert out == (ROOT / "rules" / "GL101.md").read_text(encoding="utf-8")
+
+
+def test_explain_is_case_insensitive() -> None:
+    assert run_cli("explain", "gl101") == run_cli("explain", "GL101")
+    assert run_cli("explain", "gl101")[1].startswith("# GL101 unbounded-global-map\n")
+
+
+def test_explain_unknown_rule_is_a_usage_error() -> None:
+    code, out, err = run_cli("explain", "GL999")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("goleaklint: error: ") and "GL999" in err
