@@ -286,9 +286,30 @@ SUPPRESSIONS = {
 def test_suppression_comments(project: Path, case: str) -> None:
     statement, expected = SUPPRESSIONS[case]
     write(project / "pkg" / "leak.go", LEAK.replace("\tcache[k] = 1", statement))
-    code, out, _ = run("pkg")
+    code, out, _ = run("pkg", "--ignore", "GL001")
     assert code == expected, out
     assert out.count("GL101") == expected
+
+
+@pytest.mark.parametrize(
+    ("comment", "reported"),
+    [
+        ("//goleaklint:ignore GL101", True),
+        ("//goleaklint:ignore GL101 keys are the fixed set of flags", False),
+        ("//nolint:goleaklint", True),
+        ("//nolint:errcheck,goleaklint", True),
+        ("//nolint:goleaklint // bounded by config", False),
+        ("//nolint", False),
+        ("//nolint:errcheck", False),
+    ],
+)
+def test_suppression_without_reason_is_reported(
+    project: Path, comment: str, reported: bool
+) -> None:
+    write(project / "pkg" / "leak.go", LEAK.replace("\tcache[k] = 1", f"\tcache[k] = 1 {comment}"))
+    code, out, _ = run("pkg", "--select", "GL001")
+    assert ("GL001 suppression-without-reason" in out) is reported, out
+    assert code == (1 if reported else 0)
 
 
 def test_file_level_suppression(project: Path) -> None:

@@ -135,7 +135,9 @@ def analyze_package(pf: PackageFiles, rules: list[type[Rule]], config: Config) -
             if path not in reported:
                 continue
             line = finding.location.line
-            if any(s.covers(finding.rule_id, line) for s in suppressions[path]):
+            if type(r).suppressible and any(
+                s.covers(finding.rule_id, line) for s in suppressions[path]
+            ):
                 continue
             result.findings.append(finding)
     return result

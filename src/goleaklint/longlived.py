@@ -102,17 +102,13 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
         return cached  # type: ignore[return-value]
     marks: set[int] = set()
     pkg.facts[key] = marks  # filled in place: the fixpoint below asks about itself
-    init_names: set[str] = set()
+    init_names = set(_once_functions(pkg))
+    marks.update(pkg.funcs[name].node.id for name in init_names)
     for f in pkg.files:
         for decl in f.root.named_children:
             is_function = decl.type == "function_declaration"
             if is_function and text(decl.child_by_field_name("name")) == "init":
                 marks.add(decl.id)
-        for ident in captures("(argument_list (identifier) @f)", f.root).get("f", []):
-            decl = pkg.funcs.get(text(ident))  # run through sync.Once: once.Do(loadConfig)
-            if decl is not None and once_argument(ident) and not f.is_local(ident):
-                init_names.add(decl.name)
-                marks.add(decl.node.id)
     if registration:
         for name, decl in pkg.funcs.items():
             if REGISTRATION.match(name):
@@ -133,6 +129,20 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
                 marks.add(decl.node.id)
                 changed = True
     return marks
+
+
+def _once_functions(pkg: Package) -> frozenset[str]:
+    """Package functions run through ``sync.Once``: ``once.Do(loadConfig)``."""
+    cached = pkg.facts.get("once_functions")
+    if cached is None:
+        names = set()
+        for f in pkg.files:
+            for ident in captures("(argument_list (identifier) @f)", f.root).get("f", []):
+                name = text(ident)
+                if name in pkg.funcs and once_argument(ident) and not f.is_local(ident):
+                    names.add(name)
+        cached = pkg.facts["once_functions"] = frozenset(names)
+    return cached  # type: ignore[return-value]
 
 
 def global_only_types(pkg: Package) -> frozenset[str]:

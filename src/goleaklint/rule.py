@@ -93,6 +93,7 @@ class Rule(Visitor):
     precision: ClassVar[str] = "high"
     tags: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Option]] = {}
+    suppressible: ClassVar[bool] = True  # False for rules about suppressions themselves
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context

@@ -27,6 +27,7 @@ class Suppression:
     lines: tuple[int, ...]  # lines it covers; empty tuple = the whole file
     codes: tuple[str, ...]  # rule IDs or prefixes; empty = every rule
     reason: str
+    names_goleaklint: bool = True  # False for a generic ``//nolint`` (golangci-lint's business)
 
     def covers(self, rule_id: str, line: int) -> bool:
         if self.lines and line not in self.lines:
@@ -47,13 +48,19 @@ def parse_suppression(comment: str, line: int, column: int, alone: bool) -> Supp
         linters = [x.strip().lower() for x in (m.group(1) or "").split(",") if x.strip()]
         if linters and "goleaklint" not in linters and "all" not in linters:
             return None
-        return Suppression(line, column, covered, (), (m.group(2) or "").strip())
+        return Suppression(
+            line, column, covered, (), (m.group(2) or "").strip(), "goleaklint" in linters
+        )
     return None
 
 
 def file_suppressions(f: FileModel) -> list[Suppression]:
-    """Every suppression comment of a file."""
-    found = []
+    """Every suppression comment of a file (computed once per file)."""
+    cached = getattr(f, "_suppressions", None)
+    if cached is not None:
+        return cached
+    found: list[Suppression] = []
+    f._suppressions = found  # type: ignore[attr-defined]
     for node in captures("(comment) @c", f.root).get("c", []):
         body = text(node)
         if "goleaklint" not in body and "nolint" not in body:

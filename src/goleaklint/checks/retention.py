@@ -112,11 +112,8 @@ class UnboundedGlobalMap(Rule):
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        for name in package.vars:
-            t = package.underlying(package.var_type(name).deref())
-            if t.kind in ("map", "struct") or t.qualified_name == SYNC_MAP:
-                return True
-        return False
+        """Only packages with a package-level variable that holds a map somewhere."""
+        return any(_holds_map(package, package.var_type(name)) for name in package.vars)
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -308,6 +305,16 @@ class UnboundedGlobalMap(Rule):
                 related,
                 file=w.file,
             )
+
+
+def _holds_map(pkg: Package, t: TypeRef, depth: int = 0) -> bool:
+    """Whether a value of type ``t`` is, or has a field (at any depth) that is, a map."""
+    t = pkg.underlying(t.deref())
+    if t.kind == "map" or t.qualified_name == SYNC_MAP:
+        return True
+    if t.kind == "struct" and depth < 4:
+        return any(_holds_map(pkg, ft, depth + 1) for _, ft in t.fields)
+    return False
 
 
 def _root(operand: Node) -> Node:
