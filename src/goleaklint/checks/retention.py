@@ -197,7 +197,8 @@ class UnboundedGlobalMap(Rule):
             receiver = self.resolver.resolve(fn.child_by_field_name("operand"))
             if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
                 if method in SYNC_MAP_WRITES:
-                    self._record_write(node, receiver, text(fn.child_by_field_name("operand")))
+                    operand = fn.child_by_field_name("operand")
+                    self._record_write(node, receiver, self._display(operand))
                 elif method in SYNC_MAP_REMOVALS:
                     self._remove_through(node, fn.child_by_field_name("operand"))
                 return
@@ -269,7 +270,16 @@ class UnboundedGlobalMap(Rule):
         root = _root(operand)
         if _lazy_initialisation(statement, root):
             return  # filled once, when it is created: `if m == nil { m = …; m[k] = v }`
-        self._record_write(statement, container, text(root))
+        self._record_write(statement, container, self._display(root))
+
+    def _display(self, root: Node) -> str:
+        """The map as the reader knows it; through a receiver, named by its type."""
+        shown = text(root)
+        receiver = self.resolver.receiver if self.resolver is not None else ""
+        if receiver and shown.startswith(receiver + "."):
+            owner = self.resolver.receiver_type  # type: ignore[union-attr]
+            return f"{owner}{shown[len(receiver):]} (every {owner} is package-level)"
+        return shown
 
     def _bounded_key(self, key: TypeRef | None) -> bool:
         """Keys from a small closed set: bool, bytes, reflect types, enums of the package."""
