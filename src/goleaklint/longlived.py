@@ -116,6 +116,9 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
                 marks.add(decl.node.id)
         for methods in pkg.methods.values():
             marks.update(d.node.id for n, d in methods.items() if REGISTRATION.match(n))
+            flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
+            if flag_set is not None and _is_flag_setter(flag_set.node):
+                marks.add(flag_set.node.id)
     # Unexported helpers whose every call runs at init time, to a fixpoint.
     changed = True
     while changed:
@@ -129,6 +132,19 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
                 marks.add(decl.node.id)
                 changed = True
     return marks
+
+
+def _is_flag_setter(method: Node) -> bool:
+    params = method.child_by_field_name("parameters")
+    result = method.child_by_field_name("result")
+    declared = [p for p in params.named_children if p.type == "parameter_declaration"] if (
+        params is not None) else []
+    return (
+        len(declared) == 1
+        and len(declared[0].children_by_field_name("name")) <= 1
+        and text(declared[0].child_by_field_name("type")) == "string"
+        and text(result) == "error"
+    )
 
 
 def _once_functions(pkg: Package) -> frozenset[str]:

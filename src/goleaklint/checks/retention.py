@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..longlived import Ref, Resolver, declaration, is_init_time
@@ -26,6 +27,8 @@ READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc
 # Map keys drawn from a closed set: the map cannot grow past it.
 BOUNDED_KEY_TYPES = frozenset({"bool", "byte", "uint8", "int8"})
 BOUNDED_QUALIFIED_KEYS = frozenset({"reflect.Type", "reflect.Kind"})
+# Another package's enum-like key type (codes.Code, trace.UtilFlags, slog.Level…).
+ENUM_LIKE_NAME = re.compile(r"(Kind|Flags?|Mode|Op|Level|Code|State)$")
 COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
 
 
@@ -92,7 +95,11 @@ class UnboundedGlobalMap(Rule):
     - Writes during initialisation do not count: in `init()`, in var initialisers, in
       unexported helpers only called from those, and in functions named `Register…` or
       `MustRegister…` (init-time registries such as `database/sql` drivers).
-    - Writes with a constant key (`stats["requests"]++`) touch a bounded key set and are silent.
+    - Writes with a constant key (`stats["requests"]++`) touch a bounded key set and are silent,
+      as are maps keyed by a closed set: `bool`, `byte`, `reflect.Type`, an enum type of the
+      package (a named type with typed constants), or another package's type whose name reads
+      as an enum (`…Kind`, `…Flags`, `…Mode`, `…Op`, `…Level`, `…Code`, `…State`).
+    - `flag.Value`-style `Set(string) error` methods run while flags are parsed: not counted.
     - The map's type must be visible in the package: a map returned by another package's
       function is not followed. Maps passed to another function are assumed to be pruned there.
     - A removal in a `_test.go` file only excuses writes in test files.
@@ -287,7 +294,9 @@ class UnboundedGlobalMap(Rule):
             return False
         if key.kind == "named" and key.name in BOUNDED_KEY_TYPES:
             return True
-        if key.kind == "qualified" and key.qualified_name in BOUNDED_QUALIFIED_KEYS:
+        if key.kind == "qualified" and (
+            key.qualified_name in BOUNDED_QUALIFIED_KEYS or ENUM_LIKE_NAME.search(key.name)
+        ):
             return True
         if key.kind == "named" and key.name in self.package.types:
             return key.name in _enum_types(self.package)
