@@ -3,7 +3,8 @@
 * which functions run only at initialisation (``init``, var initialisers, helpers only they
   call, ``Register…`` functions);
 * which struct types have only package-level instances;
-* ``Resolver``: what an expression denotes in terms of package-level state (a ``Ref``).
+* ``Resolver``: what an expression denotes in terms of package-level state (a ``Ref``);
+  ``resolver_at`` builds one for any point of a function, aliases declared before it included.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import FileModel, Package, receiver_name, receiver_type_name
+from .model import FileModel, Package, enclosing_function, receiver_name, receiver_type_name
 from .syntax import Node, captures, text
 from .types import UNKNOWN, TypeRef
 
@@ -303,3 +304,76 @@ def declaration(pkg: Package, key: tuple[str, ...]) -> tuple[FileModel, Node] | 
         if text(field) == key[2]:
             return decl.file, field
     return None
+
+
+def resolver_at(pkg: Package, f: FileModel, node: Node) -> Resolver:
+    """A ``Resolver`` for the function around ``node`` that knows the aliases of package state
+    (``items := globalCache.items``) declared in that function before ``node``.
+
+    For rules that look at a few places of a function instead of walking all of it.
+    """
+    function = enclosing_function(node)
+    resolver = Resolver(pkg, f, function)
+    if function is None:
+        return resolver
+    for name, end, ref in _function_aliases(pkg, f, function):
+        if end > node.start_byte:
+            break
+        if ref is None:
+            resolver.aliases.pop(name, None)
+        else:
+            resolver.aliases[name] = ref
+    return resolver
+
+
+def _function_aliases(
+    pkg: Package, f: FileModel, function: Node
+) -> list[tuple[str, int, Ref | None]]:
+    """(name, where it takes effect, Ref or None) for each local (re)binding of a function."""
+    cache = pkg.facts.setdefault("function_aliases", {})
+    assert isinstance(cache, dict)
+    found = cache.get(function.id)
+    if found is not None:
+        return found
+    found = []
+    resolver = Resolver(pkg, f, function)
+    pattern = "(short_var_declaration) @d (assignment_statement) @d"
+    for statement in captures(pattern, function).get("d", []):
+        left = statement.child_by_field_name("left")
+        right = statement.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        declaring = statement.type == "short_var_declaration"
+        same = left.named_child_count == right.named_child_count
+        for i, name in enumerate(left.named_children):
+            if name.type != "identifier" or (not declaring and not f.is_local(name)):
+                continue
+            ref = resolver.resolve(right.named_children[i]) if declaring and same else None
+            if ref is None:
+                resolver.aliases.pop(text(name), None)
+            else:
+                resolver.aliases[text(name)] = ref
+            found.append((text(name), statement.end_byte, ref))
+    cache[function.id] = found
+    return found
+
+
+def lazy_initialisation(statement: Node, target: Node) -> bool:
+    """``if m == nil { m = make(…) }`` or a ``once.Do(func() { m = … })``: not a reset."""
+    name = text(target)
+    parent = statement.parent
+    while parent is not None and parent.type not in ("function_declaration", "method_declaration"):
+        if parent.type == "if_statement":
+            cond = text(parent.child_by_field_name("condition")).replace(" ", "")
+            if f"{name}==nil" in cond or f"nil=={name}" in cond:
+                return True
+        if parent.type == "func_literal":
+            call = parent.parent.parent if parent.parent is not None else None
+            if call is not None and call.type == "call_expression":
+                fn = call.child_by_field_name("function")
+                if fn is not None and fn.type == "selector_expression" and text(
+                    fn.child_by_field_name("field")
+                ) == "Do":
+                    return True
+        parent = parent.parent
+    return False

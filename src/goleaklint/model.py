@@ -177,6 +177,30 @@ class FileModel:
             return False
         return any(start <= at < end and declared <= at for start, end, declared in decls)
 
+    def binding(self, ident: Node, declaring: bool = False) -> tuple[str, int, int] | None:
+        """Identity of the local binding ``ident`` refers to: (name, scope start, visible from).
+
+        None when ``ident`` is not local.  With ``declaring`` the binding that ``ident``
+        introduces (the left side of ``x :=``, a ``var`` name, a parameter), which is not yet
+        visible at the identifier itself.
+        """
+        at = ident.start_byte
+        name = text(ident)
+        decls = self._local_declarations.get((name, self._top_level_index(at)))
+        if not decls:
+            return None
+        if declaring:
+            found = [(d, s) for s, e, d in decls if s <= at < e and d >= at]
+            if not found:
+                return None
+            declared, start = min(found)
+            return name, start, declared
+        visible = [(s, d) for s, e, d in decls if s <= at < e and d <= at]
+        if not visible:
+            return None
+        start, declared = max(visible)
+        return name, start, declared
+
     def resolve_package(self, name: str) -> str | None:
         """Import path for a package identifier, or None."""
         return self.import_names.get(name)

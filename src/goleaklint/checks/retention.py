@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..longlived import Ref, Resolver, declaration, is_init_time
+from ..longlived import Ref, Resolver, declaration, is_init_time, lazy_initialisation
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Rule
@@ -172,7 +172,7 @@ class UnboundedGlobalMap(Rule):
                 self._write(node, target)
             elif target.type == "identifier" and self.file.is_local(target):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
-            elif not self._init_time(node) and not _lazy_initialisation(node, target):
+            elif not self._init_time(node) and not lazy_initialisation(node, target):
                 ref = self.resolver.resolve(target)
                 if ref is not None:
                     self._removed(ref.path)
@@ -275,7 +275,7 @@ class UnboundedGlobalMap(Rule):
         if map_type.kind != "map" or self._bounded_key(map_type.key):
             return
         root = _root(operand)
-        if _lazy_initialisation(statement, root):
+        if lazy_initialisation(statement, root):
             return  # filled once, when it is created: `if m == nil { m = …; m[k] = v }`
         self._record_write(statement, container, self._display(root))
 
@@ -366,27 +366,6 @@ def _constant_key(pkg: Package, f: FileModel | None, index_expr: Node) -> bool:
         return True
     if key.type == "identifier" and f is not None and not f.is_local(key):
         return text(key) in pkg.consts
-    return False
-
-
-def _lazy_initialisation(statement: Node, target: Node) -> bool:
-    """``if m == nil { m = make(…) }`` or a ``once.Do(func() { m = … })``: not a reset."""
-    name = text(target)
-    parent = statement.parent
-    while parent is not None and parent.type not in ("function_declaration", "method_declaration"):
-        if parent.type == "if_statement":
-            cond = text(parent.child_by_field_name("condition")).replace(" ", "")
-            if f"{name}==nil" in cond or f"nil=={name}" in cond:
-                return True
-        if parent.type == "func_literal":
-            call = parent.parent.parent if parent.parent is not None else None
-            if call is not None and call.type == "call_expression":
-                fn = call.child_by_field_name("function")
-                if fn is not None and fn.type == "selector_expression" and text(
-                    fn.child_by_field_name("field")
-                ) == "Do":
-                    return True
-        parent = parent.parent
     return False
 
 

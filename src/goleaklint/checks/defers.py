@@ -1,0 +1,183 @@
+"""GL204 defer-in-loop: a ``defer`` that piles up once per iteration."""
+
+from __future__ import annotations
+
+from ..loops import LoopAnalysis, enclosing_loops, loop_header
+from ..model import FileModel, Package, function_name
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, text
+
+
+class DeferInLoop(Rule):
+    """## What it finds
+    A `defer` inside the body of a `for` loop, at any depth of `if`, `switch`, `select` or
+    plain blocks, but not inside a function literal (the literal's body is a call of its own).
+    It is silent when every path through the loop after the `defer` leaves the loop for good:
+    a `return`, a `break` out of it (a labelled `break outer` leaves every loop up to `outer`),
+    a `goto` to a label after it, or a call that never returns (`panic`, `os.Exit`,
+    `log.Fatal`, `t.Fatal`): the `defer` then runs at most once per call.
+
+    ## Why it leaks
+    A deferred call runs when the surrounding function returns, not when the loop iteration
+    ends. `defer f.Close()` in a loop over a thousand files keeps a thousand descriptors open
+    until the function returns (or fails with "too many open files" first); `defer
+    rows.Close()` in a batch loop holds a database connection per batch; `defer mu.Unlock()`
+    in a loop deadlocks on the second iteration. The deferred closures themselves, and
+    everything they capture, also stay on the goroutine's defer list until then.
+
+    ## Example
+    ```go
+    package files
+
+    import (
+    	"io"
+    	"os"
+    )
+
+    func totalSize(paths []string) (int64, error) {
+    	var total int64
+    	for _, p := range paths {
+    		f, err := os.Open(p)
+    		if err != nil {
+    			return 0, err
+    		}
+    		defer f.Close()
+    		n, err := io.Copy(io.Discard, f)
+    		if err != nil {
+    			return 0, err
+    		}
+    		total += n
+    	}
+    	return total, nil
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package files
+
+    import (
+    	"io"
+    	"os"
+    )
+
+    func totalSize(paths []string) (int64, error) {
+    	var total int64
+    	for _, p := range paths {
+    		n, err := fileSize(p)
+    		if err != nil {
+    			return 0, err
+    		}
+    		total += n
+    	}
+    	return total, nil
+    }
+
+    func fileSize(p string) (int64, error) {
+    	f, err := os.Open(p)
+    	if err != nil {
+    		return 0, err
+    	}
+    	defer f.Close()
+    	return io.Copy(io.Discard, f)
+    }
+    ```
+    A function literal called in place works too:
+    `for … { func() { f := open(); defer f.Close(); … }() }`. Or close explicitly at the end
+    of each iteration, on every path.
+
+    ## Known limits
+    - Every deferred call is reported, whatever it releases: a `defer wg.Done()` or a
+      `defer log.Println(…)` in a loop is reported like a `defer f.Close()`, since it also
+      waits for the function to return (and is almost always a mistake in a loop).
+    - A loop that runs once by its own logic (`for i := 0; i < 1; i++`, a `for` whose
+      condition the body falsifies) is not recognised: only `return`, `break`, `goto` and calls
+      that never return count as leaving it.
+    - A `goto` to a label inside an enclosing loop is taken to repeat that loop.
+    - Methods named `Fatal*`, `Panic*`, `FailNow`, `SkipNow`, `Skipf` are taken to never
+      return, whatever their receiver (loggers and `testing.T` behave so).
+
+    ## Peers
+    gocritic `deferInLoop`, revive `defer` (`loop` option) and staticcheck's SA9001 (a `defer`
+    in a `range` over a channel). gocritic and revive report every `defer` in a loop, also one
+    followed by `return` or `break` (which runs once); goleaklint follows the paths after the
+    `defer` and stays silent then, and names the loop that repeats it (an inner loop that
+    always breaks still repeats in its outer loop).
+    """
+
+    id = "GL204"
+    name = "defer-in-loop"
+    family = "resources"
+    summary = "A defer inside a loop: what it releases is held until the function returns."
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "leak", "defer")
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        return any(b"defer" in f.source for f in package.files)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.loops: LoopAnalysis | None = None
+
+    def begin_file(self, file: FileModel) -> None:
+        self.loops = LoopAnalysis(file, self.package) if b"defer" in file.source else None
+
+    def visit_defer_statement(self, node: Node) -> None:
+        if self.loops is None or not enclosing_loops(node):
+            return
+        loop = self.loops.repeating_loop(node)
+        if loop is None:
+            return
+        line = loop.start_point.row + 1
+        self.report(
+            node,
+            f"`defer {_deferred(node)}` inside a loop (`{loop_header(loop)}`, line {line}): "
+            f"each iteration's {_what(node)} until {_returner(node)} returns",
+            ((self.file, loop, "the loop that runs the defer again"),),
+        )
+
+
+def _deferred(defer: Node) -> str:
+    """The deferred call on one short line (a closure's body elided)."""
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    if call is None:
+        return "…"
+    shown = " ".join(text(call).split())
+    if len(shown) <= 50:
+        return shown
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "func_literal":
+        return "func() {…}()"
+    return f"{' '.join(text(fn).split())[:40]}(…)" if fn is not None else shown[:49] + "…"
+
+
+def _what(defer: Node) -> str:
+    """What stays pending: a released resource reads differently from any deferred call."""
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    fn = call.child_by_field_name("function") if call is not None else None
+    method = text(fn.child_by_field_name("field")) if fn is not None and (
+        fn.type == "selector_expression") else ""
+    if method in ("Close", "Stop", "Release", "Rollback", "Cancel", "Free", "Flush", "Shutdown"):
+        return "resource stays held"
+    if method in ("Unlock", "RUnlock"):
+        return "lock stays held"
+    return "deferred call stays pending"
+
+
+def _returner(node: Node) -> str:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "func_literal":
+            return "the enclosing function literal"
+        if parent.type in ("function_declaration", "method_declaration"):
+            return function_name(parent) or "the function"
+        parent = parent.parent
+    return "the function"
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [DeferInLoop]

@@ -1,0 +1,814 @@
+"""Resource rules that follow a value along the paths of its function: GL201, GL202, GL203."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..flow import CFG, Block, Escape, find_escape
+from ..localtypes import expression_type
+from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
+from ..ownership import FILE_LIKE, Ownership, Resource, mentions
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, captures, text
+from ..types import TypeRef
+
+RESPONSE = Resource(through_field="Body")
+TX = Resource(release_methods=frozenset({"Commit", "Rollback"}))
+TICKER = Resource(release_methods=frozenset({"Stop"}))
+
+# Package functions that open something the caller must close: name -> (resource, indices).
+PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
+    **{f"os.{n}": (FILE_LIKE, (0,)) for n in ("Open", "Create", "OpenFile")},
+    "os.Pipe": (FILE_LIKE, (0, 1)),
+    **{f"net.{n}": (FILE_LIKE, (0,)) for n in (
+        "Dial", "DialTimeout", "DialTCP", "DialUDP", "DialUnix", "DialIP", "Listen",
+        "ListenTCP", "ListenUDP", "ListenUnix", "ListenUnixgram", "ListenPacket", "ListenIP",
+        "ListenMulticastUDP")},
+    "crypto/tls.Dial": (FILE_LIKE, (0,)),
+    "crypto/tls.DialWithDialer": (FILE_LIKE, (0,)),
+    "crypto/tls.Listen": (FILE_LIKE, (0,)),
+    **{f"net/http.{n}": (RESPONSE, (0,)) for n in ("Get", "Post", "Head", "PostForm")},
+}
+SQL_TYPES = frozenset({"database/sql.DB", "database/sql.Tx", "database/sql.Conn",
+                       "database/sql.Stmt", "github.com/jmoiron/sqlx.DB",
+                       "github.com/jmoiron/sqlx.Tx", "github.com/jmoiron/sqlx.Conn",
+                       "github.com/jmoiron/sqlx.Stmt"})
+SQL_METHODS: dict[str, Resource] = {
+    **{n: FILE_LIKE for n in ("Query", "QueryContext", "Queryx", "QueryxContext")},
+    **{n: FILE_LIKE for n in ("Prepare", "PrepareContext", "Preparex", "PreparexContext")},
+    **{n: TX for n in ("Begin", "BeginTx", "Beginx", "BeginTxx", "MustBegin", "MustBeginTx")},
+}
+# What confirms an opener on a value whose type the syntax does not tell.
+SQL_EVIDENCE = {"Query": "Next", "QueryContext": "Next", "Queryx": "Next",
+                "QueryxContext": "Next", "Prepare": "Exec", "PrepareContext": "Exec",
+                "Begin": "Commit", "BeginTx": "Commit"}
+CLIENT_TYPES = frozenset({"net/http.Client"})
+CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
+DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
+DIALER_METHODS = frozenset({"Dial", "DialContext"})
+WITH_CANCEL = frozenset({f"context.{n}" for n in (
+    "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
+    "WithDeadlineCause")})
+
+
+@dataclass(frozen=True)
+class Opener:
+    """A call that returns something to release, and how its results are released."""
+
+    call: Node
+    name: str  # as the message shows it: os.Open, db.QueryContext
+    resource: Resource
+    indices: tuple[int, ...]
+
+
+class FlowCache:
+    """Control-flow graphs of the functions of one package, built on first question."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[int, CFG] = {}
+
+    def graph(self, function: Node) -> CFG:
+        cfg = self._graphs.get(function.id)
+        if cfg is None:
+            cfg = self._graphs[function.id] = CFG(function.child_by_field_name("body"))
+        return cfg
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The innermost function declaration or literal containing ``node``."""
+    parent = node.parent
+    while parent is not None and parent.type not in FUNCTION_NODES:
+        parent = parent.parent
+    return parent
+
+
+def result_names(function: Node) -> set[str]:
+    result = function.child_by_field_name("result")
+    if result is None or result.type != "parameter_list":
+        return set()
+    return {text(n) for p in result.named_children for n in p.children_by_field_name("name")}
+
+
+def _statement_of(call: Node) -> tuple[Node | None, Node | None]:
+    """The statement an opener's results go to, and the left-hand list when assigned."""
+    parent = call.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None:
+        return None, None
+    if parent.type == "expression_statement":
+        return parent, None
+    if parent.type == "expression_list":
+        holder = parent.parent
+        if holder is None:
+            return None, None
+        if holder.type in ("short_var_declaration", "assignment_statement"):
+            return holder, holder.child_by_field_name("left")
+        if holder.type == "var_spec":
+            names = holder.children_by_field_name("name")
+            return holder.parent if holder.parent is not None else holder, _Names(names)
+        if holder.type == "return_statement":
+            return holder, None
+    return parent, None
+
+
+class _Names:
+    """The names of a ``var`` spec, shaped like an expression list."""
+
+    def __init__(self, names: list[Node]) -> None:
+        self.named_children = names
+
+
+# Predicates that are true only for a non-nil error: os.IsNotExist(err), errors.Is(err, x)…
+ERROR_PREDICATES = frozenset({"IsNotExist", "IsExist", "IsPermission", "IsTimeout", "Is", "As"})
+
+
+def _error_check(cond: Block, label: bool | None, err: str, value: str) -> bool:
+    """True on the branch where the opener failed: ``err != nil`` or ``value == nil``."""
+    node = cond.node
+    if cond.kind != "cond" or node is None:
+        return False
+    return _failed(node, label, err, value)
+
+
+def _failed(node: Node, label: bool | None, err: str, value: str) -> bool:
+    """Whether taking branch ``label`` of condition ``node`` implies the opener failed."""
+    while node.type == "parenthesized_expression" and node.named_child_count:
+        node = node.named_children[0]
+    if node.type == "unary_expression" and text(node.child_by_field_name("operator")) == "!":
+        operand = node.child_by_field_name("operand")
+        flipped = None if label is None else not label
+        return operand is not None and _failed(operand, flipped, err, value)
+    if node.type == "call_expression" and err and label is True:
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        name = text(fn.child_by_field_name("field")) if fn is not None and (
+            fn.type == "selector_expression") else text(fn)
+        return name in ERROR_PREDICATES and args is not None and any(
+            text(a) == err for a in args.named_children)
+    if node.type != "binary_expression":
+        return False
+    op = text(node.child_by_field_name("operator"))
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if op == "&&" and label is True and left is not None and right is not None:
+        return _failed(left, True, err, value) or _failed(right, True, err, value)
+    if op == "||" and label is False and left is not None and right is not None:
+        return _failed(left, False, err, value) or _failed(right, False, err, value)
+    sides = {text(node.child_by_field_name("left")), text(node.child_by_field_name("right"))}
+    if "nil" not in sides:
+        return False
+    if err and err in sides:
+        return (op == "!=" and label is True) or (op == "==" and label is False)
+    if value in sides:
+        return (op == "==" and label is True) or (op == "!=" and label is False)
+    return False
+
+
+def _describe(escape: Escape, f: FileModel) -> tuple[str, Node | None]:
+    via = escape.via
+    if via is not None and via.node is not None:
+        line = f.position(via.node.start_byte)[0]
+        if via.node.type == "return_statement":
+            return f"on the path through the return at line {line}", via.node
+        if escape.end is (escape.path[0] if escape.path else None):
+            return "before the next iteration of the loop replaces it", None
+        return f"before it is overwritten at line {line}", via.node
+    return "on the path that reaches the end of the function", None
+
+
+class _FlowRule(Rule):
+    """Shared machinery: per-package flow graphs and ownership questions."""
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.flows = FlowCache()
+        self.ownership = _ownership(self.package)
+
+    def escape_of(self, function: Node, statement: Node, name: str, res: Resource,
+                  err: str = "") -> Escape | None:
+        """A path from ``statement`` to a return on which ``name`` is never released."""
+        assert self.file is not None
+        cfg = self.flows.graph(function)
+        start = cfg.block_of(statement)
+        if start is None:
+            return None
+        if name in result_names(function):
+            return None  # a named result: every return hands it to the caller
+        releasing: set[int] = set()
+        losing: set[int] = set()
+        body = function.child_by_field_name("body")
+        for mention in mentions(body, name) if body is not None else []:
+            verdict = self.ownership.classify(self.file, mention, res)
+            block = cfg.block_of(mention, through_literals=True)
+            if block is None or block is start:
+                continue
+            if verdict == "release":
+                releasing.add(id(block))
+            elif verdict == "lost" and enclosing_function(mention) == function:
+                losing.add(id(block))
+        # `if err != nil` after the opener: its error branch holds no value, until err is
+        # assigned again (a later check then tests another call's error).
+        first_checks = _reached_before_reassignment(cfg, start, err, function) if err else set()
+        return find_escape(
+            cfg, start,
+            releases=lambda b: id(b) in releasing,
+            dead_edge=lambda b, label: _error_check(
+                b, label, err if id(b) in first_checks or b is start else "", name),
+            lost=lambda b: id(b) in losing,
+        )
+
+
+def _reached_before_reassignment(cfg: CFG, start: Block, name: str, function: Node) -> set[int]:
+    """Blocks reachable from ``start`` before a statement assigns ``name`` again."""
+    body = function.child_by_field_name("body")
+    assigning: set[int] = set()
+    for mention in mentions(body, name) if body is not None else []:
+        holder = mention.parent.parent if mention.parent is not None else None
+        if holder is not None and holder.type in ("assignment_statement", "short_var_declaration",
+                                                  "var_spec"):
+            left = holder.child_by_field_name("left")
+            if left is None or left.start_byte <= mention.start_byte < left.end_byte:
+                block = cfg.block_of(mention)
+                if block is not None:
+                    assigning.add(id(block))
+    seen: set[int] = set()
+    stack = [succ for succ, _ in start.succs]
+    while stack:
+        block = stack.pop()
+        if id(block) in seen or block is start:
+            continue
+        seen.add(id(block))
+        if id(block) in assigning:
+            continue
+        stack.extend(succ for succ, _ in block.succs)
+    return seen
+
+
+def _ownership(pkg: Package) -> Ownership:
+    cached = pkg.facts.get("ownership")
+    if cached is None:
+        cached = pkg.facts["ownership"] = Ownership(pkg)
+    return cached  # type: ignore[return-value]
+
+
+class UnclosedResource(_FlowRule):
+    """## What it finds
+    A value from an opener that is not released on every path to return: files (`os.Open`,
+    `os.Create`, `os.OpenFile`, `os.Pipe`), network connections and listeners (`net.Dial*`,
+    `net.Listen*`, `tls.Dial`), SQL rows, statements and transactions (`Query*`, `Prepare*`,
+    `Begin*` on `*sql.DB`, `*sql.Tx`, `*sql.Conn`), and HTTP response bodies (`http.Get`,
+    `http.Post`, `http.Head`, `http.PostForm`, `(*http.Client).Do/Get/Post/Head`). A
+    same-package function that returns such a value is an opener for its callers.
+
+    ## Why it leaks
+    Each of these holds an operating-system resource or a pooled connection until it is
+    closed. An HTTP body left open keeps its TCP connection out of the pool; SQL rows keep
+    their connection busy; a file keeps its descriptor. Under load the process runs out of
+    descriptors or connections long before it runs out of memory.
+
+    ## Example
+    ```go
+    package fetch
+
+    import (
+    	"io"
+    	"net/http"
+    )
+
+    func Fetch(url string) ([]byte, error) {
+    	resp, err := http.Get(url)
+    	if err != nil {
+    		return nil, err
+    	}
+    	return io.ReadAll(resp.Body)
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package fetch
+
+    import (
+    	"io"
+    	"net/http"
+    )
+
+    func Fetch(url string) ([]byte, error) {
+    	resp, err := http.Get(url)
+    	if err != nil {
+    		return nil, err
+    	}
+    	defer resp.Body.Close()
+    	return io.ReadAll(resp.Body)
+    }
+    ```
+
+    ## Known limits
+    - The value is followed within its function. It is released when it is closed, returned,
+      stored in a field, global, map or slice, sent on a channel, captured by a goroutine, or
+      passed to a function that takes ownership: a same-package function is looked into (does
+      it close its parameter?); other packages' functions are assumed to take ownership except
+      well-known readers and wrappers (`fmt`, `io.ReadAll`, `io.Copy`, `bufio`, decoders…).
+    - The branch where the opener failed (`if err != nil`, `if f == nil`) is not a leak.
+    - SQL and HTTP client methods are recognised on values whose type the syntax shows
+      (parameters, fields, `sql.Open`, `&http.Client{}`); on other receivers only when the
+      result is used as such (`rows.Next()`, `resp.Body`).
+    - `QueryRow`, gzip/zlib readers, `httptest.ResponseRecorder.Result()` are not openers.
+
+    ## Peers
+    bodyclose (HTTP bodies), sqlclosecheck and rowserrcheck (SQL), go vet has none; all need a
+    type-checked build. goleaklint works from syntax, follows paths (an early return after the
+    opener is reported with its line), and covers files, connections and listeners too.
+    """
+
+    id = "GL201"
+    name = "unclosed-resource"
+    family = "resources"
+    summary = "A file, connection, SQL rows/statement/transaction or HTTP body is not closed."
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "leak")
+
+    def begin_file(self, file: FileModel) -> None:
+        self.active = _may_open(file, self.package)
+
+    def visit_call_expression(self, node: Node) -> None:
+        if not self.active:
+            return
+        opener = self._opener(node)
+        if opener is not None:
+            self._check(opener)
+
+    # Recognising openers ------------------------------------------------------------------------
+
+    def _opener(self, call: Node) -> Opener | None:
+        assert self.file is not None
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            return None
+        if fn.type == "identifier":
+            local = _local_openers(self.package).get(text(fn))
+            if local is not None and not self.file.is_local(fn):
+                return Opener(call, text(fn), local[0], local[1])
+            return None
+        if fn.type != "selector_expression":
+            return None
+        qualified = resolve_selector(self.file, fn, self.package)
+        if qualified is not None:
+            known = PACKAGE_OPENERS.get(qualified)
+            if known is not None:
+                return Opener(call, text(fn), known[0], known[1])
+            return None
+        method = text(fn.child_by_field_name("field"))
+        if method not in SQL_METHODS and method not in CLIENT_METHODS and (
+            method not in DIALER_METHODS
+        ):
+            return None
+        receiver = fn.child_by_field_name("operand")
+        rtype = expression_type(receiver, self.package, self.file).deref()
+        name = _qualified(rtype)
+        if method in SQL_METHODS and name in SQL_TYPES:
+            return Opener(call, text(fn), SQL_METHODS[method], (0,))
+        if method in CLIENT_METHODS and name in CLIENT_TYPES:
+            return Opener(call, text(fn), RESPONSE, (0,))
+        if method in DIALER_METHODS and name in DIALER_TYPES:
+            return Opener(call, text(fn), FILE_LIKE, (0,))
+        if rtype.kind != "unknown":
+            return None
+        # A receiver the syntax does not type: believe it when the result is used as such.
+        evidence = SQL_EVIDENCE.get(method)
+        if evidence and self._result_used_as(call, evidence, call_method=True):
+            return Opener(call, text(fn), SQL_METHODS[method], (0,))
+        if method in CLIENT_METHODS and method != "Get" and self._result_used_as(
+            call, "Body", call_method=False
+        ):
+            return Opener(call, text(fn), RESPONSE, (0,))
+        return None
+
+    def _result_used_as(self, call: Node, member: str, call_method: bool) -> bool:
+        _, left = _statement_of(call)
+        if left is None or not left.named_children:
+            return False
+        target = left.named_children[0]
+        function = enclosing_function(call)
+        if target.type != "identifier" or function is None:
+            return False
+        for m in mentions(function, text(target)):
+            parent = m.parent
+            if parent is not None and parent.type == "selector_expression" and text(
+                parent.child_by_field_name("field")
+            ) == member and (not call_method or (
+                parent.parent is not None and parent.parent.type == "call_expression")):
+                return True
+        return False
+
+    # Following the value ----------------------------------------------------------------------
+
+    def _check(self, opener: Opener) -> None:
+        statement, left = _statement_of(opener.call)
+        if statement is None:
+            return
+        what = _resource_name(opener)
+        if statement.type == "expression_statement":
+            self.report(opener.call, f"the result of {opener.name} is discarded: {what} is "
+                        "never closed")
+            return
+        if left is None:
+            return  # returned, passed on, or used in place: someone else owns it
+        targets = left.named_children
+        function = enclosing_function(opener.call)
+        if function is None:
+            return  # a package-level var initialiser: long-lived by design
+        if self.package.name == "main" and function_name(function) == "main":
+            return  # main returning ends the process, which releases everything
+        err = text(targets[-1]) if len(targets) > max(opener.indices) + 1 else ""
+        for index in opener.indices:
+            if index >= len(targets):
+                continue
+            target = targets[index]
+            if target.type != "identifier":
+                continue  # stored in a field, map or slice
+            name = text(target)
+            if name == "_":
+                self.report(opener.call, f"{what} from {opener.name} is discarded with _ and "
+                            "never closed")
+                continue
+            assert self.file is not None
+            if not self.file.is_local(target) and statement.type != "short_var_declaration":
+                continue  # assigned to a package-level variable
+            escape = self.escape_of(function, statement, name, opener.resource, err)
+            if escape is None:
+                continue
+            where, via = _describe(escape, self.file)
+            shown = f"{name}.Body" if opener.resource is RESPONSE else name
+            verb = "committed or rolled back" if opener.resource is TX else "closed"
+            related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
+            self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
+                        related)
+
+
+def _resource_name(opener: Opener) -> str:
+    if opener.resource is RESPONSE:
+        return "the response body"
+    if opener.resource is TX:
+        return "the transaction"
+    return "the value"
+
+
+def _qualified(t: TypeRef) -> str:
+    return t.qualified_name if t.kind == "qualified" else ""
+
+
+def _may_open(file: FileModel, pkg: Package) -> bool:
+    """Cheap gate: the file imports a package with openers, or the package has its own."""
+    paths = {i.path for i in file.imports}
+    return bool(paths & {"os", "net", "crypto/tls", "database/sql", "net/http",
+                         "github.com/jmoiron/sqlx"}) or bool(_local_openers(pkg)) or any(
+        p.endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
+
+
+def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
+    """Same-package functions that return an opener's value (and keep no copy of it)."""
+    cached = pkg.facts.get("local_openers")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: dict[str, tuple[Resource, tuple[int, ...]]] = {}
+    pkg.facts["local_openers"] = found
+    for _ in range(2):  # openers built on openers, one level deep
+        for name, decl in pkg.funcs.items():
+            if name in found:
+                continue
+            body = decl.node.child_by_field_name("body")
+            if body is None:
+                continue
+            returns = captures("(return_statement (expression_list) @r)", body).get("r", [])
+            for ret in returns:
+                if enclosing_function(ret) != decl.node:
+                    continue
+                for index, value in enumerate(ret.named_children):
+                    kind = _opened_by(value, body, decl.file, pkg, found)
+                    if kind is not None:
+                        found[name] = (kind, (index,))
+                        break
+                if name in found:
+                    break
+    return found
+
+
+def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
+               known: dict[str, tuple[Resource, tuple[int, ...]]]) -> Resource | None:
+    """The resource kind when ``value`` (a returned expression) comes straight from an opener."""
+    calls: list[Node] = []
+    if value.type == "call_expression":
+        calls = [value]
+    elif value.type == "identifier":
+        for spec in captures("(short_var_declaration) @s", body).get("s", []):
+            left = spec.child_by_field_name("left")
+            right = spec.child_by_field_name("right")
+            if left is None or right is None or right.named_child_count != 1:
+                continue
+            if left.named_child_count and text(left.named_children[0]) == text(value):
+                calls.append(right.named_children[0])
+        # Kept in a long-lived place too (a statement cache): the cache owns it.
+        stored = captures("(assignment_statement left: (expression_list [(selector_expression) "
+                          "(index_expression)]) right: (expression_list (identifier) @v))", body)
+        if any(text(v) == text(value) for v in stored.get("v", [])):
+            return None
+    for call in calls:
+        if call.type != "call_expression":
+            continue
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            continue
+        if fn.type == "identifier" and text(fn) in known:
+            return known[text(fn)][0]
+        qualified = resolve_selector(f, fn, pkg) if fn.type == "selector_expression" else None
+        if qualified in PACKAGE_OPENERS and PACKAGE_OPENERS[qualified][1] == (0,):
+            return PACKAGE_OPENERS[qualified][0]
+    return None
+
+
+class LostCancel(_FlowRule):
+    """## What it finds
+    The cancel function returned by `context.WithCancel`, `WithTimeout`, `WithDeadline` (and
+    their `…Cause` variants) discarded with `_`, or not used on some path to return.
+
+    ## Why it leaks
+    A derived context holds a reference from its parent until it is cancelled; a
+    `WithTimeout` context also holds a timer until it fires. If the function returns without
+    calling cancel, the context, its goroutine-visible state and every value reachable from it
+    stay alive until the parent is cancelled, which for a long-lived parent is never.
+
+    ## Example
+    ```go
+    package client
+
+    import (
+    	"context"
+    	"net/http"
+    	"time"
+    )
+
+    func Ping(parent context.Context, url string) error {
+    	ctx, _ := context.WithTimeout(parent, time.Second)
+    	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
+    	if err != nil {
+    		return err
+    	}
+    	_ = req
+    	return nil
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package client
+
+    import (
+    	"context"
+    	"net/http"
+    	"time"
+    )
+
+    func Ping(parent context.Context, url string) error {
+    	ctx, cancel := context.WithTimeout(parent, time.Second)
+    	defer cancel()
+    	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
+    	if err != nil {
+    		return err
+    	}
+    	_ = req
+    	return nil
+    }
+    ```
+
+    ## Known limits
+    Any use of the cancel variable counts, as in go vet: calling, deferring, storing,
+    returning, passing it on or capturing it in a closure. Paths ending in `panic`, `os.Exit`,
+    `log.Fatal*` or `t.Fatal*`, and endless loops, do not leak; `main.main` is exempt; a named
+    result returned by a naked return is used.
+
+    ## Peers
+    go vet's lostcancel, which needs a type-checked build; goleaklint gives the same verdicts
+    from syntax, including on code that does not compile.
+    """
+
+    id = "GL202"
+    name = "lost-cancel"
+    family = "resources"
+    summary = "The cancel function of a derived context is discarded or not called on some path."
+    level = "warning"
+    precision = "very-high"
+    tags = ("resources", "context", "leak")
+
+    def begin_file(self, file: FileModel) -> None:
+        self.active = file.imports_path("context")
+
+    def visit_call_expression(self, node: Node) -> None:
+        if not self.active:
+            return
+        assert self.file is not None
+        fn = node.child_by_field_name("function")
+        if fn is None:
+            return
+        qualified = resolve_selector(self.file, fn, self.package)
+        if qualified not in WITH_CANCEL:
+            return
+        statement, left = _statement_of(node)
+        if statement is None or left is None or len(left.named_children) < 2:
+            return
+        target = left.named_children[1]
+        if target.type != "identifier":
+            return
+        shown = text(fn)
+        if text(target) == "_":
+            self.report(node, f"the cancel function returned by {shown} is discarded: the "
+                        "context is not released until its parent is cancelled")
+            return
+        function = enclosing_function(node)
+        if function is None or (
+            self.package.name == "main" and function_name(function) == "main"
+        ):
+            return
+        if not self.file.is_local(target) and statement.type != "short_var_declaration":
+            return
+        escape = self._unused_path(function, statement, text(target))
+        if escape is None:
+            return
+        where, via = _describe(escape, self.file)
+        related = ((self.file, via, "returns without using cancel"),) if via is not None else ()
+        self.report(node, f"the cancel function {text(target)} from {shown} is not used "
+                    f"{where} (possible context leak)", related)
+
+    def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
+        cfg = self.flows.graph(function)
+        start = cfg.block_of(statement)
+        if start is None or name in result_names(function):
+            return None
+        body = function.child_by_field_name("body")
+        used: set[int] = set()
+        for mention in mentions(body, name) if body is not None else []:
+            block = cfg.block_of(mention, through_literals=True)
+            if block is not None and block is not start:
+                used.add(id(block))
+        return find_escape(cfg, start, releases=lambda b: id(b) in used)
+
+
+class TickerLeak(_FlowRule):
+    """## What it finds
+    A `time.NewTicker` whose `Stop` is not called on the paths that leave the function, and
+    `time.Tick` outside `main.main` and outside functions that never return. Only where the
+    module's `go` directive is below 1.23.
+
+    ## Why it leaks
+    Before Go 1.23 a ticker that is not stopped is never garbage collected: the runtime
+    timer keeps firing and keeps the ticker, its channel and everything reachable from them
+    alive for the life of the process. `time.Tick` returns only the channel, so its ticker
+    can never be stopped.
+
+    ## Example
+    ```go
+    package poll
+
+    import "time"
+
+    func WaitReady(ready func() bool) {
+    	t := time.NewTicker(100 * time.Millisecond)
+    	for range t.C {
+    		if ready() {
+    			return
+    		}
+    	}
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package poll
+
+    import "time"
+
+    func WaitReady(ready func() bool) {
+    	t := time.NewTicker(100 * time.Millisecond)
+    	defer t.Stop()
+    	for range t.C {
+    		if ready() {
+    			return
+    		}
+    	}
+    }
+    ```
+
+    ## Known limits
+    A ticker that is returned, stored or passed on is its new owner's to stop. Functions that
+    never return (a `for` without condition and without `return` or `break`, or a
+    `for range time.Tick(…)` loop) may use `time.Tick`. No go.mod, or `go 1.23` and later: the
+    rule is silent (the runtime collects unreferenced timers).
+
+    ## Peers
+    staticcheck SA1015 (`time.Tick` in functions that return); goleaklint adds
+    `time.NewTicker` without `Stop` on some path.
+    """
+
+    id = "GL203"
+    name = "ticker-leak"
+    family = "resources"
+    summary = "A time.NewTicker is not stopped, or time.Tick is used in a function that returns."
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "timers", "leak")
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        version = package.go_version
+        return version is not None and version < (1, 23)
+
+    def begin_file(self, file: FileModel) -> None:
+        self.active = file.imports_path("time")
+
+    def visit_call_expression(self, node: Node) -> None:
+        if not self.active:
+            return
+        assert self.file is not None
+        fn = node.child_by_field_name("function")
+        qualified = resolve_selector(self.file, fn, self.package) if fn is not None else None
+        if qualified == "time.NewTicker":
+            self._new_ticker(node, text(fn))
+        elif qualified == "time.Tick":
+            self._tick(node, text(fn))
+
+    def _new_ticker(self, call: Node, shown: str) -> None:
+        statement, left = _statement_of(call)
+        if statement is None:
+            return
+        if statement.type == "expression_statement":
+            self.report(call, f"the ticker from {shown} is discarded and never stopped")
+            return
+        if left is None or not left.named_children:
+            return
+        target = left.named_children[0]
+        function = enclosing_function(call)
+        if target.type != "identifier" or function is None:
+            return
+        assert self.file is not None
+        if text(target) == "_":
+            self.report(call, f"the ticker from {shown} is discarded with _ and never stopped")
+            return
+        if not self.file.is_local(target) and statement.type != "short_var_declaration":
+            return
+        escape = self.escape_of(function, statement, text(target), TICKER)
+        if escape is None:
+            return
+        where, via = _describe(escape, self.file)
+        related = ((self.file, via, "leaves here without Stop"),) if via is not None else ()
+        self.report(call, f"ticker {text(target)} from {shown} is not stopped {where}", related)
+
+    def _tick(self, call: Node, shown: str) -> None:
+        function = enclosing_function(call)
+        if function is None:
+            return
+        if self.package.name == "main" and function_name(function) == "main":
+            return
+        cfg = self.flows.graph(function)
+        endless_range = _ranged_over(call)
+        if endless_range is not None:
+            head = cfg.block_of(endless_range)
+            returns = self._reaches_exit(cfg, head)
+        else:
+            returns = cfg.returns()
+        if returns:
+            self.report(call, f"{shown} leaks its ticker (it can never be stopped) in a "
+                        "function that returns: use time.NewTicker and Stop it")
+
+    @staticmethod
+    def _reaches_exit(cfg: CFG, endless_head: Block | None) -> bool:
+        """Whether the exit is reachable when the loop ranging over time.Tick never ends."""
+        seen = {id(cfg.entry)}
+        stack = [cfg.entry]
+        while stack:
+            block = stack.pop()
+            if block is cfg.exit:
+                return True
+            for succ, label in block.succs:
+                if block is endless_head and label is False:
+                    continue
+                if id(succ) not in seen:
+                    seen.add(id(succ))
+                    stack.append(succ)
+        return False
+
+
+def _ranged_over(call: Node) -> Node | None:
+    """The range clause when ``call`` is what a ``for range`` iterates over."""
+    parent = call.parent
+    if parent is not None and parent.type == "range_clause" and (
+        parent.child_by_field_name("right") == call
+    ):
+        return parent
+    return None
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [UnclosedResource, LostCancel, TickerLeak]

@@ -1,0 +1,180 @@
+"""GL205 time-after-in-loop: a new timer per iteration of a select loop, before Go 1.23."""
+
+from __future__ import annotations
+
+from ..loops import LoopAnalysis, loop_header
+from ..model import FileModel, Package, resolve_selector
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, text
+
+TIME_AFTER = "time.After"
+FIXED_IN = (1, 23)  # Go 1.23 collects timers that nothing references any more
+
+
+class TimeAfterInLoop(Rule):
+    """## What it finds
+    `time.After(d)` (through any import name of `time`, dot imports included) received from
+    in a `case` of a `select` that a loop runs again, in a package whose module says
+    `go 1.22` or older in its nearest `go.mod` (or the `go-version` setting). The `select` may
+    sit at any depth of blocks in the loop's body, but not across a function literal. It is
+    silent when the loop cannot come back to the `select` once another case has won (every
+    other case returns or breaks out): a timer then only outlives a `select` that ends the
+    loop.
+
+    ## Why it leaks
+    Each evaluation of `time.After(d)` creates a timer and a channel. Before Go 1.23 the
+    runtime keeps that timer, and everything it holds, until it fires, even when another case
+    of the `select` won and nothing will ever receive from its channel. An event loop that
+    waits with `case <-time.After(30 * time.Second):` and handles thousands of messages a
+    second keeps hundreds of thousands of live timers: memory grows and the timer heap slows
+    the scheduler. From Go 1.23 (a module saying `go 1.23` or later) unreferenced timers are
+    collected and the pattern is harmless.
+
+    ## Example
+    ```go
+    package events
+
+    import "time"
+
+    type Event struct{ Name string }
+
+    func consume(events <-chan Event, handle func(Event)) {
+    	for {
+    		select {
+    		case ev := <-events:
+    			handle(ev)
+    		case <-time.After(30 * time.Second):
+    			return
+    		}
+    	}
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package events
+
+    import "time"
+
+    type Event struct{ Name string }
+
+    func consume(events <-chan Event, handle func(Event)) {
+    	idle := time.NewTimer(30 * time.Second)
+    	defer idle.Stop()
+    	for {
+    		select {
+    		case ev := <-events:
+    			handle(ev)
+    			if !idle.Stop() {
+    				<-idle.C
+    			}
+    			idle.Reset(30 * time.Second)
+    		case <-idle.C:
+    			return
+    		}
+    	}
+    }
+    ```
+    When the deadline is for the whole loop rather than per message, create it once:
+    `timeout := time.After(d)` before the loop and `case <-timeout:` inside it. Or raise the
+    module's `go` directive to 1.23 or later.
+
+    ## Known limits
+    - Without a `go.mod` (and without the `go-version` setting) the Go version is unknown and
+      a current Go is assumed: nothing is reported.
+    - Only `case <-time.After(…)` and `case v := <-time.After(…)` count; a `time.After` channel
+      built in the loop, stored in a variable and received from in the `select` is not followed.
+    - A loop that ends by its own logic (a counter, a condition the body falsifies) is taken to
+      repeat; a short duration is reported like a long one, though fewer timers are then alive
+      at once.
+
+    ## Peers
+    No mainstream linter reports this (go vet and staticcheck do not; some gocritic-style
+    custom rules and code reviews catch it). goleaklint reports it only for modules below
+    Go 1.23, where it leaks, and only when a case other than the timer can bring the loop
+    back to the `select`.
+    """
+
+    id = "GL205"
+    name = "time-after-in-loop"
+    family = "resources"
+    summary = ("time.After in a select inside a loop: each iteration's timer lives until it "
+               "fires (before Go 1.23).")
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "leak", "timer")
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        version = package.go_version
+        if version is None or tuple(version) >= FIXED_IN:
+            return False
+        return any(f.imports_path("time") for f in package.files)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.loops: LoopAnalysis | None = None
+
+    def begin_file(self, file: FileModel) -> None:
+        self.loops = LoopAnalysis(file, self.package) if file.imports_path("time") else None
+
+    def visit_select_statement(self, node: Node) -> None:
+        if self.loops is None:
+            return
+        clauses = [c for c in node.named_children if c.type in ("communication_case",
+                                                                "default_case")]
+        for i, clause in enumerate(clauses):
+            call = self._time_after(clause)
+            if call is None:
+                continue
+            # The timer outlives the select when another case wins; does the loop come back?
+            others: set = set()
+            for j in range(len(clauses)):
+                if j != i:
+                    others |= self.loops.clause_outcomes(clauses, j)
+            loop = self.loops.repeating_loop(node, frozenset(others))
+            if loop is None:
+                continue
+            major, minor = self.package.go_version or (0, 0)
+            self.report(
+                call,
+                f"`{_short(call)}` in a select inside a loop (`{loop_header(loop)}`, line "
+                f"{loop.start_point.row + 1}): each iteration that another case wins leaves a "
+                f"timer alive until it fires (go {major}.{minor} < 1.23); create the timer "
+                "once, before the loop",
+                ((self.file, loop, "the loop that evaluates time.After again"),),
+            )
+
+    def _time_after(self, clause: Node) -> Node | None:
+        """The ``time.After(…)`` call a ``case <-time.After(…)`` receives from."""
+        comm = clause.child_by_field_name("communication")
+        if comm is None:
+            return None
+        if comm.type == "receive_statement":
+            comm = comm.child_by_field_name("right")
+        while comm is not None and comm.type == "parenthesized_expression":
+            comm = comm.named_children[0] if comm.named_child_count else None
+        if comm is None or comm.type != "unary_expression" or text(
+            comm.child_by_field_name("operator")
+        ) != "<-":
+            return None
+        call = comm.child_by_field_name("operand")
+        while call is not None and call.type == "parenthesized_expression":
+            call = call.named_children[0] if call.named_child_count else None
+        if call is None or call.type != "call_expression":
+            return None
+        assert self.file is not None
+        if resolve_selector(self.file, call, self.package) != TIME_AFTER:
+            return None
+        return call
+
+
+def _short(call: Node) -> str:
+    shown = " ".join(text(call).split())
+    return shown if len(shown) <= 50 else shown[:48] + "…)"
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [TimeAfterInLoop]

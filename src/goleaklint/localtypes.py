@@ -1,0 +1,119 @@
+"""Light types of local expressions: parameters, receivers, fields and a few constructors.
+
+Just enough to tell a ``*sql.DB`` from a ``*http.Client`` at a method call, from syntax alone.
+"""
+
+from __future__ import annotations
+
+from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
+from .syntax import Node, captures, text
+from .types import UNKNOWN, TypeRef, type_from_node
+
+# Results of well-known constructors, by qualified function name.
+_SQL_DB = TypeRef("qualified", name="DB", package="database/sql")
+_SQLX_DB = TypeRef("qualified", name="DB", package="github.com/jmoiron/sqlx")
+CONSTRUCTOR_RESULTS = {
+    "database/sql.Open": _SQL_DB,
+    "database/sql.OpenDB": _SQL_DB,
+    **{f"github.com/jmoiron/sqlx.{n}": _SQLX_DB
+       for n in ("Open", "Connect", "MustConnect", "MustOpen", "NewDb")},
+}
+PACKAGE_VARS = {
+    "net/http.DefaultClient": TypeRef("qualified", name="Client", package="net/http"),
+}
+
+
+def enclosing_functions(node: Node) -> list[Node]:
+    """Function literals and the declaration around ``node``, innermost first."""
+    found = []
+    parent = node.parent
+    while parent is not None:
+        if parent.type in FUNCTION_NODES:
+            found.append(parent)
+            if parent.type != "func_literal":
+                break
+        parent = parent.parent
+    return found
+
+
+def _parameter_type(function: Node, name: str, f: FileModel) -> TypeRef | None:
+    for field_name in ("receiver", "parameters", "result"):
+        params = function.child_by_field_name(field_name)
+        if params is None or params.type != "parameter_list":
+            continue
+        for param in params.named_children:
+            if param.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+                continue
+            if any(text(n) == name for n in param.children_by_field_name("name")):
+                return type_from_node(param.child_by_field_name("type"), f.resolve_package)
+    return None
+
+
+def _local_assignment_type(
+    function: Node, ident: Node, pkg: Package, f: FileModel, depth: int
+) -> TypeRef:
+    """The type of a local from its declaration: ``var x T``, ``x := sql.Open(…)``, ``&T{}``."""
+    name = text(ident)
+    body = function.child_by_field_name("body")
+    if body is None:
+        return UNKNOWN
+    found = captures(
+        """
+        (var_spec name: (identifier) @name) @spec
+        (short_var_declaration left: (expression_list (identifier) @name)) @spec
+        """,
+        body,
+    )
+    best = UNKNOWN
+    for spec, target in zip(found.get("spec", []), found.get("name", []), strict=False):
+        if text(target) != name or target.start_byte > ident.start_byte:
+            continue
+        if spec.type == "var_spec":
+            declared = spec.child_by_field_name("type")
+            if declared is not None:
+                best = type_from_node(declared, f.resolve_package)
+                continue
+            values = spec.child_by_field_name("value")
+        else:
+            values = spec.child_by_field_name("right")
+        value = values.named_children[0] if values is not None and (
+            values.named_child_count) else None
+        if value is None:
+            continue
+        t = expression_type(value, pkg, f, depth + 1)
+        if t.kind != "unknown":
+            best = t
+    return best
+
+
+def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 0) -> TypeRef:
+    """A light type for ``expr`` where syntax tells it; UNKNOWN otherwise."""
+    if expr is None or depth > 8:
+        return UNKNOWN
+    kind = expr.type
+    if kind == "parenthesized_expression" and expr.named_child_count:
+        return expression_type(expr.named_children[0], pkg, f, depth + 1)
+    if kind == "identifier":
+        if f.is_local(expr):
+            for function in enclosing_functions(expr):
+                t = _parameter_type(function, text(expr), f)
+                if t is not None:
+                    return t
+                t = _local_assignment_type(function, expr, pkg, f, depth)
+                if t.kind != "unknown":
+                    return t
+            return UNKNOWN
+        return pkg.var_type(text(expr))
+    if kind == "selector_expression":
+        qualified = resolve_selector(f, expr, pkg)
+        if qualified is not None:
+            return PACKAGE_VARS.get(qualified, UNKNOWN)
+        owner = expression_type(expr.child_by_field_name("operand"), pkg, f, depth + 1)
+        if owner.kind == "unknown":
+            return UNKNOWN
+        return pkg.field_type(owner, text(expr.child_by_field_name("field")))
+    if kind == "call_expression":
+        qualified = resolve_selector(f, expr, pkg)
+        if qualified in CONSTRUCTOR_RESULTS:
+            return CONSTRUCTOR_RESULTS[qualified]
+    return pkg.expression_type(expr, f)

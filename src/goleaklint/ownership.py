@@ -1,0 +1,195 @@
+"""Who owns a value: what each mention of a local variable does with it.
+
+A mention either *releases* the value (closes it, or hands it to someone who will: returned,
+stored in a field, global, map or slice, sent on a channel, captured by a goroutine, passed to a
+function that takes ownership), *loses* it (the variable is overwritten), or merely *uses* it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .localtypes import expression_type
+from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
+from .syntax import Node, captures, text
+
+# Other packages' functions that only read, wrap or inspect what they are given.
+NON_OWNING_PACKAGES = frozenset({
+    "fmt", "log", "log/slog", "errors", "strings", "bytes", "strconv", "bufio", "sort",
+    "encoding/json", "encoding/xml", "encoding/csv", "encoding/gob", "encoding/binary",
+    "encoding/base64", "encoding/hex", "encoding/pem", "mime/multipart", "image", "image/png",
+    "image/jpeg", "image/gif", "hash/crc32", "crypto/sha256", "crypto/md5", "reflect",
+    "compress/gzip", "compress/zlib", "compress/flate", "archive/tar", "archive/zip",
+    "net/http/httputil", "testing", "github.com/stretchr/testify/assert",
+    "github.com/stretchr/testify/require",
+})
+NON_OWNING_FUNCS = frozenset({
+    "io.ReadAll", "io.ReadFull", "io.ReadAtLeast", "io.Copy", "io.CopyN", "io.CopyBuffer",
+    "io.LimitReader", "io.TeeReader", "io.MultiReader", "io.MultiWriter", "io.NewSectionReader",
+    "io.WriteString", "io/ioutil.ReadAll", "net/http.MaxBytesReader", "net/http.ReadResponse",
+    "net/http.ReadRequest", "os.Stat", "runtime.SetFinalizer", "runtime.KeepAlive",
+})
+# Builtins that store their argument somewhere the caller keeps (``append``) take ownership.
+OWNING_BUILTINS = frozenset({"append"})
+BUILTINS = frozenset({
+    "len", "cap", "print", "println", "panic", "copy", "delete", "close", "min", "max", "new",
+    "make", "clear", "complex", "real", "imag", "recover",
+})
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How a kind of value is released: ``v.Close()``, or ``v.Body.Close()`` for responses."""
+
+    release_methods: frozenset[str] = frozenset({"Close"})
+    through_field: str = ""  # "Body" for *http.Response
+
+
+FILE_LIKE = Resource()
+
+
+def _call_function(arg_list: Node) -> Node | None:
+    call = arg_list.parent
+    return call.child_by_field_name("function") if call is not None else None
+
+
+class Ownership:
+    """Classifies mentions of a variable for one package (with per-package memoisation)."""
+
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self._closes_param: dict[tuple[int, int], bool] = {}
+
+    # Calls ------------------------------------------------------------------------------------
+
+    def call_takes_ownership(self, f: FileModel, call_fn: Node, index: int, res: Resource) -> bool:
+        """Whether passing a value as argument ``index`` of a call to ``call_fn`` hands it over."""
+        if call_fn.type == "identifier":
+            name = text(call_fn)
+            if f.is_local(call_fn):
+                return True  # a function value: it may keep or close what it gets
+            if name in OWNING_BUILTINS:
+                return True
+            if name in BUILTINS:
+                return False
+            decl = self.pkg.funcs.get(name)
+            if decl is not None:
+                return self.closes_parameter(decl.file, decl.node, index, res)
+            return name not in ("string",)
+        if call_fn.type == "selector_expression":
+            qualified = resolve_selector(f, call_fn, self.pkg)
+            if qualified is not None:
+                package = qualified.rpartition(".")[0]
+                return qualified not in NON_OWNING_FUNCS and package not in NON_OWNING_PACKAGES
+            method = text(call_fn.child_by_field_name("field"))
+            operand = call_fn.child_by_field_name("operand")
+            receiver = expression_type(operand, self.pkg, f).deref()
+            if receiver.kind == "named":
+                decl = self.pkg.methods.get(receiver.name, {}).get(method)
+                if decl is not None:
+                    return self.closes_parameter(decl.file, decl.node, index, res)
+            return True  # an interface or another package's value: assume it keeps the value
+        if call_fn.type == "func_literal":
+            return True
+        return True
+
+    def closes_parameter(self, f: FileModel, function: Node, index: int, res: Resource,
+                         depth: int = 0) -> bool:
+        """Whether a same-package function releases (closes, stores, returns) parameter
+        ``index``."""
+        key = (function.id, index)
+        if key in self._closes_param:
+            return self._closes_param[key]
+        self._closes_param[key] = False  # recursion guard
+        params = function.child_by_field_name("parameters")
+        names: list[str] = []
+        if params is not None:
+            for p in params.named_children:
+                if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
+                    ns = p.children_by_field_name("name")
+                    names.extend(text(n) for n in ns) if ns else names.append("_")
+        if index >= len(names) or names[index] == "_" or depth > 3:
+            result = index >= len(names)  # variadic or unknown: assume it takes it
+        else:
+            body = function.child_by_field_name("body")
+            result = body is not None and any(
+                self.classify(f, m, res, depth + 1) == "release"
+                for m in mentions(body, names[index])
+            )
+        self._closes_param[key] = result
+        return result
+
+    # Mentions ---------------------------------------------------------------------------------
+
+    def classify(self, f: FileModel, ident: Node, res: Resource, depth: int = 0) -> str:
+        """``release``, ``lost`` (overwritten), ``use`` or ``none`` for one mention."""
+        node = ident
+        parent = node.parent
+        # v.Body…: follow the field a response is released through.
+        if (
+            res.through_field
+            and parent is not None
+            and parent.type == "selector_expression"
+            and text(parent.child_by_field_name("field")) == res.through_field
+        ):
+            node, parent = parent, parent.parent
+        if parent is None:
+            return "use"
+        kind = parent.type
+        if kind == "selector_expression" and parent.child_by_field_name("operand") == node:
+            method = text(parent.child_by_field_name("field"))
+            call = parent.parent
+            is_call = call is not None and call.type == "call_expression"
+            if is_call and method in res.release_methods:
+                return "release"
+            return self._inside_literal(f, ident, res)
+        if kind == "argument_list":
+            call_fn = _call_function(parent)
+            index = [c.id for c in parent.named_children].index(node.id)
+            if call_fn is not None and self.call_takes_ownership(f, call_fn, index, res):
+                return "release"
+            return self._inside_literal(f, ident, res)
+        if kind == "expression_list":
+            holder = parent.parent
+            if holder is not None and holder.type in ("assignment_statement",
+                                                      "short_var_declaration"):
+                left = holder.child_by_field_name("left")
+                if left is not None and left.id == parent.id:
+                    return "lost" if holder.type == "assignment_statement" else "none"
+                return self._assigned_from(holder, parent, node)
+            if holder is not None and holder.type == "return_statement":
+                return "release"
+        if kind in ("keyed_element", "literal_element", "literal_value", "send_statement",
+                    "return_statement"):
+            return "release"
+        if kind == "unary_expression" and text(parent.child_by_field_name("operator")) == "&":
+            return "release"  # its address escapes: someone else may close it
+        return self._inside_literal(f, ident, res)
+
+    def _assigned_from(self, holder: Node, right: Node, node: Node) -> str:
+        """``x.f = v``, ``m[k] = v``, ``global = v``: stored; ``w := v``: an alias (released);
+        ``_ = v``: only a use."""
+        left = holder.child_by_field_name("left")
+        if left is not None and all(text(t) == "_" for t in left.named_children):
+            return "use"
+        return "release"
+
+    def _inside_literal(self, f: FileModel, ident: Node, res: Resource) -> str:
+        """A mention inside a goroutine's function literal hands the value to that goroutine."""
+        parent = ident.parent
+        while parent is not None and parent.type not in FUNCTION_NODES:
+            parent = parent.parent
+        if parent is not None and parent.type == "func_literal":
+            holder = parent.parent
+            while holder is not None and holder.type in ("parenthesized_expression",):
+                holder = holder.parent
+            if holder is not None and holder.type == "call_expression":
+                holder = holder.parent
+            if holder is not None and holder.type == "go_statement":
+                return "release"
+        return "use"
+
+
+def mentions(scope: Node, name: str) -> list[Node]:
+    """Identifiers spelled ``name`` under ``scope`` (function literals included)."""
+    return [n for n in captures("(identifier) @i", scope).get("i", []) if text(n) == name]

@@ -1,0 +1,516 @@
+"""Sizes: integer constant folding and the notion of a *large value* (GL103, GL401).
+
+A value is large when it is a whole file or stream read into memory (``os.ReadFile``,
+``io.ReadAll``, ``ioutil.ReadAll``/``ReadFile``: a whole response body), a ``make`` of a slice,
+an array or a ``new`` whose size folds to at least the threshold, a ``bufio`` reader or writer
+with such a buffer, or ``string(b)`` / ``[]byte(s)`` of a large value.
+
+``LocalValues`` follows such values through one function's locals, in document order, together
+with the *views* cut from them (``b[i:j]``, ``strings.Split``, ``bytes.Fields``, ``strings.Cut``,
+regexp matches): a view shares the large buffer's memory, so keeping it keeps the buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import FileModel, Package, resolve_selector
+from .syntax import Node, captures, text
+
+DEFAULT_LARGE_SIZE = 1 << 20
+_MAX_DEPTH = 12
+
+# Whole reads: the result is as large as the file or stream.
+SLURPS = frozenset({"os.ReadFile", "io.ReadAll", "io/ioutil.ReadAll", "io/ioutil.ReadFile"})
+# Buffered readers and writers whose buffer size is their second argument.
+SIZED_BUFFERS = frozenset({"bufio.NewReaderSize", "bufio.NewWriterSize"})
+# Functions whose results share the memory of their first argument.
+_TEXT_PACKAGES = ("strings", "bytes")
+_SPLITS = frozenset({"Split", "SplitN", "SplitAfter", "SplitAfterN", "Fields", "FieldsFunc"})
+_TRIMS = frozenset({"TrimSpace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix",
+                    "TrimFunc", "TrimLeftFunc", "TrimRightFunc"})
+_CUTS = frozenset({"Cut", "CutPrefix", "CutSuffix"})
+# regexp methods returning parts of their argument: one part, or a list of parts.
+_REGEXP_PART = frozenset({"Find", "FindString"})
+_REGEXP_PARTS = frozenset({"FindAll", "FindAllString", "FindSubmatch", "FindStringSubmatch",
+                           "FindAllSubmatch", "FindAllStringSubmatch"})
+
+_BASIC_SIZES = {
+    "bool": 1, "byte": 1, "uint8": 1, "int8": 1, "int16": 2, "uint16": 2, "int32": 4,
+    "uint32": 4, "rune": 4, "float32": 4, "int": 8, "uint": 8, "int64": 8, "uint64": 8,
+    "uintptr": 8, "float64": 8, "complex64": 8, "complex128": 16, "string": 16, "error": 16,
+    "any": 16,
+}
+_WORD_TYPES = {"slice_type": 24, "pointer_type": 8, "map_type": 8, "channel_type": 8,
+               "function_type": 8, "interface_type": 16}
+_INT_CONVERSIONS = frozenset({"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+                              "uint32", "uint64", "uintptr", "byte", "rune"})
+_SHIFT_LIMIT = 64
+
+# Where a function may create a large value (a cheap, query-level filter).
+CANDIDATES = """
+(call_expression function: (selector_expression field: (field_identifier) @call)
+  (#match? @call "^(ReadFile|ReadAll|NewReaderSize|NewWriterSize)$"))
+(call_expression function: (identifier) @call (#match? @call "^(make|new)$"))
+(array_type) @array
+"""
+
+
+# Constant folding ------------------------------------------------------------------------------
+
+def int_literal(literal: str) -> int | None:
+    """The value of a Go integer literal (``1_000``, ``0x10``, ``0o7``, ``017``, ``0b1``)."""
+    s = literal.replace("_", "").lower()
+    try:
+        if len(s) > 1 and s[0] == "0" and s[1].isdigit():
+            return int(s, 8)
+        return int(s, 0)
+    except ValueError:
+        return None
+
+
+def const_int(pkg: Package, f: FileModel, expr: Node | None, _depth: int = 0) -> int | None:
+    """The value of an integer constant expression, or None when it does not fold.
+
+    Literals, parentheses, ``+ - * / % << >> | & ^ &^``, unary ``-``/``+``, conversions to an
+    integer type, and constants of the package or of the enclosing function.
+    """
+    if expr is None or _depth > _MAX_DEPTH:
+        return None
+    kind = expr.type
+    if kind == "int_literal":
+        return int_literal(text(expr))
+    if kind == "parenthesized_expression" and expr.named_child_count:
+        return const_int(pkg, f, expr.named_children[0], _depth + 1)
+    if kind == "binary_expression":
+        left = const_int(pkg, f, expr.child_by_field_name("left"), _depth + 1)
+        if left is None:
+            return None
+        right = const_int(pkg, f, expr.child_by_field_name("right"), _depth + 1)
+        if right is None:
+            return None
+        return _binary(text(expr.child_by_field_name("operator")), left, right)
+    if kind == "unary_expression":
+        value = const_int(pkg, f, expr.child_by_field_name("operand"), _depth + 1)
+        operator = text(expr.child_by_field_name("operator"))
+        if value is None or operator not in ("-", "+"):
+            return None
+        return -value if operator == "-" else value
+    if kind == "call_expression":
+        fn = expr.child_by_field_name("function")
+        args = expr.child_by_field_name("arguments")
+        if (fn is not None and text(fn) in _INT_CONVERSIONS and args is not None
+                and args.named_child_count == 1 and not f.is_local(fn)):
+            return const_int(pkg, f, args.named_children[0], _depth + 1)
+        return None
+    if kind == "identifier":
+        name = text(expr)
+        if f.is_local(expr):
+            value = _local_const(expr)
+            return const_int(pkg, f, value, _depth + 1) if value is not None else None
+        decl = pkg.consts.get(name)
+        if decl is not None and decl.value is not None:
+            return const_int(pkg, decl.file, decl.value, _depth + 1)
+    return None
+
+
+def _binary(operator: str, left: int, right: int) -> int | None:
+    if operator == "+":
+        return left + right
+    if operator == "-":
+        return left - right
+    if operator == "*":
+        return left * right
+    if operator in ("/", "%"):
+        if right == 0:
+            return None
+        quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
+        return quotient if operator == "/" else left - quotient * right
+    if operator in ("<<", ">>"):
+        if not 0 <= right <= _SHIFT_LIMIT:
+            return None
+        return left << right if operator == "<<" else left >> right
+    if operator == "|":
+        return left | right
+    if operator == "&":
+        return left & right
+    if operator == "^":
+        return left ^ right
+    if operator == "&^":
+        return left & ~right
+    return None
+
+
+def _local_const(ident: Node) -> Node | None:
+    """The value of a ``const`` declared in an enclosing block of ``ident``."""
+    name = text(ident)
+    parent = ident.parent
+    while parent is not None and parent.type != "source_file":
+        if parent.type == "statement_list":
+            for statement in parent.named_children:
+                if statement.start_byte >= ident.start_byte:
+                    break
+                if statement.type != "const_declaration":
+                    continue
+                for spec in statement.named_children:
+                    names = spec.children_by_field_name("name")
+                    values = spec.child_by_field_name("value")
+                    if values is None or len(values.named_children) != len(names):
+                        continue
+                    for n, v in zip(names, values.named_children, strict=True):
+                        if text(n) == name:
+                            return v
+        parent = parent.parent
+    return None
+
+
+def type_size(pkg: Package, f: FileModel, node: Node | None, _depth: int = 0) -> int:
+    """A lower bound of the size in bytes of a value of the type written at ``node``."""
+    if node is None or _depth > _MAX_DEPTH:
+        return 0
+    kind = node.type
+    if kind in _WORD_TYPES:
+        return _WORD_TYPES[kind]
+    if kind == "array_type":
+        length = const_int(pkg, f, node.child_by_field_name("length"))
+        if length is None or length <= 0:
+            return 0
+        return length * type_size(pkg, f, node.child_by_field_name("element"), _depth + 1)
+    if kind == "parenthesized_type" and node.named_child_count:
+        return type_size(pkg, f, node.named_children[0], _depth + 1)
+    if kind == "type_identifier":
+        name = text(node)
+        decl = pkg.types.get(name)
+        if decl is not None:
+            return type_size(pkg, decl.file, decl.node.child_by_field_name("type"), _depth + 1)
+        return _BASIC_SIZES.get(name, 1)
+    if kind == "struct_type":
+        total = 0
+        for field in captures("(field_declaration) @f", node).get("f", []):
+            if field.parent is None or field.parent.parent != node:
+                continue  # a field of a nested struct type, counted with it
+            names = max(1, len(field.children_by_field_name("name")))
+            total += names * type_size(pkg, f, field.child_by_field_name("type"), _depth + 1)
+        return total
+    return 1  # another package's type, a type parameter: at least a byte
+
+
+def human_size(size: int) -> str:
+    """``1048576`` → ``1 MiB``; sizes not a whole number of KiB are given in bytes."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MiB"
+    return f"{size} bytes"
+
+
+# Large values ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Large:
+    """A large value: where it is made and how (``os.ReadFile``, ``make([]byte, 64 MiB)``)."""
+
+    file: FileModel
+    origin: Node
+    what: str
+
+
+def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -> Large | None:
+    """The ``Large`` that ``expr`` itself makes (locals are ``LocalValues``' business)."""
+    if expr is None:
+        return None
+    kind = expr.type
+    if kind == "parenthesized_expression" and expr.named_child_count:
+        return large_value(pkg, f, expr.named_children[0], threshold)
+    if kind == "composite_literal":
+        size = type_size(pkg, f, expr.child_by_field_name("type"))
+        if size >= threshold:
+            return Large(f, expr, f"a {human_size(size)} array literal")
+        return None
+    if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
+        return large_value(pkg, f, expr.child_by_field_name("operand"), threshold)
+    if kind != "call_expression":
+        return None
+    fn = expr.child_by_field_name("function")
+    args = expr.child_by_field_name("arguments")
+    if fn is None or args is None:
+        return None
+    arguments = [a for a in args.named_children if a.type != "comment"]
+    if fn.type == "identifier":
+        name = text(fn)
+        if name not in ("make", "new") or f.is_local(fn) or name in pkg.funcs or not arguments:
+            return None
+        type_node = arguments[0]
+        if name == "new":
+            size = type_size(pkg, f, type_node)
+            if size >= threshold:
+                return Large(f, expr, f"new({text(type_node)}) of {human_size(size)}")
+            return None
+        if type_node.type != "slice_type":
+            return None
+        counts = [const_int(pkg, f, a) for a in arguments[1:3]]
+        count = max((c for c in counts if c is not None), default=None)
+        if count is None:
+            return None
+        size = count * type_size(pkg, f, type_node.child_by_field_name("element"))
+        if size >= threshold:
+            return Large(f, expr, f"make({text(type_node)}, …) of {human_size(size)}")
+        return None
+    if fn.type != "selector_expression":
+        return None
+    qualified = resolve_selector(f, fn, pkg)
+    if qualified in SLURPS:
+        short = qualified.replace("io/ioutil.", "ioutil.")
+        if arguments and text(arguments[0]).endswith(".Body"):
+            return Large(f, expr, f"{short}({text(arguments[0])}), a whole response body")
+        return Large(f, expr, short)
+    if qualified in SIZED_BUFFERS and len(arguments) == 2:
+        size = const_int(pkg, f, arguments[1])
+        if size is not None and size >= threshold:
+            return Large(f, expr, f"{qualified} with a {human_size(size)} buffer")
+    return None
+
+
+# Locals ----------------------------------------------------------------------------------------
+
+Binding = tuple[str, int, int]  # FileModel.binding()
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a local holds: the large value itself (``whole``), a part of it (``part``), or a
+    list of parts (``parts``).  ``string`` tells a string from a byte slice: ``string(part)`` of
+    a string is the same memory, of a byte slice a copy.  ``cut`` is where a part was cut."""
+
+    kind: str  # whole, part, parts
+    large: Large
+    string: bool = False
+    cut: Node | None = None
+
+    def but(self, kind: str, cut: Node | None = None, string: bool | None = None) -> Value:
+        return Value(kind, self.large, self.string if string is None else string,
+                     cut if cut is not None else self.cut)
+
+
+_STATEMENTS = """
+(short_var_declaration) @s
+(assignment_statement) @s
+(var_spec) @s
+(range_clause) @s
+"""
+
+
+class LocalValues:
+    """Large values and their parts held by the locals of one function, in document order.
+
+    ``run(events)`` replays the function's bindings; the caller's events (nodes of its own
+    interest) are interleaved at their start and handed back with the values of that moment.
+    """
+
+    def __init__(self, pkg: Package, f: FileModel, function: Node, threshold: int) -> None:
+        self.pkg = pkg
+        self.file = f
+        self.function = function
+        self.threshold = threshold
+        self.values: dict[Binding, Value] = {}
+
+    # Evaluation ------------------------------------------------------------------------------
+
+    def value(self, expr: Node | None, _depth: int = 0) -> Value | None:
+        """What ``expr`` holds now, in terms of large values (None: nothing large)."""
+        if expr is None or _depth > _MAX_DEPTH:
+            return None
+        kind = expr.type
+        f = self.file
+        if kind == "parenthesized_expression" and expr.named_child_count:
+            return self.value(expr.named_children[0], _depth + 1)
+        if kind == "identifier":
+            key = f.binding(expr)
+            return self.values.get(key) if key is not None else None
+        if kind == "slice_expression":
+            inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
+            if inner is None or inner.kind == "parts":
+                return inner
+            if expr.child_by_field_name("end") is None:
+                return inner  # b[i:] keeps nearly all of it: whatever it was
+            return inner.but("part", cut=expr)
+        if kind == "index_expression":
+            inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
+            if inner is not None and inner.kind == "parts":
+                return inner.but("part", cut=inner.cut or expr)
+            return None
+        if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
+            inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
+            return inner if inner is not None and inner.kind == "whole" else None
+        if kind == "type_conversion_expression":
+            inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
+            if inner is not None and inner.kind == "whole":
+                type_text = text(expr.child_by_field_name("type"))
+                return inner.but("whole", string=type_text == "string")
+            return None
+        if kind == "call_expression":
+            return self._call(expr, _depth)
+        large = large_value(self.pkg, f, expr, self.threshold)
+        return Value("whole", large) if large is not None else None
+
+    def _call(self, call: Node, depth: int) -> Value | None:
+        f = self.file
+        fn = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        arguments = [a for a in args.named_children if a.type != "comment"] if args else []
+        if fn is not None and fn.type == "identifier" and text(fn) == "string" and (
+            not f.is_local(fn) and len(arguments) == 1
+        ):
+            inner = self.value(arguments[0], depth + 1)
+            if inner is None:
+                return None
+            if inner.kind == "whole":
+                return inner.but("whole", string=True)
+            return inner if inner.string else None  # string(bytes[i:j]) copies
+        if fn is not None and fn.type == "selector_expression" and arguments:
+            field = text(fn.child_by_field_name("field"))
+            qualified = resolve_selector(f, fn, self.pkg)
+            if qualified is not None and qualified.rpartition(".")[0] in _TEXT_PACKAGES:
+                inner = self.value(arguments[0], depth + 1)
+                if inner is None or inner.kind == "parts":
+                    return None
+                string = qualified.startswith("strings.")
+                if field in _SPLITS:
+                    return inner.but("parts", cut=call, string=string)
+                if field in _TRIMS:
+                    return inner
+                return None
+            if qualified is None and field in _REGEXP_PART | _REGEXP_PARTS:
+                inner = self.value(arguments[0], depth + 1)
+                if inner is None or inner.kind == "parts":
+                    return None
+                return inner.but("part" if field in _REGEXP_PART else "parts", cut=call)
+        large = large_value(self.pkg, f, call, self.threshold)
+        return Value("whole", large) if large is not None else None
+
+    def _results(self, call: Node, count: int) -> list[Value | None]:
+        """The values of a multi-value call's results (``data, err := os.ReadFile(…)``)."""
+        results: list[Value | None] = [None] * count
+        fn = call.child_by_field_name("function")
+        if fn is not None and fn.type == "selector_expression":
+            qualified = resolve_selector(self.file, fn, self.pkg) or ""
+            package, _, name = qualified.rpartition(".")
+            args = call.child_by_field_name("arguments")
+            if package in _TEXT_PACKAGES and name in _CUTS and args is not None and (
+                args.named_child_count
+            ):
+                inner = self.value(args.named_children[0])
+                if inner is not None and inner.kind != "parts":
+                    part = inner.but("part", cut=call, string=package == "strings")
+                    results[: min(count, 2)] = [part] * min(count, 2)
+                return results
+        results[0] = self.value(call)
+        return results
+
+    # Replay ----------------------------------------------------------------------------------
+
+    def _bind(self, target: Node, value: Value | None, declaring: bool) -> None:
+        if target.type != "identifier" or text(target) == "_":
+            return
+        key = self.file.binding(target, declaring=declaring)
+        if key is None and declaring:
+            key = self.file.binding(target)  # `a, err := …` reusing err
+        if key is None:
+            return
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+
+    def _statement(self, node: Node) -> None:
+        kind = node.type
+        if kind == "range_clause":
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is None or left.named_child_count < 2:
+                return
+            ranged = self.value(right)
+            element = ranged.but("part") if ranged is not None and ranged.kind == "parts" else None
+            self._bind(left.named_children[1], element, b":=" in (node.text or b""))
+            return
+        if kind == "var_spec":
+            names = node.children_by_field_name("name")
+            values = node.child_by_field_name("value")
+            if values is None:
+                size = type_size(self.pkg, self.file, node.child_by_field_name("type"))
+                if size >= self.threshold:
+                    large = Large(self.file, node, f"a {human_size(size)} array")
+                    for n in names:
+                        self._bind(n, Value("whole", large), True)
+                return
+            self._assign(list(names), values.named_children, True)
+            return
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None:
+            return
+        if kind == "assignment_statement" and text(node.child_by_field_name("operator")) != "=":
+            return
+        self._assign(left.named_children, right.named_children,
+                     kind == "short_var_declaration")
+
+    def _assign(self, targets: list[Node], values: list[Node], declaring: bool) -> None:
+        if len(targets) == len(values):
+            found = [self.value(v) for v in values]
+        elif len(values) == 1 and values[0].type == "call_expression":
+            found = self._results(values[0], len(targets))
+        else:
+            found = [None] * len(targets)
+        for target, value in zip(targets, found, strict=True):
+            self._bind(target, value, declaring)
+
+    def run(self, events: list[Node]) -> Iterator[Node]:
+        """Replay the bindings; yield each event node when the replay reaches its start.
+
+        A statement takes effect at its end, so an event inside it (a function literal on its
+        right-hand side) sees the values from before it.
+        """
+        statements = captures(_STATEMENTS, self.function).get("s", [])
+        pending = sorted(statements, key=lambda n: n.end_byte)
+        queue = sorted(events, key=lambda n: n.start_byte)
+        i = 0
+        for event in queue:
+            while i < len(pending) and pending[i].end_byte <= event.start_byte:
+                self._statement(pending[i])
+                i += 1
+            yield event
+        for statement in pending[i:]:
+            self._statement(statement)
+
+
+def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
+    """Top-level functions of ``f`` in which a large value is made (cheap query first)."""
+    found: dict[int, Node] = {}
+    caps = captures(CANDIDATES, f.root)
+    for node in caps.get("call", []):
+        call = node.parent
+        if call is not None and call.type != "call_expression":
+            call = call.parent
+        if call is None or large_value(pkg, f, call, threshold) is None:
+            continue
+        top = _top_level(call)
+        if top is not None:
+            found[top.id] = top
+    for node in caps.get("array", []):
+        if type_size(pkg, f, node) < threshold:
+            continue
+        top = _top_level(node)
+        if top is not None:
+            found[top.id] = top
+    return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+def _top_level(node: Node) -> Node | None:
+    parent = node.parent
+    while parent is not None and parent.parent is not None and parent.parent.type != "source_file":
+        parent = parent.parent
+    if parent is not None and parent.type in ("function_declaration", "method_declaration"):
+        return parent
+    return None
