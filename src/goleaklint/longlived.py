@@ -208,6 +208,7 @@ class Ref:
     type: TypeRef
     long_lived: bool
     decl: tuple[str, ...] = ()  # ("var", name) or ("field", type, field): see ``declaration``
+    in_map: bool = False  # reached through a map element (``m[k].items``): one entry's state
 
 
 class Resolver:
@@ -254,7 +255,7 @@ class Resolver:
                 return None
             path = self.normalise((*owner.path, name), ftype)
             owner_name = owner.type.deref().name if owner.type.deref().kind == "named" else ""
-            return Ref(path, ftype, owner.long_lived, ("field", owner_name, name))
+            return Ref(path, ftype, owner.long_lived, ("field", owner_name, name), owner.in_map)
         if kind == "index_expression":
             container = self.resolve(expr.child_by_field_name("operand"))
             if container is None:
@@ -263,7 +264,7 @@ class Resolver:
             if under.kind != "map" or under.elem is None:
                 return None
             elem = under.elem
-            return Ref(container.path, elem, container.long_lived, container.decl)
+            return Ref(container.path, elem, container.long_lived, container.decl, True)
         return None
 
     def _identifier(self, ident: Node) -> Ref | None:

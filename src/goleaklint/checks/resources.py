@@ -200,6 +200,10 @@ class _FlowRule(Rule):
         body = function.child_by_field_name("body")
         for mention in mentions(body, name) if body is not None else []:
             verdict = self.ownership.classify(self.file, mention, res)
+            helper = _helper_name(mention, function) if verdict == "release" else ""
+            if helper:  # `abort := func() { f.Close() }`: released where abort() is called
+                releasing.update(id(b) for b in _call_blocks(cfg, body, helper))
+                continue
             block = cfg.block_of(mention, through_literals=True)
             if block is None or block is start:
                 continue
@@ -217,6 +221,41 @@ class _FlowRule(Rule):
                 b, label, err if id(b) in first_checks or b is start else "", name),
             lost=lambda b: id(b) in losing,
         )
+
+
+def _helper_name(mention: Node, function: Node) -> str:
+    """The local variable a function literal around ``mention`` is bound to, if any."""
+    parent = mention.parent
+    literal = None
+    while parent is not None and parent.id != function.id:
+        if parent.type == "func_literal":
+            literal = parent
+        parent = parent.parent
+    if literal is None or literal.parent is None or literal.parent.type != "expression_list":
+        return ""
+    holder = literal.parent.parent
+    if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
+        return ""
+    left = holder.child_by_field_name("left")
+    if left is None or left.named_child_count != 1 or left.named_children[0].type != "identifier":
+        return ""
+    return text(left.named_children[0])
+
+
+def _call_blocks(cfg: CFG, body: Node | None, name: str) -> list[Block]:
+    """Blocks that call the local function ``name`` (directly, deferred, or handing it on)."""
+    blocks = []
+    for m in mentions(body, name) if body is not None else []:
+        parent = m.parent
+        holder = parent.parent if parent is not None else None
+        if parent is not None and parent.type == "expression_list" and holder is not None and (
+            holder.type in ("short_var_declaration", "assignment_statement")
+        ) and holder.child_by_field_name("left") == parent:
+            continue  # its definition
+        block = cfg.block_of(m, through_literals=True)
+        if block is not None:
+            blocks.append(block)
+    return blocks
 
 
 def _reached_before_reassignment(cfg: CFG, start: Block, name: str, function: Node) -> set[int]:
@@ -340,68 +379,9 @@ class UnclosedResource(_FlowRule):
         if opener is not None:
             self._check(opener)
 
-    # Recognising openers ------------------------------------------------------------------------
-
     def _opener(self, call: Node) -> Opener | None:
         assert self.file is not None
-        fn = call.child_by_field_name("function")
-        if fn is None:
-            return None
-        if fn.type == "identifier":
-            local = _local_openers(self.package).get(text(fn))
-            if local is not None and not self.file.is_local(fn):
-                return Opener(call, text(fn), local[0], local[1])
-            return None
-        if fn.type != "selector_expression":
-            return None
-        qualified = resolve_selector(self.file, fn, self.package)
-        if qualified is not None:
-            known = PACKAGE_OPENERS.get(qualified)
-            if known is not None:
-                return Opener(call, text(fn), known[0], known[1])
-            return None
-        method = text(fn.child_by_field_name("field"))
-        if method not in SQL_METHODS and method not in CLIENT_METHODS and (
-            method not in DIALER_METHODS
-        ):
-            return None
-        receiver = fn.child_by_field_name("operand")
-        rtype = expression_type(receiver, self.package, self.file).deref()
-        name = _qualified(rtype)
-        if method in SQL_METHODS and name in SQL_TYPES:
-            return Opener(call, text(fn), SQL_METHODS[method], (0,))
-        if method in CLIENT_METHODS and name in CLIENT_TYPES:
-            return Opener(call, text(fn), RESPONSE, (0,))
-        if method in DIALER_METHODS and name in DIALER_TYPES:
-            return Opener(call, text(fn), FILE_LIKE, (0,))
-        if rtype.kind != "unknown":
-            return None
-        # A receiver the syntax does not type: believe it when the result is used as such.
-        evidence = SQL_EVIDENCE.get(method)
-        if evidence and self._result_used_as(call, evidence, call_method=True):
-            return Opener(call, text(fn), SQL_METHODS[method], (0,))
-        if method in CLIENT_METHODS and method != "Get" and self._result_used_as(
-            call, "Body", call_method=False
-        ):
-            return Opener(call, text(fn), RESPONSE, (0,))
-        return None
-
-    def _result_used_as(self, call: Node, member: str, call_method: bool) -> bool:
-        _, left = _statement_of(call)
-        if left is None or not left.named_children:
-            return False
-        target = left.named_children[0]
-        function = enclosing_function(call)
-        if target.type != "identifier" or function is None:
-            return False
-        for m in mentions(function, text(target)):
-            parent = m.parent
-            if parent is not None and parent.type == "selector_expression" and text(
-                parent.child_by_field_name("field")
-            ) == member and (not call_method or (
-                parent.parent is not None and parent.parent.type == "call_expression")):
-                return True
-        return False
+        return recognise_opener(call, self.file, self.package)
 
     # Following the value ----------------------------------------------------------------------
 
@@ -448,6 +428,70 @@ class UnclosedResource(_FlowRule):
                         related)
 
 
+def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = True
+                     ) -> Opener | None:
+    """The opener ``call`` is, if any (``evidence``: also trust how an untyped result is used)."""
+    fn = call.child_by_field_name("function")
+    if fn is None:
+        return None
+    local = _local_openers(pkg)
+    if fn.type == "identifier":
+        found = local.get(text(fn))
+        if found is not None and not f.is_local(fn):
+            return Opener(call, text(fn), found[0], found[1])
+        return None
+    if fn.type != "selector_expression":
+        return None
+    qualified = resolve_selector(f, fn, pkg)
+    if qualified is not None:
+        known = PACKAGE_OPENERS.get(qualified)
+        return Opener(call, text(fn), known[0], known[1]) if known is not None else None
+    method = text(fn.child_by_field_name("field"))
+    receiver = fn.child_by_field_name("operand")
+    rtype = expression_type(receiver, pkg, f).deref()
+    own = local.get("." + method)
+    if own is not None and (rtype.kind == "unknown" or (
+        rtype.kind == "named" and method in pkg.methods.get(rtype.name, {})
+    )):
+        return Opener(call, text(fn), own[0], own[1])
+    name = _qualified(rtype)
+    if method in SQL_METHODS and name in SQL_TYPES:
+        return Opener(call, text(fn), SQL_METHODS[method], (0,))
+    if method in CLIENT_METHODS and name in CLIENT_TYPES:
+        return Opener(call, text(fn), RESPONSE, (0,))
+    if method in DIALER_METHODS and name in DIALER_TYPES:
+        return Opener(call, text(fn), FILE_LIKE, (0,))
+    if rtype.kind != "unknown" or not evidence:
+        return None
+    # A receiver the syntax does not type: believe it when the result is used as such.
+    hint = SQL_EVIDENCE.get(method)
+    if hint and _result_used_as(call, hint, call_method=True):
+        return Opener(call, text(fn), SQL_METHODS[method], (0,))
+    if method in CLIENT_METHODS and method != "Get" and _result_used_as(
+        call, "Body", call_method=False
+    ):
+        return Opener(call, text(fn), RESPONSE, (0,))
+    return None
+
+
+def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
+    _, left = _statement_of(call)
+    if left is None or not left.named_children:
+        return False
+    target = left.named_children[0]
+    function = enclosing_function(call)
+    if target.type != "identifier" or function is None:
+        return False
+    for m in mentions(function, text(target)):
+        parent = m.parent
+        if parent is not None and parent.type == "selector_expression" and text(
+            parent.child_by_field_name("field")
+        ) == member and (not call_method or (
+            parent.parent is not None and parent.parent.type == "call_expression")):
+            return True
+    return False
+
+
 def _resource_name(opener: Opener) -> str:
     if opener.resource is RESPONSE:
         return "the response body"
@@ -475,8 +519,11 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
         return cached  # type: ignore[return-value]
     found: dict[str, tuple[Resource, tuple[int, ...]]] = {}
     pkg.facts["local_openers"] = found
+    functions = [(name, decl) for name, decl in pkg.funcs.items()]
+    functions += [("." + name, decl) for methods in pkg.methods.values()
+                  for name, decl in methods.items()]
     for _ in range(2):  # openers built on openers, one level deep
-        for name, decl in pkg.funcs.items():
+        for name, decl in functions:
             if name in found:
                 continue
             body = decl.node.child_by_field_name("body")
@@ -518,14 +565,9 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
     for call in calls:
         if call.type != "call_expression":
             continue
-        fn = call.child_by_field_name("function")
-        if fn is None:
-            continue
-        if fn.type == "identifier" and text(fn) in known:
-            return known[text(fn)][0]
-        qualified = resolve_selector(f, fn, pkg) if fn.type == "selector_expression" else None
-        if qualified in PACKAGE_OPENERS and PACKAGE_OPENERS[qualified][1] == (0,):
-            return PACKAGE_OPENERS[qualified][0]
+        opener = recognise_opener(call, f, pkg, evidence=False)
+        if opener is not None and opener.indices == (0,):
+            return opener.resource
     return None
 
 

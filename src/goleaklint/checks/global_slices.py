@@ -1,0 +1,381 @@
+"""GL102: package-level slices that only grow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..longlived import (
+    Ref,
+    Resolver,
+    declaration,
+    is_init_time,
+    lazy_initialisation,
+    resolver_at,
+)
+from ..model import FileModel, Package, resolve_selector
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, Visitor, captures, run_visitors, text
+from ..types import TypeRef
+from .retention import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
+
+# ``x = append(x, …)`` and its kin: the candidates for growth.
+_APPENDS = """
+(assignment_statement
+  left: (expression_list)
+  right: (expression_list (call_expression function: (identifier) @fn))
+  (#eq? @fn "append")) @append
+"""
+# ``clear`` zeroes a slice's elements but keeps its length: no truncation.
+_READ_ONLY = READ_ONLY_CALLS | {"clear"}
+
+
+@dataclass
+class _Growth:
+    file: FileModel
+    node: Node
+    ref: Ref
+    display: str
+
+
+class UnboundedGlobalSlice(Rule):
+    """## What it finds
+    An `append` to a long-lived slice (a package-level slice, a slice field reached through a
+    package-level variable such as `auditLog.entries`, or a slice field appended in a method of
+    a type whose only instances are package-level) while nothing in the package ever truncates
+    it (`s = s[:0]`, `s = s[n:]`, `s = nil`, `s = append(s[:0], …)`), reassigns it, bounds it
+    (`if len(s) >= max`) or hands it to code that could.
+
+    ## Why it leaks
+    A package-level slice lives as long as the process. Appending to it per request, per event
+    or per log line without ever dropping elements grows the backing array (and everything the
+    elements point to) until the process runs out of memory. Each reallocation also copies the
+    whole array, so the cost grows with the leak.
+
+    ## Example
+    ```go
+    package audit
+
+    type Event struct{ User, Action string }
+
+    var events []Event
+
+    func Record(user, action string) {
+    	events = append(events, Event{user, action})
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package audit
+
+    const maxEvents = 1000
+
+    type Event struct{ User, Action string }
+
+    var events []Event
+
+    func Record(user, action string) {
+    	if len(events) >= maxEvents {
+    		events = events[1:]
+    	}
+    	events = append(events, Event{user, action})
+    }
+    ```
+    Or flush the slice periodically (`events = events[:0]` after writing it out), or keep a
+    fixed-size ring buffer.
+
+    ## Known limits
+    - Appends during initialisation do not count: in `init()`, var initialisers, `once.Do`
+      functions, unexported helpers only called from those, functions named `Register…` or
+      `MustRegister…` (plugin registries filled from other packages' `init`) and `flag.Value`
+      `Set` methods.
+    - A slice kept as a value in a package-level map (`m[k] = append(m[k], v)`) is GL101's
+      finding (the map write), not GL102's.
+    - The slice handed whole to another function (other than `len`, `append`, `fmt`, `sort`,
+      `slices`, `strings`, `encoding/json`, …) is assumed to be truncated there.
+    - Appends to a local copy (`out := append(global[:0:0], x)`) and writes to existing
+      elements (`s[i] = v`) are not growth.
+    - A truncation in a `_test.go` file only excuses appends in test files; a truncation
+      anywhere in the package counts, even on a path that never runs.
+
+    ## Peers
+    No common Go linter checks this; runtime heap profiles (pprof) find it in production.
+    """
+
+    id = "GL102"
+    name = "unbounded-global-slice"
+    family = "retention"
+    summary = "A package-level slice is appended to but nothing in the package ever truncates it."
+    level = "warning"
+    precision = "high"
+    tags = ("memory", "leak", "retention")
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        """Only packages that append somewhere and hold a slice (or a value of unknown type)."""
+        if not any(b"append(" in f.source for f in package.files):
+            return False
+        return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.growth: list[_Growth] = []
+
+    def begin_file(self, file: FileModel) -> None:
+        if b"append(" not in file.source:
+            return
+        for statement in captures(_APPENDS, file.root).get("append", []):
+            growth = self._growth(file, statement)
+            if growth is not None:
+                self.growth.append(growth)
+
+    def _growth(self, f: FileModel, statement: Node) -> _Growth | None:
+        """The statement grows long-lived state: ``x = append(x, …)`` outside initialisation."""
+        left = statement.child_by_field_name("left")
+        right = statement.child_by_field_name("right")
+        if left is None or right is None or left.named_child_count != right.named_child_count:
+            return None
+        for target, value in zip(left.named_children, right.named_children, strict=True):
+            if value.type != "call_expression" or text(value.child_by_field_name("function")) != (
+                "append"
+            ):
+                continue
+            if _through_index(target) or (target.type == "identifier" and f.is_local(target)):
+                continue
+            resolver = resolver_at(self.package, f, statement)
+            ref = _resolve(self.package, resolver, target)
+            if ref is None or not ref.long_lived or ref.in_map:
+                continue
+            if not _appends_to(resolver, self.package, value, ref):
+                continue
+            if is_init_time(self.package, statement) or lazy_initialisation(statement, target):
+                continue
+            return _Growth(f, statement, ref, _display(resolver, target))
+        return None
+
+    def finish(self) -> None:
+        if not self.growth:
+            return
+        scan = _Truncations(self.package, self.growth)
+        for f in self.package.files:
+            scan.file = f
+            run_visitors([scan], f.root)
+        for g in self.growth:
+            removals = scan.removed | (scan.removed_in_tests if g.file.is_test else set())
+            if any(g.ref.path[: len(p)] == p for p in removals):
+                continue
+            related = ()
+            declared = declaration(self.package, g.ref.decl)
+            if declared is not None:
+                related = ((declared[0], declared[1], "declared here"),)
+            self.report(
+                g.node,
+                f"slice {g.display} only grows: nothing in package {self.package.name} "
+                "truncates, bounds or replaces it",
+                related,
+                file=g.file,
+            )
+
+
+class _Truncations(Visitor):
+    """One walk of the package recording what truncates, bounds, replaces or hands off state.
+
+    Functions that mention none of the names the growing slices are reached by are skipped.
+    """
+
+    def __init__(self, pkg: Package, growth: list[_Growth]) -> None:
+        self.pkg = pkg
+        self.file: FileModel | None = None
+        self.resolver: Resolver | None = None
+        self.removed: set[tuple[str, ...]] = set()
+        self.removed_in_tests: set[tuple[str, ...]] = set()
+        self.names = _mentions(pkg, growth)
+        self.owner_types = {p for g in growth for p in _types_on(g.ref.path)}
+
+    def _enter(self, node: Node | None) -> bool:
+        assert self.file is not None
+        self.resolver = Resolver(self.pkg, self.file, node)
+        if node is None or self.resolver.receiver_type in self.owner_types:
+            return True
+        source = node.text or b""
+        return any(name in source for name in self.names)
+
+    def visit_source_file(self, node: Node) -> None:
+        self._enter(None)
+
+    def visit_function_declaration(self, node: Node) -> bool:
+        return self._enter(node)  # False: nothing in it can reach the slices
+
+    visit_method_declaration = visit_function_declaration
+
+    def leave_function_declaration(self, node: Node) -> None:
+        self.resolver = None
+
+    leave_method_declaration = leave_function_declaration
+
+    def visit_short_var_declaration(self, node: Node) -> None:
+        """``l := auditLog`` makes ``l`` an alias of package state."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if self.resolver is None or left is None or right is None:
+            return
+        if left.named_child_count != right.named_child_count:
+            return
+        for name, value in zip(left.named_children, right.named_children, strict=True):
+            ref = self.resolver.resolve(value)
+            if ref is not None and name.type == "identifier":
+                self.resolver.aliases[text(name)] = ref
+
+    def visit_assignment_statement(self, node: Node) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if self.resolver is None or left is None:
+            return
+        values = right.named_children if right is not None else []
+        same = len(values) == left.named_child_count
+        for i, target in enumerate(left.named_children):
+            if target.type == "index_expression":
+                continue  # an element is replaced, the slice keeps its length
+            if target.type == "identifier" and self.file.is_local(target):
+                self.resolver.aliases.pop(text(target), None)  # rebinding a local
+                continue
+            if is_init_time(self.pkg, node) or lazy_initialisation(node, target):
+                continue
+            ref = _resolve(self.pkg, self.resolver, target)
+            if ref is None:
+                continue
+            value = values[i] if same else None
+            if value is not None and value.type == "call_expression" and text(
+                value.child_by_field_name("function")
+            ) == "append" and _appends_to(self.resolver, self.pkg, value, ref):
+                continue  # growth, not a truncation
+            self._removed(ref.path)
+
+    def visit_call_expression(self, node: Node) -> None:
+        """State handed to other code may be truncated there (we cannot see that far)."""
+        if self.resolver is None:
+            return
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or args is None or not args.named_child_count:
+            return
+        if fn.type == "identifier" and text(fn) in _READ_ONLY and not self.file.is_local(fn):
+            return
+        if fn.type == "selector_expression":
+            qualified = resolve_selector(self.file, fn, self.pkg)
+            if qualified is not None and qualified.rpartition(".")[0] in READ_ONLY_PACKAGES:
+                return
+        for arg in args.named_children:
+            if arg.type in ("index_expression", "comment"):
+                continue
+            ref = self.resolver.resolve(arg)
+            if ref is not None and not is_init_time(self.pkg, node):
+                self._removed(ref.path)
+
+    def visit_binary_expression(self, node: Node) -> None:
+        """``len(s) >= max`` bounds the slice (a truncation or refusal follows)."""
+        if self.resolver is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
+            return
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        for side, other in ((left, right), (right, left)):
+            if side is None or other is None or side.type != "call_expression":
+                continue
+            fn = side.child_by_field_name("function")
+            args = side.child_by_field_name("arguments")
+            if fn is None or text(fn) != "len" or args is None or not args.named_child_count:
+                continue
+            if text(other) in ("0", "1"):
+                continue  # an emptiness test, not a bound
+            ref = self.resolver.resolve(args.named_children[0])
+            if ref is not None and not is_init_time(self.pkg, node):
+                self._removed(ref.path)
+
+    def _removed(self, path: tuple[str, ...]) -> None:
+        assert self.file is not None
+        (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+
+
+def _may_hold_slice(pkg: Package, t: TypeRef, depth: int = 0) -> bool:
+    """Whether a value of type ``t`` is, or has a field that is, a slice (unknown: maybe)."""
+    t = pkg.underlying(t.deref())
+    if t.kind in ("slice", "unknown"):
+        return True
+    if t.kind == "struct" and depth < 4:
+        return any(_may_hold_slice(pkg, ft, depth + 1) for _, ft in t.fields)
+    return False
+
+
+def _resolve(pkg: Package, resolver: Resolver, target: Node) -> Ref | None:
+    """The ``Ref`` of an assignment target; a package var of unknown type is still one."""
+    ref = resolver.resolve(target)
+    if ref is not None or target.type != "identifier" or resolver.file.is_local(target):
+        return ref
+    name = text(target)
+    if name in pkg.vars:
+        return Ref(("var", name), pkg.var_type(name), True, ("var", name))
+    return None
+
+
+def _appends_to(resolver: Resolver, pkg: Package, call: Node, ref: Ref) -> bool:
+    """``append(x, …)`` whose first argument is ``ref`` itself (not ``x[:0]``, not a copy)."""
+    args = call.child_by_field_name("arguments")
+    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
+    if first is None:
+        return False
+    while first.type == "parenthesized_expression" and first.named_child_count:
+        first = first.named_children[0]
+    other = _resolve(pkg, resolver, first)
+    return other is not None and other.path == ref.path
+
+
+def _through_index(target: Node) -> bool:
+    """``m[k] = append(m[k], v)``, ``m[k].items = …``: an element's state, GL101's business."""
+    node = target
+    while node.type in ("selector_expression", "index_expression", "parenthesized_expression",
+                        "unary_expression"):
+        if node.type == "index_expression":
+            return True
+        inner = node.child_by_field_name("operand")
+        if inner is None:
+            inner = node.named_children[0] if node.named_child_count else None
+        if inner is None:
+            return False
+        node = inner
+    return False
+
+
+def _display(resolver: Resolver, target: Node) -> str:
+    """The slice as the reader knows it; through a receiver, named by its type."""
+    shown = text(target)
+    receiver = resolver.receiver
+    if receiver and shown.startswith(receiver + "."):
+        owner = resolver.receiver_type
+        return f"{owner}{shown[len(receiver):]} (every {owner} is package-level)"
+    return shown
+
+
+def _types_on(path: tuple[str, ...]) -> set[str]:
+    return {path[i + 1] for i in range(len(path) - 1) if path[i] == "type"}
+
+
+def _mentions(pkg: Package, growth: list[_Growth]) -> set[bytes]:
+    """Names through which the growing slices can be reached: a function mentioning none of
+    them cannot truncate them."""
+    names: set[str] = set()
+    for g in growth:
+        names.update(n for n in g.ref.path if n not in ("var", "type", "recv"))
+        names.update(text(n) for n in captures("[(identifier) (field_identifier)] @n",
+                                                g.node.child_by_field_name("left")).get("n", []))
+    owners = {t for g in growth for t in _types_on(g.ref.path)}
+    for name in pkg.vars:
+        t = pkg.var_type(name).deref()
+        if t.kind == "named" and t.name in owners:
+            names.add(name)
+    return {n.encode() for n in names if n}
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [UnboundedGlobalSlice]
