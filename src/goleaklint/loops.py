@@ -175,6 +175,8 @@ class LoopAnalysis:
                                 if index + 1 < len(clauses) else {NEXT})
             elif kind in SWITCHES or kind == "select_statement":
                 _broken(pending, parent)
+            elif kind == "if_statement" and _once_guard(parent, cur):
+                return None  # `if conn == nil { conn = dial(); defer conn.Close() }`
             elif kind == "for_statement":
                 body = parent.child_by_field_name("body")
                 if body is not None and body.id == cur.id:
@@ -199,6 +201,81 @@ class LoopAnalysis:
             if text(_label(node)) in labels and loop.start_byte <= node.start_byte < loop.end_byte:
                 return True
         return False
+
+
+ZERO_VALUES = frozenset({"nil", '""', "``", "0", "false"})
+
+
+def _once_guard(stmt: Node, branch: Node) -> bool:
+    """An ``if`` whose then-branch holding ``branch`` makes its own condition false, for a
+    variable that lives across iterations: ``if x == nil { x = … }``, ``if first { first =
+    false }``, ``if !done { done = true }``.  Its body runs once however often the loop turns.
+    """
+    then = stmt.child_by_field_name("consequence")
+    cond = stmt.child_by_field_name("condition")
+    if then is None or cond is None or then.id != branch.id:
+        return False
+    while cond.type == "parenthesized_expression" and cond.named_child_count:
+        cond = cond.named_children[0]
+    guarded = cond
+    if cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
+        guarded = cond.child_by_field_name("operand")
+    elif cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) == "==":
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        if left is not None and right is not None and text(left) in ZERO_VALUES:
+            left, right = right, left
+        if right is None or text(right) not in ZERO_VALUES:
+            return False
+        guarded = left
+    if guarded is None or guarded.type not in ("identifier", "selector_expression",
+                                              "unary_expression"):
+        return False
+    root = _root_identifier(guarded)
+    if root is None or not _assigns(then, text(guarded)):
+        return False
+    # A variable declared in an enclosing loop is a fresh one per iteration: it guards nothing.
+    return not any(_declares(loop, root) for loop in enclosing_loops(stmt))
+
+
+def _assigns(node: Node, name: str) -> bool:
+    """Whether ``name = …`` (possibly among several targets) happens under ``node``."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "assignment_statement" and text(n.child_by_field_name("operator")) == "=":
+            left = n.child_by_field_name("left")
+            if left is not None and any(text(t) == name for t in left.named_children):
+                return True
+        stack.extend(c for c in n.named_children if c.type != "func_literal")
+    return False
+
+
+def _declares(loop: Node, name: str) -> bool:
+    """Whether ``name`` is declared in the loop's header or body (a fresh one per iteration)."""
+    stack = [loop]
+    while stack:
+        n = stack.pop()
+        if n.type in ("short_var_declaration", "range_clause"):
+            left = n.child_by_field_name("left")
+            if left is not None and any(text(t) == name for t in left.named_children):
+                return True
+        elif n.type == "var_spec" and any(
+            text(c) == name for c in n.children_by_field_name("name")
+        ):
+            return True
+        stack.extend(c for c in n.named_children if c.type != "func_literal")
+    return False
+
+
+def _root_identifier(expr: Node) -> str | None:
+    """``r.cache`` → ``r``; ``*v.field`` → ``v``."""
+    while expr.type in ("selector_expression", "unary_expression", "parenthesized_expression"):
+        inner = (expr.child_by_field_name("operand")
+                 or (expr.named_children[0] if expr.named_child_count else None))
+        if inner is None:
+            return None
+        expr = inner
+    return text(expr) if expr.type == "identifier" else None
 
 
 def _broken(outcomes: set[Outcome], target: Node) -> bool:

@@ -140,8 +140,8 @@ class Ownership:
             method = text(parent.child_by_field_name("field"))
             call = parent.parent
             is_call = call is not None and call.type == "call_expression"
-            if is_call and method in res.release_methods:
-                return "release"
+            if method in res.release_methods and (is_call or _handed_on(parent)):
+                return "release"  # v.Close(), or t.Cleanup(v.Close): a method value handed on
             return self._inside_literal(f, ident, res)
         if kind == "argument_list":
             call_fn = _call_function(parent)
@@ -188,6 +188,12 @@ class Ownership:
             if holder is not None and holder.type == "go_statement":
                 return "release"
         return "use"
+
+
+def _handed_on(method_value: Node) -> bool:
+    parent = method_value.parent
+    return parent is not None and parent.type in ("argument_list", "expression_list",
+                                                  "keyed_element", "literal_element")
 
 
 def mentions(scope: Node, name: str) -> list[Node]:

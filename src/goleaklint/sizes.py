@@ -246,7 +246,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
         if name == "new":
             size = type_size(pkg, f, type_node)
             if size >= threshold:
-                return Large(f, expr, f"new({text(type_node)}) of {human_size(size)}")
+                return Large(f, expr, f"a {human_size(size)} new({text(type_node)})")
             return None
         if type_node.type != "slice_type":
             return None
@@ -256,7 +256,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
             return None
         size = count * type_size(pkg, f, type_node.child_by_field_name("element"))
         if size >= threshold:
-            return Large(f, expr, f"make({text(type_node)}, …) of {human_size(size)}")
+            return Large(f, expr, f"a {human_size(size)} make({text(type_node)})")
         return None
     if fn.type != "selector_expression":
         return None
@@ -264,8 +264,9 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
     if qualified in SLURPS:
         short = qualified.replace("io/ioutil.", "ioutil.")
         if arguments and text(arguments[0]).endswith(".Body"):
-            return Large(f, expr, f"{short}({text(arguments[0])}), a whole response body")
-        return Large(f, expr, short)
+            return Large(f, expr, f"the whole response body from {short}({text(arguments[0])})")
+        whole = "file" if short.endswith("File") else "stream"
+        return Large(f, expr, f"the whole {whole} from {short}")
     if qualified in SIZED_BUFFERS and len(arguments) == 2:
         size = const_int(pkg, f, arguments[1])
         if size is not None and size >= threshold:
@@ -280,11 +281,12 @@ Binding = tuple[str, int, int]  # FileModel.binding()
 
 @dataclass(frozen=True)
 class Value:
-    """What a local holds: the large value itself (``whole``), a part of it (``part``), or a
-    list of parts (``parts``).  ``string`` tells a string from a byte slice: ``string(part)`` of
-    a string is the same memory, of a byte slice a copy.  ``cut`` is where a part was cut."""
+    """What a local holds: the large value itself (``whole``), a part of it (``part``), a
+    list of parts (``parts``), or a struct, map or slice with a part inside (``holds``).
+    ``string`` tells a string from a byte slice: ``string(part)`` of a string is the same
+    memory, of a byte slice a copy.  ``cut`` is where a part was cut."""
 
-    kind: str  # whole, part, parts
+    kind: str  # whole, part, parts, holds
     large: Large
     string: bool = False
     cut: Node | None = None
@@ -331,7 +333,7 @@ class LocalValues:
             return self.values.get(key) if key is not None else None
         if kind == "slice_expression":
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
-            if inner is None or inner.kind == "parts":
+            if inner is None or inner.kind in ("parts", "holds"):
                 return inner
             if expr.child_by_field_name("end") is None:
                 return inner  # b[i:] keeps nearly all of it: whatever it was
@@ -343,7 +345,7 @@ class LocalValues:
             return None
         if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
-            return inner if inner is not None and inner.kind == "whole" else None
+            return inner if inner is not None and inner.kind in ("whole", "holds") else None
         if kind == "type_conversion_expression":
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
             if inner is not None and inner.kind == "whole":
@@ -353,13 +355,39 @@ class LocalValues:
         if kind == "call_expression":
             return self._call(expr, _depth)
         large = large_value(self.pkg, f, expr, self.threshold)
-        return Value("whole", large) if large is not None else None
+        if large is not None:
+            return Value("whole", large)
+        if kind == "composite_literal":
+            return self._holder(expr.child_by_field_name("body"), _depth)
+        return None
+
+    def _holder(self, body: Node | None, depth: int) -> Value | None:
+        """A composite literal with a part among its keys or elements holds that part."""
+        if body is None:
+            return None
+        for element in body.named_children:
+            items = element.named_children if element.type == "keyed_element" else [element]
+            for item in items:
+                inner = item.named_children[0] if item.named_child_count else None
+                if inner is None:
+                    continue
+                if inner.type == "literal_value":
+                    found = self._holder(inner, depth + 1)
+                else:
+                    found = self.value(inner, depth + 1)
+                if found is not None and found.kind != "whole":
+                    return found.but("holds")
+        return None
 
     def _call(self, call: Node, depth: int) -> Value | None:
         f = self.file
         fn = call.child_by_field_name("function")
         args = call.child_by_field_name("arguments")
         arguments = [a for a in args.named_children if a.type != "comment"] if args else []
+        if fn is not None and fn.type == "identifier" and text(fn) == "append" and (
+            not f.is_local(fn) and arguments
+        ):
+            return self._append(arguments, depth)
         if fn is not None and fn.type == "identifier" and text(fn) == "string" and (
             not f.is_local(fn) and len(arguments) == 1
         ):
@@ -389,6 +417,20 @@ class LocalValues:
                 return inner.but("part" if field in _REGEXP_PART else "parts", cut=call)
         large = large_value(self.pkg, f, call, self.threshold)
         return Value("whole", large) if large is not None else None
+
+    def _append(self, arguments: list[Node], depth: int) -> Value | None:
+        """``append(s, part)`` holds the part; ``append(b, part...)`` copies a part's bytes."""
+        first = self.value(arguments[0], depth + 1)
+        if first is not None and first.kind == "holds":
+            return first
+        for arg in arguments[1:]:
+            spread = arg.type == "variadic_argument"
+            inner = self.value(arg.named_children[0] if spread and arg.named_child_count
+                               else arg, depth + 1)
+            if inner is None or inner.kind == "whole" or (spread and inner.kind == "part"):
+                continue
+            return inner.but("holds")
+        return None
 
     def _results(self, call: Node, count: int) -> list[Value | None]:
         """The values of a multi-value call's results (``data, err := os.ReadFile(…)``)."""
@@ -464,7 +506,27 @@ class LocalValues:
         else:
             found = [None] * len(targets)
         for target, value in zip(targets, found, strict=True):
-            self._bind(target, value, declaring)
+            if target.type == "identifier":
+                self._bind(target, value, declaring)
+            elif value is not None and value.kind != "whole":
+                self._fill(target, value)
+
+    def _fill(self, target: Node, value: Value) -> None:
+        """``e.name = part``, ``m[k] = part`` on a local: the local now holds the part."""
+        root = target
+        while root.type in ("selector_expression", "index_expression", "parenthesized_expression",
+                            "unary_expression"):
+            inner = root.child_by_field_name("operand")
+            if inner is None:
+                inner = root.named_children[0] if root.named_child_count else None
+            if inner is None:
+                return
+            root = inner
+        if root.type != "identifier":
+            return
+        key = self.file.binding(root)
+        if key is not None and key not in self.values:
+            self.values[key] = value.but("holds")
 
     def run(self, events: list[Node]) -> Iterator[Node]:
         """Replay the bindings; yield each event node when the replay reaches its start.
@@ -487,6 +549,15 @@ class LocalValues:
 
 def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     """Top-level functions of ``f`` in which a large value is made (cheap query first)."""
+    cache = pkg.facts.setdefault("large_functions", {})
+    assert isinstance(cache, dict)
+    key = (str(f.path), threshold)
+    if key not in cache:
+        cache[key] = _candidate_functions(pkg, f, threshold)
+    return cache[key]
+
+
+def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     found: dict[int, Node] = {}
     caps = captures(CANDIDATES, f.root)
     for node in caps.get("call", []):

@@ -145,12 +145,13 @@ def _deferred(defer: Node) -> str:
     call = next((c for c in defer.named_children if c.type != "comment"), None)
     if call is None:
         return "…"
-    shown = " ".join(text(call).split())
+    fn = call.child_by_field_name("function")
+    raw = text(call)
+    if fn is not None and fn.type == "func_literal" and ("\n" in raw or len(raw) > 50):
+        return "func() {…}()"
+    shown = " ".join(raw.split())
     if len(shown) <= 50:
         return shown
-    fn = call.child_by_field_name("function")
-    if fn is not None and fn.type == "func_literal":
-        return "func() {…}()"
     return f"{' '.join(text(fn).split())[:40]}(…)" if fn is not None else shown[:49] + "…"
 
 
@@ -160,6 +161,9 @@ def _what(defer: Node) -> str:
     fn = call.child_by_field_name("function") if call is not None else None
     method = text(fn.child_by_field_name("field")) if fn is not None and (
         fn.type == "selector_expression") else ""
+    name = text(fn) if fn is not None and fn.type == "identifier" else ""
+    if name.lower().endswith("cancel"):
+        return "context stays alive"
     if method in ("Close", "Stop", "Release", "Rollback", "Cancel", "Free", "Flush", "Shutdown"):
         return "resource stays held"
     if method in ("Unlock", "RUnlock"):

@@ -186,7 +186,7 @@ class _FlowRule(Rule):
         self.ownership = _ownership(self.package)
 
     def escape_of(self, function: Node, statement: Node, name: str, res: Resource,
-                  err: str = "") -> Escape | None:
+                  err: str = "", endless: str = "") -> Escape | None:
         """A path from ``statement`` to a return on which ``name`` is never released."""
         assert self.file is not None
         cfg = self.flows.graph(function)
@@ -218,7 +218,8 @@ class _FlowRule(Rule):
             cfg, start,
             releases=lambda b: id(b) in releasing,
             dead_edge=lambda b, label: _error_check(
-                b, label, err if id(b) in first_checks or b is start else "", name),
+                b, label, err if id(b) in first_checks or b is start else "", name
+            ) or (bool(endless) and label is False and _ranges_over(b, endless)),
             lost=lambda b: id(b) in losing,
         )
 
@@ -799,7 +800,9 @@ class TickerLeak(_FlowRule):
             return
         if not self.file.is_local(target) and statement.type != "short_var_declaration":
             return
-        escape = self.escape_of(function, statement, text(target), TICKER)
+        # `for range t.C` never ends: a ticker's channel is never closed.
+        escape = self.escape_of(function, statement, text(target), TICKER,
+                                endless=text(target) + ".C")
         if escape is None:
             return
         where, via = _describe(escape, self.file)
@@ -813,21 +816,19 @@ class TickerLeak(_FlowRule):
         if self.package.name == "main" and function_name(function) == "main":
             return
         cfg = self.flows.graph(function)
+        start = cfg.block_of(call)
         endless_range = _ranged_over(call)
-        if endless_range is not None:
-            head = cfg.block_of(endless_range)
-            returns = self._reaches_exit(cfg, head)
-        else:
-            returns = cfg.returns()
-        if returns:
+        head = cfg.block_of(endless_range) if endless_range is not None else None
+        if start is not None and self._reaches_exit(cfg, start, head):
             self.report(call, f"{shown} leaks its ticker (it can never be stopped) in a "
                         "function that returns: use time.NewTicker and Stop it")
 
     @staticmethod
-    def _reaches_exit(cfg: CFG, endless_head: Block | None) -> bool:
-        """Whether the exit is reachable when the loop ranging over time.Tick never ends."""
-        seen = {id(cfg.entry)}
-        stack = [cfg.entry]
+    def _reaches_exit(cfg: CFG, start: Block, endless_head: Block | None) -> bool:
+        """Whether the exit is reachable from ``start`` when the loop ranging over time.Tick
+        never ends (a guard that returns before the ticker exists does not count)."""
+        seen = {id(start)}
+        stack = [start]
         while stack:
             block = stack.pop()
             if block is cfg.exit:
@@ -839,6 +840,13 @@ class TickerLeak(_FlowRule):
                     seen.add(id(succ))
                     stack.append(succ)
         return False
+
+
+def _ranges_over(block: Block, channel: str) -> bool:
+    """Whether ``block`` is the head of a ``for … range channel`` loop."""
+    node = block.node
+    return block.kind == "cond" and node is not None and node.type == "range_clause" and (
+        text(node.child_by_field_name("right")) == channel)
 
 
 def _ranged_over(call: Node) -> Node | None:
