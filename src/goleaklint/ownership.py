@@ -133,6 +133,13 @@ class Ownership:
             and text(parent.child_by_field_name("field")) == res.through_field
         ):
             node, parent = parent, parent.parent
+        # v.(T) and (v) are still v.
+        while parent is not None and (
+            parent.type == "parenthesized_expression"
+            or (parent.type == "type_assertion_expression"
+                and parent.child_by_field_name("operand") == node)
+        ):
+            node, parent = parent, parent.parent
         if parent is None:
             return "use"
         kind = parent.type

@@ -12,6 +12,7 @@ regexp matches): a view shares the large buffer's memory, so keeping it keeps th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -48,13 +49,12 @@ _INT_CONVERSIONS = frozenset({"int", "int8", "int16", "int32", "int64", "uint", 
                               "uint32", "uint64", "uintptr", "byte", "rune"})
 _SHIFT_LIMIT = 64
 
-# Where a function may create a large value (a cheap, query-level filter).
-CANDIDATES = """
-(call_expression function: (selector_expression field: (field_identifier) @call)
-  (#match? @call "^(ReadFile|ReadAll|NewReaderSize|NewWriterSize)$"))
-(call_expression function: (identifier) @call (#match? @call "^(make|new)$"))
-(array_type) @array
-"""
+# Where a large value may be made, found in the source bytes (cheaper than a query): whole
+# reads and sized buffers, ``make([]…``/``new([…``, and array types ``[N]T``.
+_CANDIDATE_TEXT = re.compile(
+    rb"\.(?:ReadFile|ReadAll|NewReaderSize|NewWriterSize)\(|\b(?:make|new)\(\s*\["
+    rb"|(?<!map)\[[^\]\[\n]+\][ \t]*[\w*\[]"
+)
 
 
 # Constant folding ------------------------------------------------------------------------------
@@ -559,23 +559,28 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node
 
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     found: dict[int, Node] = {}
-    caps = captures(CANDIDATES, f.root)
-    for node in caps.get("call", []):
-        call = node.parent
-        if call is not None and call.type != "call_expression":
-            call = call.parent
-        if call is None or large_value(pkg, f, call, threshold) is None:
+    for match in _CANDIDATE_TEXT.finditer(f.source):
+        node = f.root.descendant_for_byte_range(match.start(), match.start() + 1)
+        while node is not None and node.type not in ("call_expression", "array_type") and (
+            node.type not in _STOP_SEARCH
+        ):
+            node = node.parent
+        if node is None or node.type in _STOP_SEARCH:
             continue
-        top = _top_level(call)
-        if top is not None:
-            found[top.id] = top
-    for node in caps.get("array", []):
-        if type_size(pkg, f, node) < threshold:
+        if node.type == "array_type":
+            if type_size(pkg, f, node) < threshold:
+                continue
+        elif large_value(pkg, f, node, threshold) is None:
             continue
         top = _top_level(node)
         if top is not None:
             found[top.id] = top
     return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+_STOP_SEARCH = frozenset({"block", "statement_list", "source_file", "function_declaration",
+                          "method_declaration", "func_literal", "comment",
+                          "interpreted_string_literal", "raw_string_literal"})
 
 
 def _top_level(node: Node) -> Node | None:

@@ -6,7 +6,10 @@ from ..loops import LoopAnalysis, enclosing_loops, loop_header
 from ..model import FileModel, Package, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..syntax import Node, text
+from ..syntax import Node, captures, text, walk
+
+
+PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
 
 
 class DeferInLoop(Rule):
@@ -16,7 +19,13 @@ class DeferInLoop(Rule):
     It is silent when every path through the loop after the `defer` leaves the loop for good:
     a `return`, a `break` out of it (a labelled `break outer` leaves every loop up to `outer`),
     a `goto` to a label after it, or a call that never returns (`panic`, `os.Exit`,
-    `log.Fatal`, `t.Fatal`): the `defer` then runs at most once per call.
+    `log.Fatal`, `t.Fatal`): the `defer` then runs at most once per call. It is also silent
+    for a guarded block that runs once (`if conn == nil { conn = dial(); defer conn.Close() }`
+    with `conn` declared before the loop), and when the deferred call touches only the
+    iteration variables and values from before the loop, nothing the iteration acquired:
+    `for _, c := range closers { defer c.Close() }` releases each element at return on
+    purpose. In a module older than Go 1.22, a deferred closure that captures the loop
+    variable is reported even then: every call sees the variable's last value.
 
     ## Why it leaks
     A deferred call runs when the surrounding function returns, not when the loop iteration
@@ -95,6 +104,9 @@ class DeferInLoop(Rule):
       condition the body falsifies) is not recognised: only `return`, `break`, `goto` and calls
       that never return count as leaving it.
     - A `goto` to a label inside an enclosing loop is taken to repeat that loop.
+    - A resource acquired in the loop and kept beyond it on purpose (`conns[i], err =
+      net.Dial(…)`; `defer conns[i].Close()`) reads as an element of a collection from before
+      the loop and is not reported; one kept in a local of the loop body is.
     - Methods named `Fatal*`, `Panic*`, `FailNow`, `SkipNow`, `Skipf` are taken to never
       return, whatever their receiver (loggers and `testing.T` behave so).
 
@@ -131,13 +143,89 @@ class DeferInLoop(Rule):
         loop = self.loops.repeating_loop(node)
         if loop is None:
             return
+        verdict = _releases_elements(node, loop, self.package.go_version)
+        if verdict == "":
+            return
         line = loop.start_point.row + 1
-        self.report(
-            node,
-            f"`defer {_deferred(node)}` inside a loop (`{loop_header(loop)}`, line {line}): "
-            f"each iteration's {_what(node)} until {_returner(node)} returns",
-            ((self.file, loop, "the loop that runs the defer again"),),
-        )
+        where = f"`defer {_deferred(node)}` inside a loop (`{loop_header(loop)}`, line {line})"
+        if verdict == "all":
+            message = (f"{where}: each iteration's {_what(node)} until {_returner(node)} "
+                       "returns")
+        else:
+            message = (f"{where} captures the loop variable {verdict}: before Go 1.22 every "
+                       f"deferred call sees its last value, and the other elements are never "
+                       f"released; pass {verdict} as an argument")
+        self.report(node, message, ((self.file, loop, "the loop that runs the defer again"),))
+
+
+def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | None) -> str:
+    """``for _, c := range closers { defer c.Close() }``: the deferred call touches only the
+    iteration variables and values from before the loop, nothing the iteration acquired.
+    Releasing every element of a collection at return is deliberate, not a leak.  Before
+    Go 1.22 a deferred closure that captures the loop variable sees only its last value:
+    that one is still reported (the other elements are never released).
+
+    Returns "" when the defer is deliberate, "all" when it holds what each iteration
+    acquired, or the name of the captured loop variable.
+    """
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    if call is None:
+        return "all"
+    loops = []
+    for candidate in enclosing_loops(defer):
+        loops.append(candidate)
+        if candidate.id == loop.id:
+            break
+    iteration = set().union(*(_iteration_variables(lp) for lp in loops))
+    if not iteration:
+        return "all"
+    body = loop.child_by_field_name("body")
+    local = (_declared_names(body) if body is not None else set()) - iteration
+    fn = call.child_by_field_name("function")
+    literal = fn is not None and fn.type == "func_literal"
+    own = _declared_names(fn) if literal else set()
+    inside = {text(n) for n in walk(fn) if n.type == "identifier"} - own if literal else set()
+    args = call.child_by_field_name("arguments")
+    outside = args if literal else call
+    used = inside | {text(n) for n in walk(outside) if n.type == "identifier"} if (
+        outside is not None) else inside
+    if not used & iteration or used & local:
+        return "all"
+    if literal and go_version is not None and tuple(go_version) < PER_ITERATION_LOOP_VARS:
+        if inside & iteration:
+            return sorted(inside & iteration)[0]
+    return ""
+
+
+def _iteration_variables(loop: Node) -> set[str]:
+    """Names a ``for`` header declares: range variables, a ``for i := …`` counter."""
+    names: set[str] = set()
+    for child in loop.named_children:
+        if child.type == "range_clause" and b":=" in (child.text or b""):
+            left = child.child_by_field_name("left")
+            names |= {text(n) for n in (left.named_children if left is not None else [])}
+        elif child.type == "for_clause":
+            init = child.child_by_field_name("initializer")
+            if init is not None and init.type == "short_var_declaration":
+                left = init.child_by_field_name("left")
+                names |= {text(n) for n in (left.named_children if left is not None else [])}
+    return names - {"_"}
+
+
+def _declared_names(node: Node) -> set[str]:
+    """Every name declared under ``node`` (``:=``, ``var``, parameters, range variables)."""
+    found = captures(_DECLARED, node)
+    return {text(n) for nodes in found.values() for n in nodes} - {"_"}
+
+
+_DECLARED = """
+(short_var_declaration left: (expression_list (identifier) @n))
+(var_spec name: (identifier) @n)
+(parameter_declaration name: (identifier) @n)
+(range_clause left: (expression_list (identifier) @n))
+(receive_statement left: (expression_list (identifier) @n))
+(type_switch_statement alias: (expression_list (identifier) @n))
+"""
 
 
 def _deferred(defer: Node) -> str:

@@ -47,6 +47,7 @@ CLIENT_TYPES = frozenset({"net/http.Client"})
 CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
 DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
 DIALER_METHODS = frozenset({"Dial", "DialContext"})
+OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
 WITH_CANCEL = frozenset({f"context.{n}" for n in (
     "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
     "WithDeadlineCause")})
@@ -222,6 +223,26 @@ class _FlowRule(Rule):
             ) or (bool(endless) and label is False and _ranges_over(b, endless)),
             lost=lambda b: id(b) in losing,
         )
+
+
+def declared_in(function: Node, name: str, statement: Node) -> bool:
+    """Whether ``name`` at ``statement`` is a variable of ``function`` itself, not one a
+    function literal captured from its surroundings (those outlive the literal)."""
+    if function.type != "func_literal":
+        return True
+    if statement.type == "short_var_declaration":
+        return True
+    for m in mentions(function, name):
+        if m.start_byte > statement.start_byte:
+            break
+        parent = m.parent
+        holder = parent.parent if parent is not None else None
+        if parent is not None and parent.type in ("parameter_declaration", "var_spec",
+                                                  "range_clause"):
+            return True
+        if holder is not None and holder.type in ("short_var_declaration", "range_clause"):
+            return True
+    return False
 
 
 def _helper_name(mention: Node, function: Node) -> str:
@@ -418,6 +439,8 @@ class UnclosedResource(_FlowRule):
             assert self.file is not None
             if not self.file.is_local(target) and statement.type != "short_var_declaration":
                 continue  # assigned to a package-level variable
+            if not declared_in(function, name, statement):
+                continue  # a closure setting its caller's variable: the caller owns it
             escape = self.escape_of(function, statement, name, opener.resource, err)
             if escape is None:
                 continue
@@ -448,12 +471,17 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
         known = PACKAGE_OPENERS.get(qualified)
         return Opener(call, text(fn), known[0], known[1]) if known is not None else None
     method = text(fn.child_by_field_name("field"))
+    if method not in OPENER_METHODS and not any(k.endswith("." + method) for k in local):
+        return None  # cheap: most method calls are not openers
     receiver = fn.child_by_field_name("operand")
     rtype = expression_type(receiver, pkg, f).deref()
-    own = local.get("." + method)
-    if own is not None and (rtype.kind == "unknown" or (
-        rtype.kind == "named" and method in pkg.methods.get(rtype.name, {})
-    )):
+    if rtype.kind == "named":
+        own = local.get(f"{rtype.name}.{method}")
+    else:  # an untyped receiver: only when every method of that name opens
+        owners = [t for t, ms in pkg.methods.items() if method in ms]
+        kinds = {local.get(f"{t}.{method}") for t in owners}
+        own = kinds.pop() if len(kinds) == 1 and rtype.kind == "unknown" else None
+    if own is not None:
         return Opener(call, text(fn), own[0], own[1])
     name = _qualified(rtype)
     if method in SQL_METHODS and name in SQL_TYPES:
@@ -476,8 +504,9 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
 
 
 def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
+    """Whether ``x, err := call`` (exactly two results) is followed by ``x.member``."""
     _, left = _statement_of(call)
-    if left is None or not left.named_children:
+    if left is None or len(left.named_children) != 2:
         return False
     target = left.named_children[0]
     function = enclosing_function(call)
@@ -494,10 +523,22 @@ def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
 
 
 def _resource_name(opener: Opener) -> str:
+    """What the opener returns, in words: the file, the connection, the rows…"""
+    method = opener.name.rpartition(".")[2]
     if opener.resource is RESPONSE:
         return "the response body"
     if opener.resource is TX:
         return "the transaction"
+    if method.startswith("Query"):
+        return "the rows"
+    if method.startswith("Prepare"):
+        return "the statement"
+    if "Listen" in method:
+        return "the listener"
+    if "Dial" in method:
+        return "the connection"
+    if method in ("Open", "Create", "OpenFile", "Pipe"):
+        return "the file"
     return "the value"
 
 
@@ -521,7 +562,7 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
     found: dict[str, tuple[Resource, tuple[int, ...]]] = {}
     pkg.facts["local_openers"] = found
     functions = [(name, decl) for name, decl in pkg.funcs.items()]
-    functions += [("." + name, decl) for methods in pkg.methods.values()
+    functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
                   for name, decl in methods.items()]
     for _ in range(2):  # openers built on openers, one level deep
         for name, decl in functions:

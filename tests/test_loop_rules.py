@@ -1,0 +1,163 @@
+"""GL204/GL205 cases the fixture tree cannot hold: no go.mod, the go-version setting, and the
+loop analysis on shapes that are awkward to write as realistic packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from goleaklint.config import Config
+from goleaklint.discover import discover
+from goleaklint.engine import analyze
+from goleaklint.registry import load_rules
+
+RULES = [r for r in load_rules().rules if r.id in ("GL204", "GL205")]
+
+EVENT_LOOP = """package events
+
+import "time"
+
+func consume(events <-chan string, handle func(string)) {
+	for {
+		select {
+		case ev := <-events:
+			handle(ev)
+		case <-time.After(time.Second):
+			return
+		}
+	}
+}
+"""
+
+
+def findings(tmp_path: Path, code: str, gomod: str | None = None,
+             config: Config | None = None) -> list[tuple[str, int]]:
+    package = tmp_path / "example"
+    package.mkdir()
+    if gomod is not None:
+        (tmp_path / "go.mod").write_text(gomod, encoding="utf-8")
+    (package / "example.go").write_text(code, encoding="utf-8")
+    found = discover([str(package)])
+    result = analyze(found.packages, RULES, config or Config())
+    assert not result.notices, [n.message for n in result.notices]
+    return [(f.rule_id, f.location.line) for f in result.findings]
+
+
+@pytest.mark.parametrize(("gomod", "expected"), [
+    (None, []),  # no go.mod: a current Go is assumed
+    ("module m\n\ngo 1.23\n", []),
+    ("module m\n\ngo 1.24\n", []),
+    ("module m\n\ngo 1.22\n", [("GL205", 10)]),
+    ("module m\n\ngo 1.16\n", [("GL205", 10)]),
+])
+def test_time_after_depends_on_the_go_directive(tmp_path: Path, gomod, expected) -> None:
+    assert findings(tmp_path, EVENT_LOOP, gomod) == expected
+
+
+def test_go_version_setting_overrides_the_missing_go_mod(tmp_path: Path) -> None:
+    config = Config()
+    config.go_version = (1, 21)
+    assert findings(tmp_path, EVENT_LOOP, None, config) == [("GL205", 10)]
+
+
+def test_go_version_setting_overrides_go_mod(tmp_path: Path) -> None:
+    config = Config()
+    config.go_version = (1, 23)
+    assert findings(tmp_path, EVENT_LOOP, "module m\n\ngo 1.20\n", config) == []
+
+
+SHAPES = """package shapes
+
+import "os"
+
+func elseIfChain(ps []string, n int) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close() // report: the last else falls through
+		if n == 0 {
+			return
+		} else if n == 1 {
+			return
+		} else if n == 2 {
+			return
+		} else {
+		}
+	}
+}
+
+func elseIfAllReturn(ps []string, n int) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close()
+		if n == 0 {
+			return
+		} else if n == 1 {
+			return
+		} else {
+			panic(p)
+		}
+	}
+}
+
+func switchWithoutDefault(ps []string) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close() // report: no case matches, the loop goes on
+		switch p {
+		case "a":
+			return
+		}
+	}
+}
+
+func endlessInner(ps []string) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close()
+		for {
+			if len(p) > 3 {
+				return
+			}
+		}
+	}
+}
+
+func gotoBack(ps []string) {
+	for _, p := range ps {
+	again:
+		f, _ := os.Open(p)
+		defer f.Close() // report: goto to a label inside the loop
+		if f == nil {
+			goto again
+		}
+		return
+	}
+}
+
+func emptySelect(ps []string) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close()
+		select {}
+	}
+}
+
+func breakInSelectLeavesOnlyTheSelect(ps []string, ch chan int) {
+	for _, p := range ps {
+		f, _ := os.Open(p)
+		defer f.Close() // report: break leaves the select, not the loop
+		select {
+		case <-ch:
+			break
+		}
+	}
+}
+"""
+
+
+def test_loop_analysis_shapes(tmp_path: Path) -> None:
+    wanted = [("GL204", i) for i, line in enumerate(SHAPES.splitlines(), 1)
+              if "// report:" in line]
+    assert len(wanted) == 4
+    assert findings(tmp_path, SHAPES, "module m\n\ngo 1.22\n") == wanted
