@@ -1,0 +1,78 @@
+"""The control-flow graph: edges for Go's statements, and the path search rules rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from goleaklint.flow import CFG, Block, find_escape
+from goleaklint.syntax import Node, parse, text
+
+
+def graph(body: str) -> tuple[CFG, Node]:
+    tree = parse(f"package p\n\nfunc f() {{\n{body}\n}}\n".encode())
+    fn = tree.root_node.named_children[1]
+    return CFG(fn.child_by_field_name("body")), fn
+
+
+def block(cfg: CFG, source: str) -> Block:
+    for b in cfg.blocks:
+        if b.node is not None and text(b.node) == source:
+            return b
+    raise AssertionError(f"no block {source!r} in {cfg.blocks}")
+
+
+def escapes(body: str, start: str, release: str) -> bool:
+    cfg, _ = graph(body)
+    return find_escape(
+        cfg, block(cfg, start), lambda b: b.node is not None and text(b.node) == release
+    ) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "leaks"),
+    [
+        ("open()\nclose()", False),
+        ("open()\nif c {\n\treturn\n}\nclose()", True),
+        ("open()\nif c {\n\tclose()\n\treturn\n}\nclose()", False),
+        ("open()\nif c {\n\tpanic(1)\n}\nclose()", False),
+        ("open()\nif c {\n\tos.Exit(1)\n}\nclose()", False),
+        ("open()\nif c {\n\tt.Fatalf(\"x\")\n}\nclose()", False),
+        ("open()\nfor {\n\twork()\n}", False),  # never returns
+        ("open()\nfor {\n\tif c {\n\t\tbreak\n\t}\n}\nclose()", False),
+        ("open()\nfor {\n\tif c {\n\t\treturn\n\t}\n}", True),
+        # a break inside select leaves the select only
+        ("open()\nfor {\n\tselect {\n\tcase <-ch:\n\t\tbreak\n\t}\n}", False),
+        ("open()\nouter:\nfor {\n\tselect {\n\tcase <-ch:\n\t\tbreak outer\n\t}\n}", True),
+        ("open()\nswitch x {\ncase 1:\n\treturn\ndefault:\n}\nclose()", True),
+        ("open()\nswitch x {\ncase 1:\n\tfallthrough\ncase 2:\n\tclose()\n\treturn\n}\nclose()",
+         False),
+        ("open()\nselect {\ncase <-a:\n\treturn\ncase <-b:\n}\nclose()", True),
+        ("open()\ngoto done\nreturn\ndone:\nclose()", False),
+        ("for i := 0; i < n; i++ {\n\topen()\n\tif c {\n\t\tcontinue\n\t}\n\tclose()\n}", True),
+        ("for i := 0; i < n; i++ {\n\topen()\n\tclose()\n}", False),
+    ],
+)
+def test_escape(body: str, leaks: bool) -> None:
+    assert escapes(body, "open()", "close()") is leaks
+
+
+def test_error_branch_can_be_pruned() -> None:
+    cfg, _ = graph("f, err := open()\nif err != nil {\n\treturn\n}\nf.Close()")
+    start = block(cfg, "f, err := open()")
+    release = lambda b: b.node is not None and text(b.node) == "f.Close()"  # noqa: E731
+    assert find_escape(cfg, start, release) is not None
+    dead = lambda b, label: b.kind == "cond" and label is True  # noqa: E731
+    assert find_escape(cfg, start, release, dead_edge=dead) is None
+
+
+def test_function_literals_are_opaque() -> None:
+    cfg, _ = graph("open()\ngo func() {\n\treturn\n}()\nclose()")
+    assert not any(b.node is not None and text(b.node) == "return" for b in cfg.blocks)
+    assert escapes("open()\ngo func() {\n\treturn\n}()\nclose()", "open()", "close()") is False
+
+
+def test_returns() -> None:
+    assert graph("for {\n}")[0].returns() is False
+    assert graph("for {\n\tif c {\n\t\treturn\n\t}\n}")[0].returns() is True
+    assert graph("panic(1)")[0].returns() is False
+    assert graph("x()")[0].returns() is True
