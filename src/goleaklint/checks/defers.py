@@ -8,7 +8,6 @@ from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, captures, text, walk
 
-
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
 
 
@@ -183,18 +182,19 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
     local = (_declared_names(body) if body is not None else set()) - iteration
     fn = call.child_by_field_name("function")
     literal = fn is not None and fn.type == "func_literal"
-    own = _declared_names(fn) if literal else set()
-    inside = {text(n) for n in walk(fn) if n.type == "identifier"} - own if literal else set()
-    args = call.child_by_field_name("arguments")
-    outside = args if literal else call
-    used = inside | {text(n) for n in walk(outside) if n.type == "identifier"} if (
-        outside is not None) else inside
+    # A deferred closure: the names its body uses (minus its own), and its arguments.
+    inside = _identifiers(fn) - _declared_names(fn) if literal else set()
+    used = inside | _identifiers(call.child_by_field_name("arguments") if literal else call)
     if not used & iteration or used & local:
         return "all"
-    if literal and go_version is not None and tuple(go_version) < PER_ITERATION_LOOP_VARS:
-        if inside & iteration:
-            return sorted(inside & iteration)[0]
+    old_loop_vars = go_version is not None and tuple(go_version) < PER_ITERATION_LOOP_VARS
+    if literal and old_loop_vars and inside & iteration:
+        return sorted(inside & iteration)[0]
     return ""
+
+
+def _identifiers(node: Node | None) -> set[str]:
+    return {text(n) for n in walk(node) if n.type == "identifier"} if node is not None else set()
 
 
 def _iteration_variables(loop: Node) -> set[str]:

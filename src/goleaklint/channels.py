@@ -1,0 +1,252 @@
+"""Channel facts for the goroutine rules: where channels are made, who sends, receives, closes.
+
+Everything is read from one function (the *parent*) and the goroutines it starts with ``go``:
+a function literal, or a function or method of the same package (its parameters are mapped to
+the arguments of the ``go`` call).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
+from .syntax import Node, captures, text
+
+QUIT_NAME = re.compile(r"(?i)(done|quit|stop|exit|close|shutdown|cancel|die|kill|term|halt)")
+
+
+@dataclass(frozen=True)
+class Made:
+    """``name := make(chan T[, buffer])`` in the parent."""
+
+    name: str
+    statement: Node
+    buffer: Node | None  # the buffer size expression; None when unbuffered
+
+
+@dataclass
+class Goroutine:
+    """A ``go`` statement of the parent and the body it runs."""
+
+    statement: Node
+    body: Node | None  # the function body run by the goroutine
+    file: FileModel
+    # parent channel name -> the name the goroutine's body uses for it
+    names: dict[str, str] = field(default_factory=dict)
+    in_loop: Node | None = None  # the innermost loop of the parent around the go statement
+    literal: bool = True
+
+
+def made_channels(function: Node) -> dict[str, Made]:
+    """Channels the function makes itself, by variable name (the last ``make`` wins)."""
+    body = function.child_by_field_name("body")
+    found: dict[str, Made] = {}
+    if body is None:
+        return found
+    caps = captures(
+        """
+        (short_var_declaration
+          left: (expression_list . (identifier) @name)
+          right: (expression_list . (call_expression
+            function: (identifier) @make
+            arguments: (argument_list . (channel_type))) @call)) @stmt
+        (var_spec
+          name: (identifier) @name
+          value: (expression_list . (call_expression
+            function: (identifier) @make
+            arguments: (argument_list . (channel_type))) @call)) @stmt
+        """,
+        body,
+    )
+    for stmt, name, make, call in zip(caps.get("stmt", []), caps.get("name", []),
+                                      caps.get("make", []), caps.get("call", []), strict=False):
+        if text(make) != "make" or _function_of(stmt) != function.id:
+            continue
+        args = call.child_by_field_name("arguments")
+        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        found[text(name)] = Made(text(name), stmt, values[1] if len(values) > 1 else None)
+    return found
+
+
+def _function_of(node: Node) -> int | None:
+    parent = node.parent
+    while parent is not None and parent.type not in FUNCTION_NODES:
+        parent = parent.parent
+    return parent.id if parent is not None else None
+
+
+def enclosing_loop(node: Node, function: Node) -> Node | None:
+    """The innermost ``for`` of ``function`` around ``node`` (not across function literals)."""
+    parent = node.parent
+    while parent is not None and parent.id != function.id:
+        if parent.type == "for_statement":
+            return parent
+        if parent.type in FUNCTION_NODES:
+            return None
+        parent = parent.parent
+    return None
+
+
+def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
+    """The goroutines ``function`` starts, with the channel names their bodies use."""
+    body = function.child_by_field_name("body")
+    found: list[Goroutine] = []
+    if body is None:
+        return found
+    for stmt in captures("(go_statement) @g", body).get("g", []):
+        if _function_of(stmt) != function.id:
+            continue
+        call = stmt.named_children[0] if stmt.named_child_count else None
+        if call is None or call.type != "call_expression":
+            continue
+        fn = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        arg_nodes = [a for a in args.named_children if a.type != "comment"] if args else []
+        target, literal = _started_function(fn, f, pkg)
+        if target is None:
+            continue
+        g = Goroutine(stmt, target.child_by_field_name("body"), f,
+                      in_loop=enclosing_loop(stmt, function), literal=literal)
+        params = _parameter_names(target)
+        for index, arg in enumerate(arg_nodes):
+            if arg.type == "identifier" and index < len(params):
+                g.names[text(arg)] = params[index]
+        if literal:  # captured variables keep their names unless a parameter shadows them
+            shadowed = set(params)
+            for name in made_channels(function):
+                if name not in shadowed:
+                    g.names.setdefault(name, name)
+        found.append(g)
+    return found
+
+
+def _started_function(fn: Node | None, f: FileModel, pkg: Package) -> tuple[Node | None, bool]:
+    """The function node a ``go`` statement runs: a literal, or a same-package function."""
+    if fn is None:
+        return None, False
+    while fn.type == "parenthesized_expression" and fn.named_child_count:
+        fn = fn.named_children[0]
+    if fn.type == "func_literal":
+        return fn, True
+    if fn.type == "identifier" and not f.is_local(fn):
+        decl = pkg.funcs.get(text(fn))
+        return (decl.node, False) if decl is not None else (None, False)
+    if fn.type == "selector_expression":
+        name = text(fn.child_by_field_name("field"))
+        owners = [t for t, methods in pkg.methods.items() if name in methods]
+        if len(owners) == 1 and f.resolve_package(text(fn.child_by_field_name("operand"))) is None:
+            return pkg.methods[owners[0]][name].node, False
+    return None, False
+
+
+def _parameter_names(function: Node) -> list[str]:
+    params = function.child_by_field_name("parameters")
+    names: list[str] = []
+    if params is None:
+        return names
+    for p in params.named_children:
+        if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
+            ns = p.children_by_field_name("name")
+            names.extend([text(n) for n in ns] if ns else ["_"])
+    return names
+
+
+def sends(body: Node, name: str) -> list[Node]:
+    """Send statements on ``name`` in ``body`` (function literals inside included)."""
+    return [s for s in captures("(send_statement channel: (identifier) @c) @s", body).get("s", [])
+            if text(s.child_by_field_name("channel")) == name]
+
+
+def receives(scope: Node, name: str) -> list[Node]:
+    """Receives from ``name``: ``<-name`` expressions and ``range name`` clauses."""
+    found = []
+    caps = captures(
+        """
+        (unary_expression operator: "<-" operand: (identifier) @c) @r
+        (range_clause right: (identifier) @c) @r
+        """,
+        scope,
+    )
+    for r, c in zip(caps.get("r", []), caps.get("c", []), strict=False):
+        if text(c) == name:
+            found.append(r)
+    return found
+
+
+def closes(scope: Node, name: str) -> bool:
+    """Whether ``close(name)`` appears under ``scope`` (function literals included)."""
+    caps = captures("(call_expression function: (identifier) @f arguments: (argument_list) @a)",
+                    scope)
+    for fn, args in zip(caps.get("f", []), caps.get("a", []), strict=False):
+        values = [a for a in args.named_children if a.type != "comment"]
+        if text(fn) == "close" and values and text(values[0]) == name:
+            return True
+    return False
+
+
+def guarded_send(send: Node) -> bool:
+    """A send that cannot block forever: a ``select`` case next to ``default`` or a quit case."""
+    case = send.parent
+    if case is None or case.type != "communication_case":
+        return False
+    select = case.parent
+    if select is None:
+        return False
+    for other in select.named_children:
+        if other.type == "default_case":
+            return True
+        if other.type == "communication_case" and other.id != case.id:
+            communication = other.child_by_field_name("communication")
+            if communication is not None and communication.type == "receive_statement" and (
+                is_quit_receive(communication)
+            ):
+                return True
+    return False
+
+
+def is_quit_receive(node: Node) -> bool:
+    """``<-ctx.Done()``, ``<-done``, ``<-s.quit``…: a receive that signals shutdown."""
+    for r in captures("(unary_expression operator: \"<-\" operand: (_) @o)", node).get("o", []):
+        spelled = text(r)
+        if spelled.endswith(".Done()") or QUIT_NAME.search(spelled.rsplit(".", 1)[-1]):
+            return True
+    return False
+
+
+def escapes(function: Node, name: str, goroutine_stmts: list[Node]) -> bool:
+    """Whether the channel leaves the parent: returned, stored, or passed to another function
+    (other than to the goroutines being examined)."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    for ident in captures("(identifier) @i", body).get("i", []):
+        if text(ident) != name:
+            continue
+        if any(g.start_byte <= ident.start_byte < g.end_byte for g in goroutine_stmts):
+            continue
+        parent = ident.parent
+        kind = parent.type if parent is not None else ""
+        if kind == "argument_list":
+            fn = parent.parent.child_by_field_name("function") if parent.parent else None
+            if fn is not None and text(fn) in ("len", "cap", "close"):
+                continue
+            return True
+        if kind in ("return_statement", "keyed_element", "literal_element", "send_statement"):
+            if kind == "send_statement" and parent.child_by_field_name("channel") == ident:
+                continue
+            return True
+        if kind == "expression_list" and parent.parent is not None:
+            holder = parent.parent
+            if holder.type == "return_statement":
+                return True
+            if holder.type == "assignment_statement":
+                left = holder.child_by_field_name("left")
+                if left is not None and left.id != parent.id:
+                    return True  # x.ch = ch, global = ch
+    return False
+
+
+def method_owner(function: Node) -> str:
+    """The receiver type name when ``function`` is a method."""
+    return receiver_type_name(function) if function.type == "method_declaration" else ""
