@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .fixes import Fix
 from .syntax import Node, Visitor
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Finding:
     message: str
     snippet: str = ""  # the reported line's text, for fingerprints
     related: tuple[Related, ...] = ()
+    fix: Fix | None = None  # a mechanical repair (SARIF ``fixes``, ``goleaklint --fix``)
 
     @property
     def sort_key(self) -> tuple:
@@ -124,8 +126,10 @@ class Rule(Visitor):
         message: str,
         related: tuple[tuple[FileModel, Node, str], ...] = (),
         file: FileModel | None = None,
+        fix: Fix | None = None,
     ) -> None:
-        """Report ``message`` at ``node`` (in ``file``, by default the file being walked)."""
+        """Report ``message`` at ``node`` (in ``file``, by default the file being walked),
+        with a ``fix`` when the repair is mechanical (see ``goleaklint.fixes``)."""
         f = file or self.file
         if f is None:
             raise ValueError("report() outside a file walk needs file=")
@@ -138,6 +142,7 @@ class Rule(Visitor):
                 message,
                 " ".join(f.line_text(node.start_point.row + 1).split()),
                 tuple(Related(node_location(rf, rn), msg) for rf, rn, msg in related),
+                fix,
             )
         )
 

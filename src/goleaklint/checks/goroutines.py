@@ -79,17 +79,27 @@ class _GoroutineRule(Rule):
         return [s for s in sends(g.body, inner) if not guarded_send(s)]
 
     def receive_blocks(self, cfg: CFG, function: Node, names: set[str],
-                       others: list[Node]) -> set[int]:
-        """Blocks of the parent that receive from one of ``names`` (not in goroutines)."""
+                       others: list[Node], start: Node) -> set[int] | None:
+        """Blocks of the parent that receive from one of ``names`` (not in goroutines).
+
+        None when a deferred receive registered before ``start`` covers every exit.
+        """
         body = function.child_by_field_name("body")
         blocks: set[int] = set()
         for name in names:
             for r in receives(body, name) if body is not None else []:
                 if not _outside(r, others):
                     continue
+                if _deferred_before(r, start):
+                    return None
                 b = cfg.block_of(r, through_literals=True)
                 if b is not None:
                     blocks.add(id(b))
+                # A receive loop is taken to run at least once: its head counts too.
+                loop = enclosing_loop(r, function)
+                head = _loop_head(cfg, loop) if loop is not None else None
+                if head is not None:
+                    blocks.add(id(head))
         return blocks
 
     def collected(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
@@ -202,7 +212,9 @@ class BlockedGoroutineSend(_GoroutineRule):
                 start = cfg.block_of(g.statement)
                 if start is None:
                     continue
-                received = self.receive_blocks(cfg, function, set(group), starts)
+                received = self.receive_blocks(cfg, function, set(group), starts, g.statement)
+                if received is None:
+                    continue
                 escape = find_escape(cfg, start, releases=lambda b, r=received: id(b) in r)
                 if escape is None:
                     continue
@@ -223,7 +235,51 @@ class BlockedGoroutineSend(_GoroutineRule):
         assert g.body is not None
         if any(_in_loop_of(s, g.body) for s in sent):
             return False
-        return size >= len(sent)
+        return size >= _most_sends(g.body, {s.id for s in sent})
+
+
+def _loop_head(cfg: CFG, loop: Node) -> Block | None:
+    """The condition block of a ``for`` statement in ``cfg``."""
+    for child in loop.named_children:
+        if child.type == "for_clause":
+            cond = child.child_by_field_name("condition")
+            return cfg.block_of(cond) if cond is not None else None
+        if child.type != "comment" and child != loop.child_by_field_name("body"):
+            return cfg.block_of(child)
+    return None
+
+
+def _deferred_before(receive: Node, start: Node) -> bool:
+    """A receive in a ``defer`` that is registered before ``start`` on its way: it runs on
+    every exit after ``start``."""
+    parent = receive.parent
+    while parent is not None and parent.type != "defer_statement":
+        if parent.type in ("function_declaration", "method_declaration"):
+            return False
+        parent = parent.parent
+    if parent is None or parent.start_byte > start.start_byte:
+        return False
+    block = parent.parent  # the statement list holding the defer
+    return block is not None and block.start_byte <= start.start_byte < block.end_byte
+
+
+def _most_sends(node: Node, sends: set[int]) -> int:
+    """The most of ``sends`` one execution can perform (branches of if/switch/select are
+    alternatives; statements in sequence add up)."""
+    if node.id in sends:
+        return 1
+    kind = node.type
+    children = [c for c in node.named_children if c.type != "comment"]
+    if kind in FUNCTION_NODES and children:
+        return 0 if node.parent is not None and node.parent.type != "go_statement" else 0
+    if kind in ("select_statement", "expression_switch_statement", "type_switch_statement"):
+        return max((_most_sends(c, sends) for c in children), default=0)
+    if kind == "if_statement":
+        cond = [node.child_by_field_name(n) for n in ("initializer", "condition")]
+        head = sum(_most_sends(c, sends) for c in cond if c is not None)
+        branches = [node.child_by_field_name(n) for n in ("consequence", "alternative")]
+        return head + max((_most_sends(b, sends) for b in branches if b is not None), default=0)
+    return sum(_most_sends(c, sends) for c in children)
 
 
 def _stranding(path: list[Block], via: Block | None, f: FileModel) -> str:
@@ -324,13 +380,16 @@ class NCastSend(_GoroutineRule):
                     continue  # enough, or not comparable
                 if escapes(function, name, starts) or self.collected(gs, g, name):
                     continue
+                if receives(g.body, inner):
+                    continue  # the goroutines hand values to each other
                 taken = self._receives(function, name, loop, count, starts, file)
                 if taken is None:
                     continue  # the parent receives N times
                 n = count[1] if count[0] == "const" else None
                 if n is not None and buffer + taken >= n:
                     continue
-                shown_n = str(n) if n is not None else f"len({count[1]})"
+                shown_n = str(n) if n is not None else (
+                    f"len({count[1]})" if count[0] == "range" else str(count[1]))
                 for send in sent:
                     self.report(send, f"{shown_n} goroutines send on {name}, which buffers "
                                 f"{buffer} and is received {taken} time(s): the other senders "
@@ -355,17 +414,17 @@ class NCastSend(_GoroutineRule):
             return None
         taken = 0
         for r in receives(body, name):
-            if not _outside(r, starts) or (loop.start_byte <= r.start_byte < loop.end_byte):
+            if not _outside(r, starts):
                 continue
+            if loop.start_byte <= r.start_byte < loop.end_byte:
+                return None  # received in the same loop: once per goroutine started
             if r.type == "range_clause":
                 return None  # drains the channel
             inner_loop = enclosing_loop(r, function)
             if inner_loop is not None:
-                if _loop_count(inner_loop) == count and not _leaves_early(inner_loop):
-                    return None
-                if _loop_count(inner_loop) is None:
-                    return None  # a loop we cannot count: assume it drains
-                continue  # leaves early: counts as fewer than N
+                if _is_endless(inner_loop) or not _leaves_early(inner_loop):
+                    return None  # a receive loop that runs to the end: assume it drains
+                continue  # leaves early (first response wins): fewer than N
             taken += 1
         return taken
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..fixes import defer_cancel, defer_close
 from ..flow import CFG, Block, Escape, find_escape
 from ..localtypes import expression_type
 from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
@@ -448,8 +449,10 @@ class UnclosedResource(_FlowRule):
             shown = f"{name}.Body" if opener.resource is RESPONSE else name
             verb = "committed or rolled back" if opener.resource is TX else "closed"
             related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
+            fix = None if opener.resource is TX else defer_close(
+                self.file, statement, function, shown, self.ownership, opener.resource)
             self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
-                        related)
+                        related, fix=fix)
 
 
 def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = True
@@ -708,7 +711,9 @@ class LostCancel(_FlowRule):
         shown = text(fn)
         if text(target) == "_":
             self.report(node, f"the cancel function returned by {shown} is discarded: the "
-                        "context is not released until its parent is cancelled")
+                        "context is not released until its parent is cancelled",
+                        fix=defer_cancel(self.file, node, statement, left,
+                                         enclosing_function(node)))
             return
         function = enclosing_function(node)
         if function is None or (
@@ -723,7 +728,8 @@ class LostCancel(_FlowRule):
         where, via = _describe(escape, self.file)
         related = ((self.file, via, "returns without using cancel"),) if via is not None else ()
         self.report(node, f"the cancel function {text(target)} from {shown} is not used "
-                    f"{where} (possible context leak)", related)
+                    f"{where} (possible context leak)", related,
+                    fix=defer_cancel(self.file, node, statement, left, function))
 
     def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
         cfg = self.flows.graph(function)
