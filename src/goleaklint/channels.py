@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
 from .syntax import Node, captures, text
 
@@ -134,8 +135,14 @@ def _started_function(fn: Node | None, f: FileModel, pkg: Package) -> tuple[Node
         return (decl.node, False) if decl is not None else (None, False)
     if fn.type == "selector_expression":
         name = text(fn.child_by_field_name("field"))
+        operand = fn.child_by_field_name("operand")
+        if f.resolve_package(text(operand)) is not None:
+            return None, False  # another package's function: not looked into
+        receiver = expression_type(operand, pkg, f).deref()
         owners = [t for t, methods in pkg.methods.items() if name in methods]
-        if len(owners) == 1 and f.resolve_package(text(fn.child_by_field_name("operand"))) is None:
+        if receiver.kind == "named" and receiver.name in owners:
+            return pkg.methods[receiver.name][name].node, False
+        if receiver.kind == "unknown" and len(owners) == 1:
             return pkg.methods[owners[0]][name].node, False
     return None, False
 
@@ -163,8 +170,8 @@ def receives(scope: Node, name: str) -> list[Node]:
     found = []
     caps = captures(
         """
-        (unary_expression operator: "<-" operand: (identifier) @c) @r
-        (range_clause right: (identifier) @c) @r
+        (unary_expression operator: "<-" operand: [(identifier) (selector_expression)] @c) @r
+        (range_clause right: [(identifier) (selector_expression)] @c) @r
         """,
         scope,
     )

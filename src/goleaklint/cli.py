@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
     p.add_argument("--force-exclude", action="store_true",
                    help="apply the configured excludes to files named on the command line")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the mechanical fixes (GL201, GL202) to the files, in place")
+    p.add_argument("--statistics", action="store_true",
+                   help="print counts per rule and per directory at the end (on stderr)")
+    p.add_argument("--category", metavar="NAME",
+                   help="SARIF runAutomationDetails.id (GitHub code scanning's category)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of rule failures")
     p.add_argument("--version", action="version", version=f"goleaklint {__version__}")
     return p
@@ -146,31 +152,68 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     return EXIT_CLEAN
 
 
+MAX_FIX_PASSES = 10  # a fix can make room for another (two renames in one function)
+
+
 def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     from .discover import DiscoveryError, discover
     from .engine import analyze, default_jobs
     from .fingerprint import fingerprints
     from .paths import display_path
+    from .progress import Progress
     from .report import write_report
 
     options = _parse_args(argv, out)
     if options.jobs is not None and options.jobs < 1:
         raise UsageError("--jobs: expected a positive number")
+    if options.category is not None and options.format != "sarif":
+        raise UsageError("--category: only with --format sarif")
+    if options.category is not None and not options.category.strip("/ "):
+        raise UsageError("--category: expected a name such as goleaklint")
     registry = _load_registry(err)
     known = [r.id for r in registry.rules]
     config = _resolve_config(options, registry.by_id())
     config.select = _codes(options.select, known, "--select") or config.select
     config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
     rules = [r for r in registry.rules if config.enabled(r.id)]
-
-    try:
-        found = discover(options.paths or ["."], config.excludes, options.force_exclude)
-    except DiscoveryError as exc:
-        raise UsageError(str(exc)) from None
-    for w in found.warnings:
-        err.write(f"goleaklint: warning: {w}\n")
     jobs = options.jobs or default_jobs()
-    result = analyze(found.packages, rules, config, jobs)
+    known_prints = _read_baseline(Path(options.baseline)) if options.baseline else set()
+
+    def run(first: bool):
+        try:
+            found = discover(options.paths or ["."], config.excludes, options.force_exclude)
+        except DiscoveryError as exc:
+            raise UsageError(str(exc)) from None
+        if first:
+            for w in found.warnings:
+                err.write(f"goleaklint: warning: {w}\n")
+        bar = Progress(err, sum(f.reported for p in found.packages for f in p.files))
+        try:
+            result = analyze(found.packages, rules, config, jobs, catalog=registry.rules,
+                             progress=bar.advance)
+        finally:
+            bar.close()
+        prints = fingerprints(result.findings, display_path)
+        everything = list(zip(result.findings, prints, strict=True))
+        result.findings = [f for f, fp in everything if fp not in known_prints]
+        return result, everything
+
+    result, everything = run(first=True)
+    fixed = []
+    for _ in range(MAX_FIX_PASSES if options.fix else 0):
+        applied = _apply_fixes([f for f in result.findings if f.fix is not None], err)
+        if not applied:
+            break
+        for f in applied:
+            loc = f.location
+            err.write(f"{display_path(loc.path)}:{loc.line}:{loc.column}: fixed {f.rule_id} "
+                      f"{f.rule_name}: {f.fix.description}\n")
+        fixed.extend(applied)
+        result, everything = run(first=False)
+    if options.fix:
+        files = len({f.location.path for f in fixed})
+        err.write(f"goleaklint: fixed {_plural(len(fixed), 'finding')} in "
+                  f"{_plural(files, 'file')}\n" if fixed else "goleaklint: nothing to fix\n")
 
     for n in result.notices:
         where = display_path(n.path) + (f":{n.line}" if n.line else "")
@@ -178,22 +221,17 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         if options.debug and n.detail:
             err.write(n.detail)
 
-    prints = fingerprints(result.findings, display_path)
-    if options.baseline:
-        known_prints = _read_baseline(Path(options.baseline))
-        kept = [f for f, fp in zip(result.findings, prints, strict=True) if fp not in known_prints]
-        result.findings = kept
     if options.write_baseline:
         entries = {
             fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
-            for f, fp in zip(result.findings, prints, strict=True)
+            for f, fp in everything
         }
         _write_atomically(Path(options.write_baseline),
                           json.dumps({"version": 1, "findings": entries}, indent=2) + "\n")
 
     buffer = io.StringIO()
     report_rules = rules if options.format == "sarif" else registry.rules
-    write_report(options.format, result, report_rules, buffer)
+    write_report(options.format, result, report_rules, buffer, category=options.category)
     if options.output:
         _write_atomically(Path(options.output), buffer.getvalue())
     else:
@@ -201,11 +239,88 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     if options.format == "text" and not options.output:
         n = len(result.findings)
         if n:
-            err.write(f"goleaklint: {n} finding{'s' if n != 1 else ''} "
-                      f"in {result.files} file{'s' if result.files != 1 else ''}\n")
+            err.write(f"goleaklint: {_plural(n, 'finding')} in {_plural(result.files, 'file')}\n")
+    if options.statistics:
+        _write_statistics(result, options.paths or ["."], err)
     if result.findings and not options.exit_zero and not options.write_baseline:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _apply_fixes(findings: list, err: TextIO) -> list:
+    """Apply the fixes of ``findings`` to their files (non-overlapping ones; the rest wait for
+    the next pass); the findings whose fix was applied."""
+    from .fixes import apply, write_source
+    from .paths import display_path
+
+    by_file: dict[Path, list] = {}
+    for f in findings:
+        by_file.setdefault(f.location.path, []).append(f)
+    applied = []
+    for path, items in sorted(by_file.items()):
+        try:
+            source = path.read_bytes()
+            new, chosen = apply(source, [f.fix for f in items])
+            if chosen:
+                write_source(path, new)
+        except OSError as exc:
+            err.write(f"goleaklint: warning: {display_path(path)}: cannot fix "
+                      f"({exc.strerror or exc})\n")
+            continue
+        done = {id(fix) for fix in chosen}
+        applied += [f for f in items if id(f.fix) in done]
+    return applied
+
+
+def _top_directory(path: Path, roots: list[Path]) -> Path:
+    """The folder just below the command-line path that holds ``path`` (the path's own folder
+    when it was named as a file, or sits directly in the named folder)."""
+    best = None
+    for root in roots:
+        if root.is_dir() and path.is_relative_to(root) and (
+            best is None or len(root.parts) > len(best.parts)
+        ):
+            best = root
+    if best is None:
+        return path.parent
+    below = path.relative_to(best).parts
+    return best / below[0] if len(below) > 1 else best
+
+
+def _write_statistics(result, paths: list[str], err: TextIO) -> None:
+    """Counts per rule and per top-level directory of what was reported, on stderr."""
+    from collections import Counter
+
+    from .paths import display_path
+
+    roots = [Path(os.path.abspath(p)) for p in paths]
+    by_rule: Counter[tuple[str, str]] = Counter()
+    fixable: Counter[tuple[str, str]] = Counter()
+    by_dir: Counter[str] = Counter()
+    for f in result.findings:
+        key = (f.rule_id, f.rule_name)
+        by_rule[key] += 1
+        fixable[key] += f.fix is not None
+        folder = _top_directory(Path(os.path.abspath(f.location.path)), roots)
+        by_dir[display_path(folder).rstrip("/") + "/"] += 1
+    n = len(result.findings)
+    err.write(f"statistics: {_plural(n, 'finding') if n else 'no findings'} in "
+              f"{_plural(result.files, 'file')}\n")
+    if not n:
+        return
+    width = len(str(n))
+    err.write("  by rule:\n")
+    for (rule_id, name), count in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+        can = fixable[(rule_id, name)]
+        note = f"  ({can} fixable with --fix)" if can else ""
+        err.write(f"    {count:>{width}}  {rule_id} {name}{note}\n")
+    err.write("  by directory:\n")
+    for folder, count in sorted(by_dir.items(), key=lambda kv: (-kv[1], kv[0])):
+        err.write(f"    {count:>{width}}  {folder}\n")
 
 
 def _read_baseline(path: Path) -> set[str]:

@@ -334,8 +334,13 @@ def _checks_error(node: Node | None, err: str) -> bool:
     )
 
 
+_EXITS = frozenset({"panic", "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln"})
+_TEST_EXITS = frozenset({"Fatal", "Fatalf", "FailNow", "Skip", "Skipf", "SkipNow"})
+
+
 def _leaves(block: Node | None) -> bool:
-    """Whether a block ends in ``return``, ``continue`` or ``panic(…)``."""
+    """Whether a block ends in ``return``, ``continue``, ``panic(…)`` (or ``os.Exit``,
+    ``log.Fatal…``, ``t.Fatal…``): after it, the opener did not fail."""
     if block is None:
         return False
     statements = [c for c in block.named_children if c.type == "statement_list"]
@@ -346,11 +351,16 @@ def _leaves(block: Node | None) -> bool:
     last = body[-1]
     if last.type in ("return_statement", "continue_statement"):
         return True
-    if last.type == "expression_statement" and last.named_child_count:
-        call = last.named_children[0]
-        return call.type == "call_expression" and text(call.child_by_field_name("function")) == (
-            "panic")
-    return False
+    if last.type != "expression_statement" or not last.named_child_count:
+        return False
+    call = last.named_children[0]
+    callee = call.child_by_field_name("function") if call.type == "call_expression" else None
+    if callee is None:
+        return False
+    if text(callee) in _EXITS:
+        return True
+    return callee.type == "selector_expression" and text(
+        callee.child_by_field_name("field")) in _TEST_EXITS
 
 
 def defer_close(
@@ -358,7 +368,8 @@ def defer_close(
     resource: Resource,
 ) -> Fix | None:
     """GL201: ``defer x.Close()`` (``release`` is ``x`` or ``resp.Body``) after the
-    ``if err != nil { … return }`` that follows ``x, err := opener(…)``."""
+    ``if err != nil { … return }`` that follows ``x, err := opener(…)``; a later
+    ``defer x.Close()`` of the same block moves up."""
     if f is None or statement.type != "short_var_declaration" or not _plain_statement(
         statement, function
     ):
@@ -373,26 +384,38 @@ def defer_close(
     if "_" in (value, err) or right.named_children[0].type != "call_expression":
         return None
     check = _next_statement(statement)
-    if not _checks_error(check, err) or not _leaves(check.child_by_field_name("consequence")):
+    if check is None or not _checks_error(check, err) or not _leaves(
+        check.child_by_field_name("consequence")
+    ):
         return None
     body = function.child_by_field_name("body")
     if body is None:
         return None
+    deferred = f"{release}.Close()"
+    moved: list[Edit] = []
     for m in _after(_identifiers(body, value), statement):
         verdict = ownership.classify(f, m, resource)
         if verdict == "lost":
             return None  # reassigned: a deferred Close would close the wrong value, or twice
-        if verdict == "release" and not _closes_in_place(m, resource):
-            return None  # handed on (returned, stored, to a goroutine), or closed by a defer
-    insert = _insert_after(f, statement, check, f"defer {release}.Close()")
+        if verdict != "release":
+            continue
+        call = _release_call(m, resource)
+        if call is None:
+            return None  # handed on: returned, stored, given to a goroutine…
+        if call.parent is not None and call.parent.type == "defer_statement":
+            delete = _moved_defer(f, call, statement, deferred)
+            if delete is None:
+                return None  # deferred elsewhere, differently: not a mechanical change
+            moved.append(delete)
+    insert = _insert_after(f, statement, check, f"defer {deferred}")
     if insert is None:
         return None
-    return Fix(f"insert defer {release}.Close()", (insert,), (insert.start_byte, insert.end_byte))
+    return _fix(f"{'move up' if moved else 'insert'} defer {deferred}", [*moved, insert])
 
 
-def _closes_in_place(ident: Node, resource: Resource) -> bool:
-    """``x.Close()`` / ``resp.Body.Close()`` called right there (not deferred, not a method
-    value handed on): a deferred Close on top of it is harmless."""
+def _release_call(ident: Node, resource: Resource) -> Node | None:
+    """The call ``x.Close()`` / ``resp.Body.Close()`` that ``ident`` is the receiver of (not a
+    method value handed on), or None."""
     node = ident
     if resource.through_field and node.parent is not None and (
         node.parent.type == "selector_expression"
@@ -403,7 +426,7 @@ def _closes_in_place(ident: Node, resource: Resource) -> bool:
     if selector is None or selector.type != "selector_expression" or call is None or (
         call.type != "call_expression"
     ):
-        return False
-    statement = call.parent
-    return statement is not None and statement.type != "defer_statement" and (
-        text(selector.child_by_field_name("field")) in resource.release_methods)
+        return None
+    if text(selector.child_by_field_name("field")) not in resource.release_methods:
+        return None
+    return call

@@ -49,12 +49,11 @@ _INT_CONVERSIONS = frozenset({"int", "int8", "int16", "int32", "int64", "uint", 
                               "uint32", "uint64", "uintptr", "byte", "rune"})
 _SHIFT_LIMIT = 64
 
-# Where a large value may be made, found in the source bytes (cheaper than a query): whole
-# reads and sized buffers, ``make([]…``/``new([…``, and array types ``[N]T``.
-_CANDIDATE_TEXT = re.compile(
-    rb"\.(?:ReadFile|ReadAll|NewReaderSize|NewWriterSize)\(|\b(?:make|new)\(\s*\["
-    rb"|(?<!map)\[[^\]\[\n]+\][ \t]*[\w*\[]"
-)
+# Where a large value may be made, found in the source bytes (much cheaper than a query):
+# whole reads and sized buffers, ``make(…``/``new(…``, and array types ``[N]T``.
+_CANDIDATE_CALLS = (b".ReadFile(", b".ReadAll(", b".NewReaderSize(", b".NewWriterSize(",
+                    b"make([", b"new([")
+_ARRAY_TEXT = re.compile(rb"\[[^\]\[\n]+\][\w*\[]")
 
 
 # Constant folding ------------------------------------------------------------------------------
@@ -101,15 +100,15 @@ def const_int(pkg: Package, f: FileModel, expr: Node | None, _depth: int = 0) ->
         fn = expr.child_by_field_name("function")
         args = expr.child_by_field_name("arguments")
         if (fn is not None and text(fn) in _INT_CONVERSIONS and args is not None
-                and args.named_child_count == 1 and not f.is_local(fn)):
+                and args.named_child_count == 1):
             return const_int(pkg, f, args.named_children[0], _depth + 1)
         return None
     if kind == "identifier":
-        name = text(expr)
-        if f.is_local(expr):
-            value = _local_const(expr)
-            return const_int(pkg, f, value, _depth + 1) if value is not None else None
-        decl = pkg.consts.get(name)
+        # Shadowing a constant by a variable is rare enough not to pay for scope lookups.
+        value = _local_const(expr)
+        if value is not None:
+            return const_int(pkg, f, value, _depth + 1)
+        decl = pkg.consts.get(text(expr))
         if decl is not None and decl.value is not None:
             return const_int(pkg, decl.file, decl.value, _depth + 1)
     return None
@@ -240,7 +239,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
     arguments = [a for a in args.named_children if a.type != "comment"]
     if fn.type == "identifier":
         name = text(fn)
-        if name not in ("make", "new") or f.is_local(fn) or name in pkg.funcs or not arguments:
+        if name not in ("make", "new") or name in pkg.funcs or not arguments:
             return None
         type_node = arguments[0]
         if name == "new":
@@ -259,6 +258,8 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
             return Large(f, expr, f"a {human_size(size)} make({text(type_node)})")
         return None
     if fn.type != "selector_expression":
+        return None
+    if text(fn.child_by_field_name("operand")) not in f.import_names:
         return None
     qualified = resolve_selector(f, fn, pkg)
     if qualified in SLURPS:
@@ -559,8 +560,8 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node
 
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     found: dict[int, Node] = {}
-    for match in _CANDIDATE_TEXT.finditer(f.source):
-        node = f.root.descendant_for_byte_range(match.start(), match.start() + 1)
+    for offset in _candidate_offsets(f.source):
+        node = f.root.descendant_for_byte_range(offset, offset + 1)
         while node is not None and node.type not in ("call_expression", "array_type") and (
             node.type not in _STOP_SEARCH
         ):
@@ -576,6 +577,16 @@ def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Nod
         if top is not None:
             found[top.id] = top
     return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+def _candidate_offsets(source: bytes) -> Iterator[int]:
+    for word in _CANDIDATE_CALLS:
+        at = source.find(word)
+        while at >= 0:
+            yield at + 1  # past the dot or the first letter: inside the call's function
+            at = source.find(word, at + 1)
+    for match in _ARRAY_TEXT.finditer(source):
+        yield match.start()
 
 
 _STOP_SEARCH = frozenset({"block", "statement_list", "source_file", "function_declaration",

@@ -22,7 +22,7 @@ from .retention import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 
 # ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
 # regular expression is much cheaper than a query over every file).
-_APPENDS = re.compile(rb"(?<![\w.])(\*?[A-Za-z_][\w.]*)[ \t]*=[ \t]*append\(\s*\1\s*[,)]")
+_APPENDS = re.compile(rb"=[ \t]*append\(")
 _STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
                               "comment", "interpreted_string_literal", "raw_string_literal"})
 # ``clear`` zeroes a slice's elements but keeps its length: no truncation.
@@ -140,7 +140,7 @@ class UnboundedGlobalSlice(Rule):
         for target, value in zip(left.named_children, right.named_children, strict=True):
             if value.type != "call_expression" or text(value.child_by_field_name("function")) != (
                 "append"
-            ):
+            ) or _first_argument(value) != "".join(text(target).split()):
                 continue
             if _through_index(target) or (target.type == "identifier" and f.is_local(target)):
                 continue
@@ -330,6 +330,17 @@ def _appends_to(resolver: Resolver, pkg: Package, call: Node, ref: Ref) -> bool:
         first = first.named_children[0]
     other = _resolve(pkg, resolver, first)
     return other is not None and other.path == ref.path
+
+
+def _first_argument(call: Node) -> str:
+    """The text of a call's first argument, without parentheses or spaces."""
+    args = call.child_by_field_name("arguments")
+    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
+    while first is not None and first.type == "parenthesized_expression" and (
+        first.named_child_count
+    ):
+        first = first.named_children[0]
+    return "".join(text(first).split()) if first is not None else ""
 
 
 def _through_index(target: Node) -> bool:

@@ -16,6 +16,7 @@ from ..channels import (
     sends,
 )
 from ..flow import CFG, Block, find_escape
+from ..localtypes import expression_type
 from ..model import FUNCTION_NODES, FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
@@ -233,9 +234,17 @@ class BlockedGoroutineSend(_GoroutineRule):
         if size is None:
             return True  # a buffer we cannot size: assume it fits
         assert g.body is not None
-        if any(_in_loop_of(s, g.body) for s in sent):
+        if any(_in_loop_of(s, g.body) and not _then_returns(s) for s in sent):
             return False
         return size >= _most_sends(g.body, {s.id for s in sent})
+
+
+def _then_returns(send: Node) -> bool:
+    """``ch <- err; return``: a send in a loop that leaves right after it runs once."""
+    following = send.next_named_sibling
+    while following is not None and following.type == "comment":
+        following = following.next_named_sibling
+    return following is not None and following.type == "return_statement"
 
 
 def _loop_head(cfg: CFG, loop: Node) -> Block | None:
@@ -270,8 +279,8 @@ def _most_sends(node: Node, sends: set[int]) -> int:
         return 1
     kind = node.type
     children = [c for c in node.named_children if c.type != "comment"]
-    if kind in FUNCTION_NODES and children:
-        return 0 if node.parent is not None and node.parent.type != "go_statement" else 0
+    if kind in FUNCTION_NODES:
+        return 0  # a nested function literal runs on its own schedule
     if kind in ("select_statement", "expression_switch_statement", "type_switch_statement"):
         return max((_most_sends(c, sends) for c in children), default=0)
     if kind == "if_statement":
@@ -363,7 +372,7 @@ class NCastSend(_GoroutineRule):
             loop = g.in_loop
             if loop is None or g.body is None:
                 continue
-            count = _loop_count(loop)
+            count = _loop_count(loop, self.package, file)
             if count is None:
                 continue
             for name, inner in g.names.items():
@@ -429,7 +438,7 @@ class NCastSend(_GoroutineRule):
         return taken
 
 
-def _loop_count(loop: Node) -> tuple[str, object] | None:
+def _loop_count(loop: Node, pkg, f: FileModel) -> tuple[str, object] | None:
     """How many iterations: ("range", collection text) or ("const", n) / ("expr", text)."""
     for child in loop.named_children:
         if child.type == "range_clause":
@@ -446,8 +455,8 @@ def _loop_count(loop: Node) -> tuple[str, object] | None:
             spelled = text(bound)
             if spelled.startswith("len(") and spelled.endswith(")"):
                 return ("range", spelled[4:-1])
-            if bound.type == "int_literal":
-                n = int(spelled, 0)
+            n = const_int(pkg, f, bound)
+            if n is not None:
                 return ("const", n + 1 if op == "<=" else n)
             return ("expr", spelled)
     return None
@@ -466,6 +475,13 @@ def _leaves_early(loop: Node) -> bool:
 
 
 def _escapes_loop(stmt: Node, loop: Node) -> bool:
+    if stmt.type in ("break_statement", "goto_statement") and stmt.named_child_count:
+        label = text(stmt.named_children[0])
+        inner = loop.child_by_field_name("body")
+        for labeled in captures("(labeled_statement label: (label_name) @l)",
+                                inner).get("l", []) if inner is not None else []:
+            if text(labeled) == label:
+                return False  # the label is inside the loop: it stays in it
     parent = stmt.parent
     while parent is not None and parent.id != loop.id:
         if parent.type in FUNCTION_NODES:
@@ -581,37 +597,48 @@ class RangeUnclosedChannel(_GoroutineRule):
         self._field_channels(gs, file)
 
     def _field_channels(self, gs: list[Goroutine], file: FileModel) -> None:
-        """``go w.loop()`` ranging over ``w.jobs``: a channel field nobody closes."""
+        """A goroutine waiting on ``x.jobs``: a channel field nobody in the package closes."""
         for g in gs:
-            if g.body is None or g.literal:
+            if g.body is None:
                 continue
-            for clause in captures("(range_clause right: (selector_expression) @s) @r",
-                                   g.body).get("s", []):
-                field = text(clause.child_by_field_name("field"))
+            fields = {text(sel) for sel in captures(
+                "[(range_clause right: (selector_expression) @s) "
+                "(unary_expression operator: \"<-\" operand: (selector_expression) @s)]",
+                g.body).get("s", [])}
+            for spelled in sorted(fields):
+                field = spelled.rsplit(".", 1)[-1]
                 if not self._is_channel_field(field) or self._field_closed(field):
                     continue
-                loop = clause.parent.parent if clause.parent is not None else None
-                if loop is not None:
-                    self.report(loop, f"this goroutine waits on {text(clause)} forever: no "
-                                f"code in package {self.package.name} closes the {field} field",
+                for node in _waits_forever_on(g.body, spelled):
+                    self.report(node, f"this goroutine waits on {spelled} forever: no code in "
+                                f"package {self.package.name} closes the {field} field",
                                 file=file)
 
+    def _channel_owners(self, field: str) -> set[str]:
+        """Struct types of the package with a channel field named ``field``."""
+        return {name for name, decl in self.package.types.items()
+                if decl.type.kind == "struct"
+                and any(n == field and t.kind == "chan" for n, t in decl.type.fields)}
+
     def _is_channel_field(self, field: str) -> bool:
-        for decl in self.package.types.values():
-            if decl.type.kind == "struct" and any(
-                name == field and t.kind == "chan" for name, t in decl.type.fields
-            ):
-                return True
-        return False
+        return bool(self._channel_owners(field))
 
     def _field_closed(self, field: str) -> bool:
+        """``close(x.field)`` anywhere in the package, on a value of an owning type (or of a
+        type the syntax does not tell)."""
+        owners = self._channel_owners(field)
         for f in self.package.files:
-            for call in captures("(call_expression function: (identifier) @f "
-                                 "arguments: (argument_list (selector_expression "
-                                 "field: (field_identifier) @x)))", f.root).get("x", []):
-                if text(call) == field:
+            for sel in captures("(call_expression function: (identifier) @f "
+                                "arguments: (argument_list (selector_expression) @x))",
+                                f.root).get("x", []):
+                fn = sel.parent.parent.child_by_field_name("function") if sel.parent else None
+                if fn is None or text(fn) != "close" or text(
+                    sel.child_by_field_name("field")) != field:
+                    continue
+                owner = expression_type(sel.child_by_field_name("operand"), self.package,
+                                        f).deref()
+                if owner.kind != "named" or owner.name in owners:
                     return True
-            # Handed to other code, or reassigned: someone else may close it.
         return False
 
 
@@ -632,9 +659,40 @@ def _waits_forever_on(body: Node, name: str) -> list[Node]:
             loop = loop.parent
         if loop is None or loop.type != "for_statement":
             continue
-        if _is_endless(loop) and not _exits(loop, body) and not _other_blocking(loop, r):
+        if _is_endless(loop) and not _other_blocking(loop, r) and (
+            not _exits(loop, body) or _exits_only_on_close(loop, r)
+        ):
             found.append(r)
     return found
+
+
+def _exits_only_on_close(loop: Node, receive: Node) -> bool:
+    """``v, ok := <-ch; if !ok { return }``: the loop ends only when ``ch`` is closed."""
+    holder = receive.parent.parent if receive.parent is not None else None
+    if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = holder.child_by_field_name("left")
+    if left is None or left.named_child_count != 2:
+        return False
+    ok = text(left.named_children[1])
+    inner = loop.child_by_field_name("body")
+    if inner is None or is_quit_receive(inner):
+        return False
+    exits = [e for e in captures("[(return_statement) (break_statement) (goto_statement)] @s",
+                                 inner).get("s", []) if _escapes_loop(e, loop)]
+    for e in exits:
+        parent = e.parent
+        guarded = False
+        while parent is not None and parent.id != loop.id:
+            if parent.type == "if_statement" and text(
+                parent.child_by_field_name("condition")
+            ).replace(" ", "") == f"!{ok}":
+                guarded = True
+                break
+            parent = parent.parent
+        if not guarded:
+            return False
+    return True
 
 
 def _is_endless(loop: Node) -> bool:
@@ -765,28 +823,8 @@ def _endless_loop(body: Node) -> Node | None:
             continue  # has a clause or condition
         if _exits(loop, body):
             continue
-        inner = loop.child_by_field_name("body")
-        if inner is not None and _loop_receives_channel(inner):
-            continue  # a plain receive loop: GL303 decides whether its channel is closed
         return loop
     return None
-
-
-def _loop_receives_channel(body: Node) -> bool:
-    """The loop is driven by receives outside any select (``v := <-ch``)."""
-    for r in captures("(unary_expression operator: \"<-\") @r", body).get("r", []):
-        parent = r.parent
-        in_select = False
-        while parent is not None and parent.id != body.id:
-            if parent.type in ("communication_case", "select_statement") or (
-                parent.type in FUNCTION_NODES
-            ):
-                in_select = True
-                break
-            parent = parent.parent
-        if not in_select:
-            return True
-    return False
 
 
 @hookimpl

@@ -11,9 +11,15 @@ from ..rule import Rule
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def write_report(fmt: str, result: Result, rules: list[type[Rule]], out: TextIO) -> None:
-    """Write ``result`` to ``out`` in ``fmt``; writers are imported only when asked for."""
+def write_report(
+    fmt: str, result: Result, rules: list[type[Rule]], out: TextIO, category: str | None = None
+) -> None:
+    """Write ``result`` to ``out`` in ``fmt``; writers are imported only when asked for.
+    ``category`` (SARIF only) becomes ``runs[0].automationDetails.id``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     writer = importlib.import_module(f"{__name__}.{fmt}_report")
-    writer.write(result, rules, out)
+    if category is not None and fmt == "sarif":
+        writer.write(result, rules, out, category=category)
+    else:
+        writer.write(result, rules, out)

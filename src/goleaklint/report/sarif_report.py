@@ -3,7 +3,8 @@
 Shaped after GitHub's "SARIF support for code scanning": the full rule list with
 ``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision`` and
 ``problem.severity``; URIs relative to ``%SRCROOT%``; 1-based columns counted in Unicode code
-points; ``partialFingerprints`` independent of line numbers.
+points; ``partialFingerprints`` independent of line numbers; ``automationDetails.id`` from
+``--category``; and, for findings with a mechanical repair, SARIF ``fixes``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .. import __version__
 from ..docs import full_description, render_markdown
 from ..engine import Notice, Result
 from ..fingerprint import FINGERPRINT_KEY, fingerprints
+from ..fixes import Fix
 from ..paths import display_path
 from ..rule import Finding, Location, Rule
 
@@ -78,6 +80,27 @@ def _location(loc: Location, root: Path, **extra: Any) -> om.Location:
     )
 
 
+def _fix(fix: Fix, path: Path, root: Path) -> om.Fix:
+    """A SARIF ``fix``: one artifact change, a replacement per edit (an insertion deletes an
+    empty region)."""
+    replacements = [
+        om.Replacement(
+            deleted_region=om.Region(
+                start_line=e.start[0], start_column=e.start[1],
+                end_line=e.end[0], end_column=e.end[1],
+            ),
+            inserted_content=om.ArtifactContent(text=e.new_text) if e.new_text else None,
+        )
+        for e in fix.edits
+    ]
+    return om.Fix(
+        description=om.Message(text=fix.description),
+        artifact_changes=[
+            om.ArtifactChange(artifact_location=_artifact(path, root), replacements=replacements)
+        ],
+    )
+
+
 def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
     related = [
         _location(r.location, root, id=i, message=om.Message(text=r.message))
@@ -91,6 +114,7 @@ def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
         locations=[_location(f.location, root)],
         related_locations=related or None,
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
+        fixes=[_fix(f.fix, f.location.path, root)] if f.fix is not None else None,
     )
 
 
@@ -110,7 +134,16 @@ def _notification(n: Notice, root: Path) -> om.Notification:
     )
 
 
-def build(result: Result, rules: list[type[Rule]], root: Path | None = None) -> om.SarifLog:
+def automation_id(category: str) -> str:
+    """``runAutomationDetails.id`` for a category: GitHub reads everything up to the last ``/``
+    as the category, so ``goleaklint`` becomes ``goleaklint/`` (no run-specific part)."""
+    return category if category.endswith("/") else category + "/"
+
+
+def build(
+    result: Result, rules: list[type[Rule]], root: Path | None = None,
+    category: str | None = None,
+) -> om.SarifLog:
     """The SARIF log object for a run."""
     root = (root or Path.cwd()).resolve()
     index = {r.id: i for i, r in enumerate(rules)}
@@ -138,6 +171,8 @@ def build(result: Result, rules: list[type[Rule]], root: Path | None = None) -> 
             )
         ],
         column_kind="unicodeCodePoints",
+        automation_details=om.RunAutomationDetails(id=automation_id(category))
+        if category else None,
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA, runs=[run])
 
@@ -166,6 +201,9 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
-    json.dump(to_jsonable(build(result, rules)), out, indent=2, sort_keys=False)
+def write(
+    result: Result, rules: list[type[Rule]], out: TextIO, category: str | None = None
+) -> None:
+    json.dump(to_jsonable(build(result, rules, category=category)), out, indent=2,
+              sort_keys=False)
     out.write("\n")
