@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..localtypes import expression_type
 from ..longlived import Ref, Resolver, declaration, is_init_time, lazy_initialisation
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
@@ -205,7 +206,10 @@ class UnboundedGlobalMap(Rule):
             if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
                 if method in SYNC_MAP_WRITES:
                     operand = fn.child_by_field_name("operand")
-                    self._record_write(node, receiver, self._display(operand))
+                    key = arguments[0] if arguments else None
+                    key_type = expression_type(key, self.package, self.file) if key else None
+                    if not self._bounded_key(key_type):
+                        self._record_write(node, receiver, self._display(operand))
                 elif method in SYNC_MAP_REMOVALS:
                     self._remove_through(node, fn.child_by_field_name("operand"))
                 return
