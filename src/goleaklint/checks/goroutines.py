@@ -236,7 +236,9 @@ class BlockedGoroutineSend(_GoroutineRule):
         assert g.body is not None
         if any(_in_loop_of(s, g.body) and not _then_returns(s) for s in sent):
             return False
-        return size >= _most_sends(g.body, {s.id for s in sent})
+        terminal = {s.id for s in sent if _then_returns(s)}
+        most = _most_sends(g.body, {s.id for s in sent} - terminal) + (1 if terminal else 0)
+        return size >= most
 
 
 def _then_returns(send: Node) -> bool:
@@ -433,7 +435,8 @@ class NCastSend(_GoroutineRule):
             if inner_loop is not None:
                 if _is_endless(inner_loop) or not _leaves_early(inner_loop):
                     return None  # a receive loop that runs to the end: assume it drains
-                continue  # leaves early (first response wins): fewer than N
+                taken += 1  # leaves early (first response wins): fewer than N
+                continue
             taken += 1
         return taken
 
@@ -443,6 +446,12 @@ def _loop_count(loop: Node, pkg, f: FileModel) -> tuple[str, object] | None:
     for child in loop.named_children:
         if child.type == "range_clause":
             right = child.child_by_field_name("right")
+            if right is not None and right.type == "composite_literal":
+                body = right.child_by_field_name("body")
+                if body is not None:  # for _, n := range []string{"udp4", "udp6"}
+                    return ("const", sum(1 for e in body.named_children if e.type != "comment"))
+            if right is not None and right.type == "int_literal":
+                return ("const", int(text(right), 0))  # Go 1.22: for i := range 3
             return ("range", text(right)) if right is not None else None
         if child.type == "for_clause":
             cond = child.child_by_field_name("condition")
