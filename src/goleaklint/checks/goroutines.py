@@ -450,8 +450,9 @@ def _loop_count(loop: Node, pkg, f: FileModel) -> tuple[str, object] | None:
                 body = right.child_by_field_name("body")
                 if body is not None:  # for _, n := range []string{"udp4", "udp6"}
                     return ("const", sum(1 for e in body.named_children if e.type != "comment"))
-            if right is not None and right.type == "int_literal":
-                return ("const", int(text(right), 0))  # Go 1.22: for i := range 3
+            n = const_int(pkg, f, right) if right is not None else None
+            if n is not None:
+                return ("const", n)  # Go 1.22: for i := range 3
             return ("range", text(right)) if right is not None else None
         if child.type == "for_clause":
             cond = child.child_by_field_name("condition")
