@@ -265,6 +265,18 @@ def test_baseline_round_trip(project: Path) -> None:
     )
 
 
+def test_baseline_and_write_baseline_together(project: Path) -> None:
+    """Reporting against an old baseline while recording a new one records every finding."""
+    assert run("--write-baseline", "old.json", "pkg")[0] == 0
+    write(project / "pkg" / "more.go",
+          "package pkg\n\nvar seen = map[string]bool{}\n\nfunc Mark(k string) { seen[k] = true }\n")
+    code, out, _ = run("--baseline", "old.json", "--write-baseline", "new.json", "pkg")
+    assert code == 0 and out.count("GL101") == 1
+    recorded = json.loads((project / "new.json").read_text(encoding="utf-8"))
+    assert len(recorded["findings"]) == 2
+    assert run("--baseline", "new.json", "pkg") == (0, "", "")
+
+
 # Suppression comments ----------------------------------------------------------------------------
 
 SUPPRESSIONS = {

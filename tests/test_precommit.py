@@ -221,3 +221,21 @@ def test_whole_repo_hook_checks_unchanged_packages(project, config, env) -> None
     run = run_hook(project, config, env, "goleaklint-all")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "cache/cache.go:9:35: GL101 unbounded-global-map:" in run.stdout, run.stdout
+
+
+def test_no_progress_bar_in_pre_commit_even_in_a_terminal(project, config, env) -> None:
+    """With colour on, pre-commit runs hooks in a pseudo-terminal: stderr is a TTY there, and a
+    run over more than 200 files is "long", yet the hook's output must stay a plain log."""
+    for i in range(205):
+        (project / "cache" / f"f{i:03}.go").write_text(f"package seed\n\nfunc F{i}() {{}}\n")
+    (project / "cache" / "cache.go").write_text(LEAKY)
+    _stage(project, env, ".")
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--config", str(config), "goleaklint",
+         "--color=always"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "GL101 unbounded-global-map" in run.stdout, run.stdout
+    assert "goleaklint [" not in run.stdout + run.stderr
+    assert "files\r" not in run.stdout and "\r\x1b" not in run.stdout

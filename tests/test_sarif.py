@@ -161,6 +161,46 @@ def test_unreadable_file_is_a_tool_notification_not_a_result(tmp_path: Path) -> 
     assert {"uri": "broken/broken.go", "uriBaseId": "%SRCROOT%"} in uris
 
 
+def test_mechanical_fixes_are_offered(run: dict) -> None:
+    """GL201/GL202 results carry SARIF fixes (validated by the Multitool test below)."""
+    fixed = [r for r in run["results"] if "fixes" in r]
+    assert {r["ruleId"] for r in fixed} == {"GL201", "GL202"}
+    for result in fixed:
+        (fix,) = result["fixes"]
+        assert fix["description"]["text"]
+        (change,) = fix["artifactChanges"]
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert change["artifactLocation"] == uri
+        for replacement in change["replacements"]:
+            region = replacement["deletedRegion"]
+            assert (region["startLine"], region["startColumn"]) <= (
+                region["endLine"], region["endColumn"])
+
+
+# --- automationDetails (--category) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("category", "expected"), [
+    ("goleaklint", "goleaklint/"),
+    ("goleaklint/backend", "goleaklint/backend/"),
+    ("goleaklint/", "goleaklint/"),
+])
+def test_category_is_the_automation_id(category: str, expected: str) -> None:
+    log = sarif_of(SEED, "--category", category, ".")
+    assert log["runs"][0]["automationDetails"] == {"id": expected}
+
+
+def test_no_category_no_automation_details(fixture_log: dict) -> None:
+    assert "automationDetails" not in fixture_log["runs"][0]
+
+
+@pytest.mark.parametrize("argv", [["--category", "x"], ["--format", "sarif", "--category", "/"]])
+def test_category_needs_sarif_and_a_name(argv: list[str]) -> None:
+    err = io.StringIO()
+    assert main([*argv, str(SEED)], out=io.StringIO(), err=err) == 2
+    assert err.getvalue().startswith("goleaklint: error: --category: ")
+
+
 # --- fingerprints ---------------------------------------------------------------------------
 
 
@@ -258,8 +298,8 @@ def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str,
     report = tmp_path / "goleaklint.sarif"
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(cwd)
-        code = main(["--format", "sarif", "--exit-zero", "--output", str(report), target],
-                    out=io.StringIO(), err=io.StringIO())
+        code = main(["--format", "sarif", "--category", "goleaklint", "--exit-zero",
+                     "--output", str(report), target], out=io.StringIO(), err=io.StringIO())
     assert code == 0
     output = validate(validator, report)
     problems = [line for line in output.splitlines() if _PROBLEM.search(line)]

@@ -200,8 +200,13 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
 
     result, everything = run(first=True)
     fixed = []
+    applied_to: set[str] = set()  # fingerprints: a fix that did not help is not applied again
     for _ in range(MAX_FIX_PASSES if options.fix else 0):
-        applied = _apply_fixes([f for f in result.findings if f.fix is not None], err)
+        shown = {id(f) for f in result.findings}
+        todo = {id(f): fp for f, fp in everything
+                if id(f) in shown and f.fix is not None and fp not in applied_to}
+        applied = _apply_fixes([f for f in result.findings if id(f) in todo], err)
+        applied_to.update(todo[id(f)] for f in applied)
         if not applied:
             break
         for f in applied:
@@ -264,6 +269,13 @@ def _apply_fixes(findings: list, err: TextIO) -> list:
     for path, items in sorted(by_file.items()):
         try:
             source = path.read_bytes()
+            lines = source.decode("utf-8", "replace").splitlines()
+            current = [f for f in items if f.location.line <= len(lines) and " ".join(
+                lines[f.location.line - 1].split()) == f.snippet]
+            if len(current) < len(items):  # edited since it was analysed: offsets are stale
+                err.write(f"goleaklint: warning: {display_path(path)}: changed during the "
+                          "run; not fixed\n")
+                continue
             new, chosen = apply(source, [f.fix for f in items])
             if chosen:
                 write_source(path, new)

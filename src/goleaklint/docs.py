@@ -83,12 +83,12 @@ def render_markdown(rule: type[Rule]) -> str:
         for name, opt in sorted(rule.options.items()):
             lines.append(f"- `{name}` ({opt.type.__name__}, default `{opt.default!r}`): {opt.help}")
         lines.append("")
-    lines += [
-        "## Suppressing",
-        "",
-        f"`//goleaklint:ignore {rule.id} <reason>` on the reported line or the line above.",
-        "",
-    ]
+    if rule.suppressible:
+        how = f"`//goleaklint:ignore {rule.id} <reason>` on the reported line or the line above."
+    else:
+        how = (f"Not with a comment: its findings are not suppressible inline. Set "
+               f'`ignore = ["{rule.id}"]` in `.goleaklint.toml`, or record it in a baseline.')
+    lines += ["## Suppressing", "", how, ""]
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ Fixes are applied by ``apply`` (non-overlapping, byte offsets) and written by ``
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,8 @@ def write_source(path: Path, data: bytes) -> None:
 
 # Shapes of Go code -------------------------------------------------------------------------
 
-_FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_literal"})
+# Result types that may hold a context: contexts, requests, functions, channels, interfaces.
+_CARRIERS = re.compile(r"Context|Request|Cancel|\b(?:func|chan|any|interface)\b")
 
 
 def _in_loop(statement: Node, function: Node) -> bool:
@@ -145,7 +147,8 @@ def _insert_after(f: FileModel, statement: Node, anchor: Node, code: str) -> Edi
     at = _line_end(f, anchor.end_byte)
     if at is None:
         return None
-    return edit(f, at, at, f"{_indent(f, statement)}{code}\n")
+    newline = "\r\n" if f.source[at - 2:at] == b"\r\n" else "\n"
+    return edit(f, at, at, f"{_indent(f, statement)}{code}{newline}")
 
 
 def _after(nodes: list[Node], statement: Node) -> list[Node]:
@@ -167,9 +170,7 @@ def _may_carry_context(function: Node) -> bool:
     result = function.child_by_field_name("result")
     if result is None:
         return False
-    shown = text(result)
-    return any(word in shown for word in (
-        "Context", "context.", "Request", "func", "chan", "any", "interface", "Cancel"))
+    return _CARRIERS.search(text(result)) is not None
 
 
 def _identifiers(scope: Node, name: str) -> list[Node]:
@@ -199,12 +200,16 @@ def _context_stays(f: FileModel, ctx: Node, statement: Node, function: Node) -> 
             return False
         if parent.type in ("keyed_element", "literal_element", "send_statement"):
             return False
-        if parent.type == "expression_list" and parent.parent is not None and (
-            parent.parent.type in ("assignment_statement", "short_var_declaration",
-                                   "return_statement")
-            and parent.parent.child_by_field_name("left") != parent
-        ):
-            return False  # another name for it, stored, or returned as is
+        holder = parent.parent if parent.type == "expression_list" else None
+        if holder is not None and holder.type == "return_statement":
+            return False  # returned as is
+        if holder is not None and holder.type in ("assignment_statement",
+                                                  "short_var_declaration"):
+            left = holder.child_by_field_name("left")
+            if left != parent and not (left is not None and all(
+                text(t) == "_" for t in left.named_children
+            )):
+                return False  # another name for it, or stored
     return True
 
 

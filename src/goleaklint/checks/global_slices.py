@@ -13,7 +13,14 @@ from ..longlived import (
     lazy_initialisation,
     resolver_at,
 )
-from ..model import FileModel, Package, resolve_selector
+from ..model import (
+    FileModel,
+    Package,
+    enclosing_function,
+    receiver_name,
+    receiver_type_name,
+    resolve_selector,
+)
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, Visitor, captures, run_visitors, text
@@ -23,6 +30,8 @@ from .retention import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 # ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
 # regular expression is much cheaper than a query over every file).
 _APPENDS = re.compile(rb"=[ \t]*append\(")
+_PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
+                         "unary_expression"})
 _STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
                               "comment", "interpreted_string_literal", "raw_string_literal"})
 # ``clear`` zeroes a slice's elements but keeps its length: no truncation.
@@ -142,7 +151,7 @@ class UnboundedGlobalSlice(Rule):
                 "append"
             ) or _first_argument(value) != "".join(text(target).split()):
                 continue
-            if _through_index(target) or (target.type == "identifier" and f.is_local(target)):
+            if _through_index(target) or not self._may_be_state(statement, target):
                 continue
             resolver = resolver_at(self.package, f, statement)
             ref = _resolve(self.package, resolver, target)
@@ -154,6 +163,23 @@ class UnboundedGlobalSlice(Rule):
                 continue
             return _Growth(f, statement, ref, _display(resolver, target))
         return None
+
+    def _may_be_state(self, statement: Node, target: Node) -> bool:
+        """Cheap test before resolving: the target's root is a package var, a receiver of a
+        type held by one, or a local that may alias package state."""
+        root = _root(target)
+        if root is None:
+            return False
+        name = text(root)
+        if name in self.package.vars:
+            return True
+        function = enclosing_function(statement)
+        if function is None:
+            return False
+        if function.type == "method_declaration" and receiver_name(function) == name:
+            return receiver_type_name(function) in _held_types(self.package)
+        declared = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b[\w\s,]*:=")
+        return declared.search(function.text or b"") is not None
 
     def finish(self) -> None:
         if not self.growth:
@@ -343,11 +369,32 @@ def _first_argument(call: Node) -> str:
     return "".join(text(first).split()) if first is not None else ""
 
 
+def _root(target: Node) -> Node | None:
+    node = target
+    while node.type in _PATH_NODES:
+        inner = node.child_by_field_name("operand")
+        if inner is None:
+            inner = node.named_children[0] if node.named_child_count else None
+        if inner is None:
+            return None
+        node = inner
+    return node if node.type == "identifier" else None
+
+
+def _held_types(pkg: Package) -> frozenset[str]:
+    """Named types of the package with a package-level variable of that type."""
+    cached = pkg.facts.get("held_types")
+    if cached is None:
+        names = (pkg.var_type(n).deref() for n in pkg.vars)
+        cached = frozenset(t.name for t in names if t.kind == "named")
+        pkg.facts["held_types"] = cached
+    return cached  # type: ignore[return-value]
+
+
 def _through_index(target: Node) -> bool:
     """``m[k] = append(m[k], v)``, ``m[k].items = …``: an element's state, GL101's business."""
     node = target
-    while node.type in ("selector_expression", "index_expression", "parenthesized_expression",
-                        "unary_expression"):
+    while node.type in _PATH_NODES:
         if node.type == "index_expression":
             return True
         inner = node.child_by_field_name("operand")

@@ -1,0 +1,141 @@
+""".goleaklint.toml settings end to end: exclude globs relative to the file's folder,
+``--force-exclude`` for named files (what pre-commit passes), and ``go-version``."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from goleaklint.cli import main
+
+LEAK = """package pkg
+
+var cache = map[string]int{}
+
+func Add(k string) {
+	cache[k] = 1
+}
+"""
+POLL = """package poll
+
+import "time"
+
+func Poll(stop <-chan struct{}, f func()) {
+	t := time.NewTicker(time.Second)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			f()
+		case <-time.After(time.Minute):
+			f()
+		}
+	}
+}
+"""
+
+
+def write(path: Path, content: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def reported(out: str) -> list[str]:
+    return sorted({line.split(":", 1)[0] for line in out.splitlines()})
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A service folder with its own .goleaklint.toml excluding ``legacy/**`` and
+    ``**/*_mock.go``; a ``legacy`` folder outside the service is not covered by it."""
+    write(tmp_path / "svc" / ".goleaklint.toml",
+          'exclude = ["legacy/**", "**/*_mock.go"]\n')
+    write(tmp_path / "svc" / "api" / "api.go", LEAK)
+    write(tmp_path / "svc" / "api" / "store_mock.go", LEAK.replace("cache", "mocked"))
+    write(tmp_path / "svc" / "legacy" / "old" / "old.go", LEAK)
+    write(tmp_path / "legacy" / "top.go", LEAK)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_exclude_globs_are_relative_to_the_config_folder(monorepo: Path) -> None:
+    code, out, _ = run("svc")
+    assert code == 1
+    assert reported(out) == ["svc/api/api.go"]
+
+
+def test_exclude_globs_do_not_depend_on_the_current_directory(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(monorepo / "svc" / "api")
+    _, out, _ = run("..")
+    assert reported(out) == ["api.go"]
+    monkeypatch.chdir(monorepo / "svc")
+    _, out, _ = run(".")
+    assert reported(out) == ["api/api.go"]
+
+
+def test_config_of_another_folder_excludes_nothing_here(monorepo: Path) -> None:
+    _, out, _ = run("legacy")
+    assert reported(out) == ["legacy/top.go"]  # legacy/** is svc's, not the repository's
+
+
+def test_named_files_ignore_excludes_unless_forced(monorepo: Path) -> None:
+    named = ["svc/legacy/old/old.go", "svc/api/store_mock.go", "svc/api/api.go"]
+    code, out, _ = run(*named)
+    assert code == 1
+    assert reported(out) == sorted(named)
+    code, out, _ = run("--force-exclude", *named)
+    assert code == 1
+    assert reported(out) == ["svc/api/api.go"]
+    assert run("--force-exclude", "svc/legacy/old/old.go", "svc/api/store_mock.go") == (0, "", "")
+
+
+def test_force_exclude_still_reads_excluded_siblings(monorepo: Path) -> None:
+    """An excluded file is not reported, but still gives its package context."""
+    write(monorepo / "svc" / "api" / "evict_mock.go",
+          "package pkg\n\nfunc Evict(k string) { delete(cache, k) }\n")
+    assert run("--force-exclude", "svc/api/api.go") == (0, "", "")
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    (None, ["GL203", "GL205"]),           # go.mod says 1.22
+    ('go-version = "1.22"', ["GL203", "GL205"]),
+    ('go-version = "1.23"', []),          # unreferenced tickers and timers are collected
+    ('go-version = "1.23.4"', []),
+])
+def test_go_version_overrides_go_mod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     setting: str | None, expected: list[str]) -> None:
+    write(tmp_path / "go.mod", "module example.com/m\n\ngo 1.22\n")
+    write(tmp_path / "poll" / "poll.go", POLL)
+    if setting is not None:
+        write(tmp_path / ".goleaklint.toml", setting + "\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("poll")
+    assert sorted(line.split()[1] for line in out.splitlines()) == expected
+    assert code == (1 if expected else 0)
+    _, shown, _ = run("config", "poll")
+    version = setting.split('"')[1][:4] if setting else None
+    assert json.loads(shown)["go-version"] == version
+
+
+def test_bad_go_version_names_file_line_and_key(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".goleaklint.toml", '# pinned\ngo-version = "1.x"\n')
+    write(tmp_path / "poll" / "poll.go", POLL)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("poll")
+    assert (code, out) == (2, "")
+    assert err.startswith("goleaklint: error: ") and err.count("\n") == 1
+    assert err.endswith('.goleaklint.toml:2: go-version: expected a Go version such as "1.22"\n')
