@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +27,7 @@ class Notice:
 
     path: Path
     line: int
-    kind: str  # parse-error, rule-error, read-error
+    kind: str  # parse-error, too-deep, read-error, rule-error, worker-died, internal-error
     message: str
     detail: str = ""  # a traceback, shown with --debug
 
@@ -44,19 +48,50 @@ class Result:
         self.files += other.files
 
 
-def _rule_error(
-    rule: type[Rule], f: FileModel | None, pf: PackageFiles, exc: BaseException
-) -> Notice:
-    where = f.path if f is not None else pf.directory
+# Notices that mean the run could not do part of its work (SARIF: executionSuccessful false).
+FAILURES = frozenset({"rule-error", "worker-died", "internal-error"})
+
+
+def _reason(exc: BaseException) -> str:
+    """``ValueError: message at module.py:12`` on one line, of a bounded length."""
+    message = " ".join(str(exc).split())
+    if len(message) > 200:
+        message = message[:199] + "…"
     tb = traceback.extract_tb(exc.__traceback__)
-    last = tb[-1] if tb else None
-    at = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
+    at = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+    return f"{type(exc).__name__}{': ' + message if message else ''}{at}"
+
+
+def _rule_error(
+    rule: type[Rule], f: FileModel | None, pf: PackageFiles, exc: BaseException,
+    skips_finish: bool = False,
+) -> Notice:
+    """A rule raised: on one file (its other files are still analysed) or package-wide."""
+    where = f.path if f is not None else pf.directory
+    if f is None:
+        lost = f"its findings for package {pf.name} may be incomplete"
+    elif skips_finish:
+        lost = (f"its findings in this file may be incomplete, and its package-wide findings "
+                f"for package {pf.name} were not made")
+    else:
+        lost = "its findings in this file may be incomplete"
     return Notice(
-        where, 0, "rule-error",
-        f"{rule.id} {rule.name} raised {type(exc).__name__}: {exc}{at}; its findings for this "
-        "package may be incomplete",
+        where, 0, "rule-error", f"{rule.id} {rule.name} raised {_reason(exc)}; {lost}",
         "".join(traceback.format_exception(exc)),
     )
+
+
+def _internal_error(pf: PackageFiles, exc: BaseException) -> Result:
+    """A fault outside any rule: the package is reported as not analysed, the run goes on."""
+    return Result(notices=[Notice(
+        pf.directory, 0, "internal-error",
+        f"package {pf.name} could not be analysed: {_reason(exc)}",
+        "".join(traceback.format_exception(exc)),
+    )])
+
+
+def _overrides_finish(rule: Rule) -> bool:
+    return type(rule).finish is not Rule.finish
 
 
 def analyze_package(
@@ -89,6 +124,10 @@ def analyze_package(
                     sf.path, line, "parse-error",
                     f"syntax error near line {line}; the parts that parsed were analysed",
                 ))
+            for elision in fm.elisions:
+                if elision.reason:
+                    line, _ = fm.position(elision.start)
+                    result.notices.append(Notice(sf.path, line, "too-deep", elision.reason))
     package = Package.build(pf.directory, pf.name, pf.module, files)
     if config.go_version is not None:
         package.go_version = config.go_version
@@ -105,31 +144,35 @@ def analyze_package(
         except Exception as exc:
             result.notices.append(_rule_error(rule, None, pf, exc))
 
-    failed: set[int] = set()
+    # A rule that raises on a file is dropped for the rest of that file only; it goes on with
+    # the next file, but its package-wide ``finish`` is skipped: its view of the package has a
+    # hole, and a conclusion such as "nothing deletes from this map" could be false.
+    failed: set[int] = set()  # rules that raised on some file, or in finish
     for f in files:
-        active = [r for r in instances if id(r) not in failed]
-        for r in active:
+        failed_here: set[int] = set()
+
+        def fail(r: Rule, exc: Exception, f: FileModel = f, failed_here: set[int] = failed_here):
+            failed_here.add(id(r))
+            result.notices.append(_rule_error(
+                type(r), f, pf, exc, skips_finish=id(r) not in failed and _overrides_finish(r)
+            ))
+            failed.add(id(r))
+
+        for r in instances:
             r.file = f
             try:
                 r.begin_file(f)
             except Exception as exc:
-                failed.add(id(r))
-                result.notices.append(_rule_error(type(r), f, pf, exc))
-        walkers = [r for r in active if id(r) not in failed and any(r.handler_types())]
-
-        def on_error(visitor, exc, f=f):
-            failed.add(id(visitor))
-            result.notices.append(_rule_error(type(visitor), f, pf, exc))
-
-        run_visitors(walkers, f.root, on_error)
-        for r in active:
-            if id(r) in failed:
+                fail(r, exc)
+        walkers = [r for r in instances if id(r) not in failed_here and any(r.handler_types())]
+        run_visitors(walkers, f.root, fail)  # type: ignore[arg-type]
+        for r in instances:
+            if id(r) in failed_here:
                 continue
             try:
                 r.end_file(f)
             except Exception as exc:
-                failed.add(id(r))
-                result.notices.append(_rule_error(type(r), f, pf, exc))
+                fail(r, exc)
     for r in instances:
         if id(r) in failed:
             continue
@@ -193,10 +236,159 @@ def _report_unused(
     result.findings.extend(auditor.context.findings[before:])
 
 
-def _analyze_in_worker(
-    args: tuple[PackageFiles, list[type[Rule]], Config, dict[str, bool] | None],
+def _analyze_safely(
+    pf: PackageFiles, rules: list[type[Rule]], config: Config, catalog: dict[str, bool] | None
 ) -> Result:
-    return analyze_package(*args)
+    """``analyze_package``, with any fault outside the rules' isolation turned into a notice."""
+    try:
+        return analyze_package(pf, rules, config, catalog)
+    except Exception as exc:  # a bug in goleaklint itself (RecursionError, MemoryError…)
+        return _internal_error(pf, exc)
+
+
+# Worker processes: the rules and configuration arrive once, through the initializer; each
+# package is marked in ``started`` (shared memory, written before the work begins) so that when
+# a worker dies the packages it may have been analysing are known.
+_WORKER: tuple = ()
+
+
+def _worker_init(started, rules, config, catalog) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    global _WORKER
+    _WORKER = (started, rules, config, catalog)
+
+
+def _worker_run(index: int, pf: PackageFiles) -> Result:
+    started, rules, config, catalog = _WORKER
+    started[index] = 1
+    return _analyze_safely(pf, rules, config, catalog)
+
+
+def _alone_main(conn, pf: PackageFiles, rules, config, catalog) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    result = _analyze_safely(pf, rules, config, catalog)
+    try:
+        conn.send(result)
+    except Exception as exc:  # a finding that cannot be pickled
+        conn.send(_internal_error(pf, exc))
+    conn.close()
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+    if exitcode:
+        return f"exited with status {exitcode}"
+    return "ended without a result"
+
+
+def _run_alone(
+    pf: PackageFiles, rules: list[type[Rule]], config: Config, catalog: dict[str, bool] | None
+) -> Result:
+    """Analyse one package in a process of its own; a notice naming it when that process dies."""
+    ctx = multiprocessing.get_context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_alone_main, args=(sender, pf, rules, config, catalog),
+                          daemon=True)
+    process.start()
+    sender.close()
+    try:
+        try:
+            part: Result | None = receiver.recv()
+        except EOFError:
+            part = None
+        process.join()
+    except BaseException:
+        process.kill()
+        process.join()
+        raise
+    finally:
+        receiver.close()
+    if part is not None:
+        return part
+    return Result(notices=[Notice(
+        pf.directory, 0, "worker-died",
+        f"package {pf.name}: the process analysing it {_how_it_ended(process.exitcode)}; "
+        "its findings are lost",
+    )])
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now (Ctrl-C): queued work is cancelled and running workers terminated."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with suppress(Exception):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _analyze_parallel(
+    work: list[PackageFiles],
+    rules: list[type[Rule]],
+    config: Config,
+    catalog: dict[str, bool] | None,
+    jobs: int,
+    done: Callable[[Result], None],
+) -> list[Result]:
+    """Analyse packages in worker processes. A worker that dies (memory, a signal) breaks the
+    pool: the packages that had not started go to a fresh pool, and each package that had
+    started is analysed again in a process of its own, so that only the culprit is lost."""
+    ctx = multiprocessing.get_context()
+    started = ctx.RawArray("b", len(work))
+    results: dict[int, Result] = {}
+    remaining = list(range(len(work)))
+    while remaining:
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=min(jobs, len(remaining)), mp_context=ctx,
+                initializer=_worker_init, initargs=(started, rules, config, catalog),
+            )
+        except (OSError, NotImplementedError, ImportError):  # no processes here: in-process
+            break
+        lost: list[int] = []
+        try:
+            futures = {pool.submit(_worker_run, i, work[i]): i for i in remaining}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    part = future.result()
+                except BrokenProcessPool:
+                    lost.append(i)
+                    continue
+                except Exception as exc:  # a result that could not be sent back
+                    part = _internal_error(work[i], exc)
+                results[i] = part
+                done(part)
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+        suspects = sorted(i for i in lost if started[i])
+        for i in suspects:
+            results[i] = _run_alone(work[i], rules, config, catalog)
+            done(results[i])
+        remaining = sorted(i for i in lost if not started[i])
+        if remaining and not suspects:  # the pool broke before running anything
+            break
+    for i in remaining:
+        results[i] = _analyze_safely(work[i], rules, config, catalog)
+        done(results[i])
+    return [results[i] for i in range(len(work))]
+
+
+def _finding_order(f: Finding) -> tuple:
+    """A total order of findings (equal sort keys are told apart), for byte-identical output."""
+    loc = f.location
+    related = tuple(
+        (str(r.location.path), r.location.line, r.location.column, r.location.end_line,
+         r.location.end_column, r.message)
+        for r in f.related
+    )
+    return (f.sort_key, loc.end_line, loc.end_column, f.rule_name, f.level, f.snippet, related)
 
 
 def analyze(
@@ -214,21 +406,25 @@ def analyze(
     """
     result = Result()
     known = {r.id: r.suppressible for r in catalog} if catalog is not None else None
-    work = [(p, rules, config, known) for p in sorted(packages, key=lambda p: p.key)]
+    work = sorted(packages, key=lambda p: p.key)
+
+    def done(part: Result) -> None:
+        if progress is not None:
+            progress(part.files)
+
     if jobs > 1 and len(work) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            for part in pool.map(_analyze_in_worker, work, chunksize=4):
-                result.extend(part)
-                if progress is not None:
-                    progress(part.files)
+        parts = _analyze_parallel(work, rules, config, known, jobs, done)
     else:
-        for item in work:
-            part = analyze_package(*item)
-            result.extend(part)
-            if progress is not None:
-                progress(part.files)
-    result.findings = sorted(set(result.findings), key=lambda f: f.sort_key)
-    result.notices.sort(key=lambda n: (str(n.path), n.line, n.kind, n.message))
+        parts = []
+        for pf in work:
+            parts.append(_analyze_safely(pf, rules, config, known))
+            done(parts[-1])
+    for part in parts:
+        result.extend(part)
+    result.findings = sorted(set(result.findings), key=_finding_order)
+    result.notices = sorted(
+        set(result.notices), key=lambda n: (str(n.path), n.line, n.kind, n.message, n.detail)
+    )
     return result
 
 

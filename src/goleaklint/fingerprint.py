@@ -22,7 +22,9 @@ def fingerprints(findings: list[Finding], display_path) -> list[str]:
         key = (f.rule_id, display_path(f.location.path), f.snippet)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode()).hexdigest()
+        digest = hashlib.sha256(
+            "\0".join((*key, str(occurrence))).encode("utf-8", "surrogateescape")
+        ).hexdigest()
         result.append((f.sort_key, digest[:32]))
     by_key = dict(result)
     return [by_key[f.sort_key] for f in findings]

@@ -103,18 +103,23 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
         return cached  # type: ignore[return-value]
     marks: set[int] = set()
     pkg.facts[key] = marks  # filled in place: the fixpoint below asks about itself
-    init_names = set(_once_functions(pkg))
-    marks.update(pkg.funcs[name].node.id for name in init_names)
+    # Every declaration of a name: files for other platforms may each declare it.
+    declared: dict[str, list[int]] = {}
     for f in pkg.files:
         for decl in f.root.named_children:
-            is_function = decl.type == "function_declaration"
-            if is_function and text(decl.child_by_field_name("name")) == "init":
-                marks.add(decl.id)
+            if decl.type != "function_declaration":
+                continue
+            name = text(decl.child_by_field_name("name"))
+            declared.setdefault(name, []).append(decl.id)
+            if name == "init" or (name == "TestMain" and f.is_test):
+                marks.add(decl.id)  # TestMain runs once per test binary, before the tests
+    init_names = set(_once_functions(pkg))
     if registration:
-        for name, decl in pkg.funcs.items():
-            if REGISTRATION.match(name):
-                init_names.add(name)
-                marks.add(decl.node.id)
+        init_names.update(name for name in pkg.funcs if REGISTRATION.match(name))
+    for name in init_names:
+        marks.update(declared.get(name, ()))
+    marks.update(_callback_methods(pkg))
+    if registration:
         for methods in pkg.methods.values():
             marks.update(d.node.id for n, d in methods.items() if REGISTRATION.match(n))
             flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
@@ -130,7 +135,7 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
             sites = pkg.call_sites.get(name, [])
             if sites and all(is_init_time(pkg, call, registration) for _, call in sites):
                 init_names.add(name)
-                marks.add(decl.node.id)
+                marks.update(declared.get(name, (decl.node.id,)))
                 changed = True
     return marks
 
@@ -149,16 +154,58 @@ def _is_flag_setter(method: Node) -> bool:
 
 
 def _once_functions(pkg: Package) -> frozenset[str]:
-    """Package functions run through ``sync.Once``: ``once.Do(loadConfig)``."""
+    """Package functions run through ``sync.Once`` (``once.Do(loadConfig)``) or by flag
+    parsing (``fs.Var(flagFunc(addEdit), …)``, ``flag.Func("x", …, parseX)``)."""
     cached = pkg.facts.get("once_functions")
     if cached is None:
         names = set()
         for f in pkg.files:
             for ident in captures("(argument_list (identifier) @f)", f.root).get("f", []):
                 name = text(ident)
-                if name in pkg.funcs and once_argument(ident) and not f.is_local(ident):
+                if name in pkg.funcs and (once_argument(ident) or _flag_callback(ident)) and (
+                    not f.is_local(ident)
+                ):
                     names.add(name)
         cached = pkg.facts["once_functions"] = frozenset(names)
+    return cached  # type: ignore[return-value]
+
+
+_FLAG_CALLBACKS = frozenset({"Var", "Func", "BoolFunc"})
+
+
+def _flag_callback(ident: Node) -> bool:
+    """A function value among the arguments of a flag set's ``Var``/``Func``/``BoolFunc``."""
+    node = ident.parent
+    for _ in range(4):  # through a conversion or two: flagFunc(addEdit)
+        if node is None or node.type != "argument_list":
+            return False
+        call = node.parent
+        fn = call.child_by_field_name("function") if call is not None else None
+        if fn is not None and fn.type == "selector_expression" and text(
+            fn.child_by_field_name("field")
+        ) in _FLAG_CALLBACKS:
+            return True
+        node = call.parent if call is not None else None
+    return False
+
+
+def _callback_methods(pkg: Package) -> set[int]:
+    """Methods run through ``sync.Once`` as method values: ``once.Do(gd.init)``."""
+    cached = pkg.facts.get("once_methods")
+    if cached is None:
+        cached = set()
+        for f in pkg.files:
+            if b".Do(" not in f.source:
+                continue
+            pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
+            for field in captures(pattern, f.root).get("m", []):
+                if not once_argument(field.parent):
+                    continue
+                name = text(field)
+                found = [m[name] for m in pkg.methods.values() if name in m]
+                if len(found) == 1:
+                    cached.add(found[0].node.id)
+        pkg.facts["once_methods"] = cached
     return cached  # type: ignore[return-value]
 
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .discover import Module, SourceFile
-from .syntax import Node, Tree, captures, first_error, parse, text, unquote
+from .syntax import Elision, Node, Tree, captures, first_error, parse_guarded, text, unquote
 from .types import UNKNOWN, TypeRef, type_from_node
 
 FUNCTION_NODES = frozenset({"function_declaration", "method_declaration", "func_literal"})
@@ -60,15 +60,26 @@ class Declaration:
     receiver: str = ""  # for methods: the receiver's base type name
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 class FileModel:
-    """One parsed file: its tree, imports, line index and local-binding facts."""
+    """One parsed file: its tree, imports, line index and local-binding facts.
+
+    ``source`` is what the tree was parsed from: the file's bytes, except that declarations
+    nested beyond the limits of ``syntax.parse_guarded`` and the insides of huge data literals
+    are blanked (``elisions``); offsets and lines are those of the file either way.
+    """
 
     def __init__(self, source_file: SourceFile) -> None:
         self.source_file = source_file
         self.path: Path = source_file.path
-        self.source: bytes = source_file.source
+        self.raw: bytes = source_file.source
         self.reported = source_file.reported
-        self.tree: Tree = parse(self.source)
+        self.source: bytes
+        self.tree: Tree
+        self.elisions: list[Elision]
+        self.source, self.tree, self.elisions = parse_guarded(self.raw)
         self.root: Node = self.tree.root_node
         self.imports: list[Import] = list(self._read_imports())
 
@@ -117,7 +128,7 @@ class FileModel:
     @cached_property
     def _line_starts(self) -> list[int]:
         starts = [0]
-        source = self.source
+        source = self.raw
         i = source.find(b"\n")
         while i >= 0:
             starts.append(i + 1)
@@ -125,19 +136,32 @@ class FileModel:
         return starts
 
     def line_text(self, line: int) -> str:
-        """The text of a 1-based line, without its line ending."""
+        """The text of a 1-based line, without its line ending (``\n`` or ``\r\n``)."""
         starts = self._line_starts
         if not 1 <= line <= len(starts):
             return ""
-        end = starts[line] - 1 if line < len(starts) else len(self.source)
-        return self.source[starts[line - 1]:end].decode("utf-8", "replace").rstrip("\r")
+        start = starts[line - 1]
+        if line == 1 and self.raw.startswith(_BOM):
+            start = len(_BOM)
+        end = starts[line] - 1 if line < len(starts) else len(self.raw)
+        return self.raw[start:end].decode("utf-8", "replace").rstrip("\r")
 
     def position(self, byte_offset: int) -> tuple[int, int]:
-        """1-based line and 1-based column in Unicode characters (SARIF's default column kind)."""
+        """1-based line and 1-based column in Unicode code points (the SARIF ``columnKind``).
+
+        Lines end at ``\n`` (a ``\r`` before it is the line's last character, as in Go); a
+        byte order mark is not a column; each byte that is not UTF-8 counts as one column.
+        """
         starts = self._line_starts
+        byte_offset = min(max(byte_offset, 0), len(self.raw))
         row = bisect.bisect_right(starts, byte_offset) - 1
-        prefix = self.source[starts[row]:byte_offset]
-        return row + 1, len(prefix.decode("utf-8", "replace")) + 1
+        start = starts[row]
+        if row == 0 and self.raw.startswith(_BOM):
+            start = min(len(_BOM), byte_offset)
+        prefix = self.raw[start:byte_offset]
+        if prefix.isascii():
+            return row + 1, len(prefix) + 1
+        return row + 1, len(prefix.decode("utf-8", "surrogateescape")) + 1
 
     # Local bindings ----------------------------------------------------------------------------
 
@@ -350,17 +374,17 @@ class Package:
             return decl.type
         return self.expression_type(decl.value, decl.file)
 
-    def expression_type(self, expr: Node | None, f: FileModel) -> TypeRef:
+    def expression_type(self, expr: Node | None, f: FileModel, _depth: int = 0) -> TypeRef:
         """A light type for an initialiser expression (``make``, literals, ``new``, ``&T{}``)."""
-        if expr is None:
+        if expr is None or _depth > 32:
             return UNKNOWN
         kind = expr.type
         if kind == "parenthesized_expression" and expr.named_child_count:
-            return self.expression_type(expr.named_children[0], f)
+            return self.expression_type(expr.named_children[0], f, _depth + 1)
         if kind == "composite_literal":
             return type_from_node(expr.child_by_field_name("type"), f.resolve_package)
         if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
-            inner = self.expression_type(expr.child_by_field_name("operand"), f)
+            inner = self.expression_type(expr.child_by_field_name("operand"), f, _depth + 1)
             return TypeRef("pointer", elem=inner) if inner.kind != "unknown" else UNKNOWN
         if kind == "call_expression":
             fn = expr.child_by_field_name("function")

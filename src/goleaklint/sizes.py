@@ -34,6 +34,8 @@ _TRIMS = frozenset({"TrimSpace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", 
 _CUTS = frozenset({"Cut", "CutPrefix", "CutSuffix"})
 # regexp methods returning parts of their argument: one part, or a list of parts.
 _REGEXP_PART = frozenset({"Find", "FindString"})
+# Methods of a large bufio.Reader returning a view of its buffer.
+_BUFFER_VIEWS = frozenset({"Peek", "ReadSlice", "ReadLine"})
 _REGEXP_PARTS = frozenset({"FindAll", "FindAllString", "FindSubmatch", "FindStringSubmatch",
                            "FindAllSubmatch", "FindAllStringSubmatch"})
 
@@ -195,6 +197,12 @@ def type_size(pkg: Package, f: FileModel, node: Node | None, _depth: int = 0) ->
     return 1  # another package's type, a type parameter: at least a byte
 
 
+def sized(size: int) -> str:
+    """``a 2 MiB`` / ``an 8 MiB``: a size as an adjective, with its article."""
+    shown = human_size(size)
+    return ("an " if shown[:1] == "8" or shown[:2] in ("11", "18") else "a ") + shown
+
+
 def human_size(size: int) -> str:
     """``1048576`` → ``1 MiB``; sizes not a whole number of KiB are given in bytes."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
@@ -226,7 +234,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
     if kind == "composite_literal":
         size = type_size(pkg, f, expr.child_by_field_name("type"))
         if size >= threshold:
-            return Large(f, expr, f"a {human_size(size)} array literal")
+            return Large(f, expr, f"{sized(size)} array literal")
         return None
     if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
         return large_value(pkg, f, expr.child_by_field_name("operand"), threshold)
@@ -245,7 +253,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
         if name == "new":
             size = type_size(pkg, f, type_node)
             if size >= threshold:
-                return Large(f, expr, f"a {human_size(size)} new({text(type_node)})")
+                return Large(f, expr, f"{sized(size)} new({text(type_node)})")
             return None
         if type_node.type != "slice_type":
             return None
@@ -255,7 +263,7 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
             return None
         size = count * type_size(pkg, f, type_node.child_by_field_name("element"))
         if size >= threshold:
-            return Large(f, expr, f"a {human_size(size)} make({text(type_node)})")
+            return Large(f, expr, f"{sized(size)} make({text(type_node)})")
         return None
     if fn.type != "selector_expression":
         return None
@@ -337,7 +345,7 @@ class LocalValues:
             if inner is None or inner.kind in ("parts", "holds"):
                 return inner
             if expr.child_by_field_name("end") is None:
-                return inner  # b[i:] keeps nearly all of it: whatever it was
+                return inner.but(inner.kind, cut=expr)  # b[i:]: nearly all of it
             return inner.but("part", cut=expr)
         if kind == "index_expression":
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
@@ -389,6 +397,10 @@ class LocalValues:
             not f.is_local(fn) and arguments
         ):
             return self._append(arguments, depth)
+        if fn is not None and fn.type == "identifier" and text(fn) in self.pkg.funcs and (
+            depth < _MAX_DEPTH and not f.is_local(fn)
+        ):
+            return self._package_call(text(fn), call, arguments, depth)
         if fn is not None and fn.type == "identifier" and text(fn) == "string" and (
             not f.is_local(fn) and len(arguments) == 1
         ):
@@ -398,6 +410,13 @@ class LocalValues:
             if inner.kind == "whole":
                 return inner.but("whole", string=True)
             return inner if inner.string else None  # string(bytes[i:j]) copies
+        if fn is not None and fn.type == "selector_expression" and text(
+            fn.child_by_field_name("field")
+        ) in _BUFFER_VIEWS:
+            inner = self.value(fn.child_by_field_name("operand"), depth + 1)
+            if inner is None or inner.kind != "whole":
+                return None
+            return inner.but("part", cut=call)
         if fn is not None and fn.type == "selector_expression" and arguments:
             field = text(fn.child_by_field_name("field"))
             qualified = resolve_selector(f, fn, self.pkg)
@@ -419,11 +438,30 @@ class LocalValues:
         large = large_value(self.pkg, f, call, self.threshold)
         return Value("whole", large) if large is not None else None
 
+    def _package_call(
+        self, name: str, call: Node, arguments: list[Node], depth: int
+    ) -> Value | None:
+        """A function of the package that returns a large value it makes (``load(path)``), or
+        a part of one of its arguments (``firstLine(data)``)."""
+        summary = _returned(self.pkg, name, self.threshold)
+        if summary is None:
+            return None
+        if summary.index < 0:
+            return Value("whole", summary.large)
+        if summary.index >= len(arguments):
+            return None
+        inner = self.value(arguments[summary.index], depth + 1)
+        if inner is None or summary.kind == "whole":
+            return inner
+        if inner.kind not in ("whole", "part"):
+            return None
+        return inner.but(summary.kind, cut=call)
+
     def _append(self, arguments: list[Node], depth: int) -> Value | None:
         """``append(s, part)`` holds the part; ``append(b, part...)`` copies a part's bytes."""
         first = self.value(arguments[0], depth + 1)
-        if first is not None and first.kind == "holds":
-            return first
+        if first is not None and first.kind in ("holds", "whole"):
+            return first  # appending within a large capacity keeps the same array
         for arg in arguments[1:]:
             spread = arg.type == "variadic_argument"
             inner = self.value(arg.named_children[0] if spread and arg.named_child_count
@@ -484,7 +522,7 @@ class LocalValues:
             if values is None:
                 size = type_size(self.pkg, self.file, node.child_by_field_name("type"))
                 if size >= self.threshold:
-                    large = Large(self.file, node, f"a {human_size(size)} array")
+                    large = Large(self.file, node, f"{sized(size)} array")
                     for n in names:
                         self._bind(n, Value("whole", large), True)
                 return
@@ -546,6 +584,67 @@ class LocalValues:
             yield event
         for statement in pending[i:]:
             self._statement(statement)
+
+
+@dataclass(frozen=True)
+class _Returned:
+    """What a function of the package returns: a large value it makes (``index`` -1), or
+    its argument ``index`` itself (``whole``) or a part of it."""
+
+    index: int
+    kind: str
+    large: Large
+
+
+def _returned(pkg: Package, name: str, threshold: int) -> _Returned | None:
+    cache = pkg.facts.setdefault("returned_values", {})
+    assert isinstance(cache, dict)
+    key = (name, threshold)
+    if key in cache:
+        return cache[key]
+    cache[key] = None  # a recursive function returns nothing known
+    decl = pkg.funcs[name]
+    cache[key] = _summarise(pkg, decl.file, decl.node, threshold)
+    return cache[key]
+
+
+def _summarise(pkg: Package, f: FileModel, function: Node, threshold: int) -> _Returned | None:
+    values = LocalValues(pkg, f, function, threshold)
+    params: dict[int, int] = {}  # parameter node id -> position
+    declared = function.child_by_field_name("parameters")
+    names = [n for p in (declared.named_children if declared is not None else [])
+             if p.type == "parameter_declaration" for n in p.children_by_field_name("name")]
+    for i, param in enumerate(names):
+        key = f.binding(param, declaring=True)
+        if key is not None:
+            values.values[key] = Value("whole", Large(f, param, text(param)))
+            params[param.id] = i
+    returns = [r for r in captures("(return_statement) @r", function).get("r", [])
+               if _returning_function(r) is function]
+    found: _Returned | None = None
+    for statement in values.run(returns):
+        results = statement.named_children[0] if statement.named_child_count else None
+        if results is None or not results.named_child_count:
+            continue
+        value = values.value(results.named_children[0])
+        if value is None:
+            continue
+        index = params.get(value.large.origin.id, -1)
+        if index < 0 and value.kind != "whole":
+            continue
+        if found is not None and (found.index, found.kind) != (index, value.kind):
+            return None  # different returns disagree: nothing known
+        found = _Returned(index, value.kind, value.large)
+    return found
+
+
+def _returning_function(statement: Node) -> Node | None:
+    parent = statement.parent
+    while parent is not None and parent.type not in (
+        "function_declaration", "method_declaration", "func_literal"
+    ):
+        parent = parent.parent
+    return parent
 
 
 def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:

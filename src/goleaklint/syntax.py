@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import tree_sitter_go
@@ -12,6 +14,7 @@ GO = Language(tree_sitter_go.language())
 
 __all__ = [
     "GO",
+    "Elision",
     "Node",
     "Tree",
     "Visitor",
@@ -21,6 +24,7 @@ __all__ = [
     "handler_types",
     "node_types",
     "parse",
+    "parse_guarded",
     "query",
     "text",
     "unquote",
@@ -33,6 +37,103 @@ def parse(source: bytes) -> Tree:
     return Parser(GO).parse(source)
 
 
+# Limits of one top-level declaration, far above real code (Go's standard library peaks at 49
+# syntax levels and 12 nested blocks), low enough that the Python walks of the rules and helpers
+# neither exhaust the interpreter's stack nor, through tree-sitter's parent lookups (which walk
+# down from the root), turn quadratic in the depth.
+MAX_DEPTH = 256  # syntax levels; chains of binary operators (``"a" + "b" + …``) do not count
+MAX_NESTING = 48  # nested blocks, case clauses and labels
+# A composite literal with more elements than this that holds only data (no call, conversion or
+# function literal: no ``(`` outside strings and comments) is elided: tree-sitter's queries slow
+# down more than linearly on a node with that many children, and rules find nothing in data.
+LARGE_LITERAL = 10_000
+
+_NESTING_NODES = frozenset({
+    "block", "expression_case", "type_case", "default_case", "communication_case",
+    "labeled_statement",
+})
+_FREE_NODES = frozenset({"binary_expression"})
+_CODE_IN_DATA = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/|(\()', re.S
+)
+_BLANK = bytes(b if b == 0x0A else 0x20 for b in range(256))
+
+
+@dataclass(frozen=True)
+class Elision:
+    """A byte range of a file replaced by blanks before parsing (offsets and lines are kept).
+
+    ``reason`` is empty for elided data; otherwise it says why a declaration was not analysed.
+    """
+
+    start: int
+    end: int
+    reason: str = ""
+
+
+def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
+    """Parse ``source`` with the declarations that exceed ``MAX_DEPTH``/``MAX_NESTING`` and the
+    contents of huge data literals blanked out: the bytes parsed, their tree and the elisions.
+
+    Blanking keeps every byte offset and line, so positions elsewhere in the file are exact.
+    """
+    tree = parse(source)
+    elisions: list[Elision] = []
+    for decl in tree.root_node.children:
+        elisions.extend(_check_declaration(decl, source))
+    if not elisions:
+        return source, tree, []
+    blanked = bytearray(source)
+    for e in elisions:
+        blanked[e.start:e.end] = source[e.start:e.end].translate(_BLANK)
+    parsed = bytes(blanked)
+    return parsed, parse(parsed), elisions
+
+
+def _check_declaration(decl: Node, source: bytes) -> list[Elision]:
+    """The declaration itself when it nests too deep, else the huge data literals in it.
+
+    An explicit stack, and only subtrees big enough to reach a limit are entered.
+    """
+    found: list[Elision] = []
+    stack = [(decl, 0, 0)]
+    while stack:
+        node, depth, nesting = stack.pop()
+        kind = node.type
+        depth += kind not in _FREE_NODES
+        nesting += kind in _NESTING_NODES
+        if depth > MAX_DEPTH or nesting > MAX_NESTING:
+            what = (f"blocks nested more than {MAX_NESTING} deep" if nesting > MAX_NESTING
+                    else f"syntax nested more than {MAX_DEPTH} levels deep")
+            return [Elision(decl.start_byte, decl.end_byte,
+                            f"{_declaration_label(decl)} has {what}; it was not analysed")]
+        if kind == "literal_value" and node.named_child_count > LARGE_LITERAL and _is_data(
+            source, node.start_byte + 1, node.end_byte - 1
+        ):
+            found.append(Elision(node.start_byte + 1, node.end_byte - 1))
+            continue
+        for child in node.children:
+            size = child.descendant_count
+            if depth + size > MAX_DEPTH or nesting + size // 2 > MAX_NESTING:
+                stack.append((child, depth, nesting))
+    return found
+
+
+def _is_data(source: bytes, start: int, end: int) -> bool:
+    """No ``(`` between ``start`` and ``end`` outside strings and comments: no code, only data."""
+    if source.find(b"(", start, end) < 0:
+        return True
+    return not any(m.group(1) for m in _CODE_IN_DATA.finditer(source, start, end))
+
+
+def _declaration_label(decl: Node) -> str:
+    name = decl.child_by_field_name("name")
+    if decl.type in ("function_declaration", "method_declaration") and name is not None:
+        return f"func {text(name)}"
+    return {"var_declaration": "a var declaration", "const_declaration": "a const declaration",
+            "type_declaration": "a type declaration"}.get(decl.type, "a declaration")
+
+
 @cache
 def query(pattern: str) -> Query:
     """Compile (once) a tree-sitter query against the Go grammar."""
@@ -40,9 +141,98 @@ def query(pattern: str) -> Query:
 
 
 def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
-    """Run a query under ``node`` and return its captures by name (in document order)."""
-    found = QueryCursor(query(pattern)).captures(node)
-    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+    """Run a query under ``node`` and return its captures by name (in document order).
+
+    Results are memoised (see ``forget_queries``), and the patterns asked of whole files are
+    run together: the first question about a file's root answers all the others in one walk.
+    """
+    return {name: list(nodes) for name, nodes in _captured(pattern, node).items()}
+
+
+# Memoised queries ------------------------------------------------------------------------------
+#
+# A query costs a walk of its whole subtree in C, whatever it matches; rules and the model ask
+# the same few questions of every file (its comments, its `go` statements, its local
+# declarations, the nodes the visitors handle), some of them several times. So results are kept
+# per (pattern, node) until ``forget_queries`` (the engine calls it after each package), and
+# every pattern ever asked of a file's root is learnt: a file's first root question runs all the
+# learnt patterns as one combined query, one walk instead of one per pattern.
+
+MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
+_memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
+_file_patterns: dict[str, None] = {}  # learnt root patterns, in the order first asked
+# A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
+_CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
+
+
+def forget_queries() -> None:
+    """Drop the memoised query results (and with them the trees their nodes keep alive)."""
+    _memo.clear()
+
+
+def _by_start(found: dict[str, list[Node]]) -> dict[str, list[Node]]:
+    return {name: sorted(nodes, key=_start_byte) for name, nodes in found.items()}
+
+
+def _start_byte(node: Node) -> int:
+    return node.start_byte
+
+
+def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
+    """The memoised result of ``pattern`` under ``node`` (shared: callers must not mutate)."""
+    key = (pattern, node)
+    found = _memo.get(key)
+    if found is not None:
+        return found
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
+    if node.type == "source_file":
+        first = next(iter(_file_patterns), None)
+        fetched = first is not None and (first, node) in _memo
+        _file_patterns.setdefault(pattern)
+        if not fetched:
+            _prefetch(node)
+            return _memo[key]
+    found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
+    return found
+
+
+def _prefetch(root: Node) -> None:
+    """Run every learnt root pattern over ``root`` as one query and memoise each one's result."""
+    patterns = tuple(_file_patterns)
+    combined, names = _combined(patterns)
+    cursor = QueryCursor(combined)
+    found = cursor.captures(root)
+    if cursor.did_exceed_match_limit:  # not seen in practice; the patterns one by one then
+        for pattern in patterns:
+            _memo[(pattern, root)] = _by_start(QueryCursor(query(pattern)).captures(root))
+        return
+    results: list[dict[str, list[Node]]] = [{} for _ in patterns]
+    for name, nodes in found.items():
+        index, original = names[name]
+        results[index][original] = sorted(nodes, key=_start_byte)
+    for pattern, result in zip(patterns, results, strict=True):
+        _memo[(pattern, root)] = result
+
+
+@cache
+def _combined(patterns: tuple[str, ...]) -> tuple[Query, dict[str, tuple[int, str]]]:
+    """One query made of ``patterns``, their captures renamed apart: the query, and each new
+    capture name's (pattern index, original name)."""
+    names: dict[str, tuple[int, str]] = {}
+    parts = []
+    for index, pattern in enumerate(patterns):
+
+        def rename(m: re.Match[str], index: int = index) -> str:
+            if m.group(1) is None:
+                return m.group(0)
+            renamed = f"p{index}_{m.group(1)}"
+            names[renamed] = (index, m.group(1))
+            return "@" + renamed
+
+        parts.append(_CAPTURE_NAME.sub(rename, pattern))
+    return Query(GO, "\n".join(parts)), names
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +249,8 @@ def text(node: Node | None) -> str:
     """The source text of a node (empty for None)."""
     if node is None:
         return ""
-    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def unquote(literal: str) -> str:
@@ -164,64 +355,109 @@ def run_visitors(
                 entry[1].append((i, getattr(v, "leave_" + kind)))
     if not dispatch:
         return
-    nodes = _nodes_of_types(root, frozenset(dispatch))
+    nodes = _nodes_of_types(root, dispatch)
 
-    # skipped_at[i]: stack depth of the node whose visit_ returned False for visitor i, -1 when
-    # it is not skipping, DROPPED once one of its handlers raised.
+    # skipped_at[i]: index in ``stack`` of the node whose visit_ returned False for visitor i,
+    # -1 when it is not skipping, DROPPED once one of its handlers raised.
     skipped_at = [-1] * len(visitors)
+    skipping = 0  # how many visitors are skipping (so that a pop scans them only then)
 
-    def call(i: int, fn: Handler, node: Node) -> object:
-        try:
-            return fn(node)
-        except Exception as exc:
-            if on_error is None:
-                raise
-            skipped_at[i] = DROPPED
-            on_error(visitors[i], exc)
-            return None
+    def failed(i: int, exc: Exception) -> None:
+        nonlocal skipping
+        if on_error is None:
+            raise exc
+        if skipped_at[i] >= 0:
+            skipping -= 1
+        skipped_at[i] = DROPPED
+        on_error(visitors[i], exc)
 
-    stack: list[tuple[int, int, Node, list[tuple[int, Handler]]]] = []  # (start, end, node, leave)
+    # Only nodes with leave_ handlers, or that some visitor skips, go on the stack: the others
+    # have nothing to do when they end.  (start, end, node, leave handlers)
+    stack: list[tuple[int, int, Node, list[tuple[int, Handler]]]] = []
 
     def pop() -> None:
+        nonlocal skipping
         depth = len(stack) - 1
         _, _, node, leave = stack.pop()
         for i, fn in leave:
-            if skipped_at[i] == -1 or skipped_at[i] == depth:
-                call(i, fn, node)
-        for i, at in enumerate(skipped_at):
-            if at == depth:
-                skipped_at[i] = -1
+            at = skipped_at[i]
+            if at == -1 or at == depth:
+                try:
+                    fn(node)
+                except Exception as exc:
+                    failed(i, exc)
+        if skipping:
+            for i, at in enumerate(skipped_at):
+                if at == depth:
+                    skipped_at[i] = -1
+                    skipping -= 1
 
-    for node in nodes:
-        start, end = node.start_byte, node.end_byte
-        while stack and not (stack[-1][0] <= start and end <= stack[-1][1]
-                             and (start < stack[-1][1] or stack[-1][0] == stack[-1][1])):
+    for start, end, node, kind in nodes:
+        while stack:
+            top_start, top_end = stack[-1][0], stack[-1][1]
+            if top_start <= start and end <= top_end and (start < top_end or top_start == top_end):
+                break
             pop()
-        visit, leave = dispatch[node.type]
+        visit, leave = dispatch[kind]
         depth = len(stack)
+        skips = False
         for i, fn in visit:
-            if skipped_at[i] == -1 and call(i, fn, node) is False:
-                skipped_at[i] = depth
-        stack.append((start, end, node, leave))
+            if skipped_at[i] != -1:
+                continue
+            try:
+                if fn(node) is False:
+                    skipped_at[i] = depth
+                    skipping += 1
+                    skips = True
+            except Exception as exc:
+                failed(i, exc)
+        if leave or skips:
+            stack.append((start, end, node, leave))
     while stack:
         pop()
 
 
-def _nodes_of_types(root: Node, kinds: frozenset[str]) -> list[Node]:
-    """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order."""
-    pattern = "[" + " ".join(f"({k})" for k in sorted(kinds)) + "] @n"
-    found = QueryCursor(query(pattern)).captures(root).get("n", [])
+def _nodes_of_types(
+    root: Node, kinds: Collection[str]
+) -> list[tuple[int, int, Node, str]]:
+    """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
+    (start byte, end byte, node, type).
+
+    Under a file's root each type is its own (memoised, combined) query, so that the visitors
+    of different packages and ``Visitor.walk`` share them; under another node, one query.
+    """
+    found: list[tuple[int, int, int, Node, str]] = []
+    if root.type == "source_file":
+        for kind in sorted(kinds):
+            for n in _captured(f"({kind}) @n", root).get("n", ()):
+                s, e = n.byte_range
+                found.append(((s << 32) - e, s, e, n, kind))
+    else:
+        pattern = "[" + " ".join(f"({k})" for k in sorted(kinds)) + "] @n"
+        for n in _captured(pattern, root).get("n", ()):
+            s, e = n.byte_range
+            found.append(((s << 32) - e, s, e, n, n.type))
     # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
     # and its only expression) by how many same-span ancestors they have.
-    found.sort(key=lambda n: (n.start_byte, -n.end_byte))
-    for i in range(len(found) - 1):
-        a, b = found[i], found[i + 1]
-        if a.start_byte == b.start_byte and a.end_byte == b.end_byte:
-            j = i
-            while j + 1 < len(found) and found[j + 1].byte_range == a.byte_range:
-                j += 1
-            found[i : j + 1] = sorted(found[i : j + 1], key=_same_span_depth)
-    return found
+    found.sort(key=_first)
+    nodes = [item[1:] for item in found]
+    i, n = 0, len(found)
+    while i < n - 1:
+        j = i
+        while j + 1 < n and found[j + 1][0] == found[i][0]:
+            j += 1
+        if j > i:
+            nodes[i : j + 1] = sorted(nodes[i : j + 1], key=_same_span_key)
+        i = j + 1
+    return nodes  # type: ignore[return-value]
+
+
+def _first(item: tuple) -> int:
+    return item[0]
+
+
+def _same_span_key(item: tuple) -> int:
+    return _same_span_depth(item[2])
 
 
 def _same_span_depth(node: Node) -> int:

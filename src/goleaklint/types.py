@@ -48,20 +48,26 @@ _SIMPLE_KINDS = {
 }
 
 
-def type_from_node(node: Node | None, resolve_package=None) -> TypeRef:
+# Deeper type expressions (``[][][]…int``) are UNKNOWN below this level: a bound on recursion.
+MAX_TYPE_DEPTH = 32
+
+
+def type_from_node(node: Node | None, resolve_package=None, _depth: int = 0) -> TypeRef:
     """The ``TypeRef`` of a type expression node.
 
     ``resolve_package`` maps a package identifier (import alias) to its import path.
     """
-    if node is None:
+    if node is None or _depth > MAX_TYPE_DEPTH:
         return UNKNOWN
     kind = node.type
+    depth = _depth + 1
     if kind == "parenthesized_type" and node.named_child_count:
-        return type_from_node(node.named_children[0], resolve_package)
+        return type_from_node(node.named_children[0], resolve_package, depth)
     if kind == "pointer_type" and node.named_child_count:
-        return TypeRef("pointer", elem=type_from_node(node.named_children[0], resolve_package))
+        return TypeRef("pointer",
+                       elem=type_from_node(node.named_children[0], resolve_package, depth))
     if kind == "generic_type":
-        return type_from_node(node.child_by_field_name("type"), resolve_package)
+        return type_from_node(node.child_by_field_name("type"), resolve_package, depth)
     if kind == "type_identifier":
         return TypeRef("named", name=text(node))
     if kind == "qualified_type":
@@ -70,25 +76,27 @@ def type_from_node(node: Node | None, resolve_package=None) -> TypeRef:
         name = text(node.child_by_field_name("name"))
         return TypeRef("qualified", name=name, package=path or pkg)
     if kind == "struct_type":
-        return TypeRef("struct", fields=tuple(struct_fields(node, resolve_package)))
+        return TypeRef("struct", fields=tuple(struct_fields(node, resolve_package, depth)))
     if kind in ("slice_type", "array_type", "implicit_length_array_type", "channel_type"):
         return TypeRef(
             _SIMPLE_KINDS[kind],
             elem=type_from_node(node.child_by_field_name("element")
-                                or node.child_by_field_name("value"), resolve_package),
+                                or node.child_by_field_name("value"), resolve_package, depth),
         )
     if kind == "map_type":
         return TypeRef(
             "map",
-            elem=type_from_node(node.child_by_field_name("value"), resolve_package),
-            key=type_from_node(node.child_by_field_name("key"), resolve_package),
+            elem=type_from_node(node.child_by_field_name("value"), resolve_package, depth),
+            key=type_from_node(node.child_by_field_name("key"), resolve_package, depth),
         )
     if kind in _SIMPLE_KINDS:
         return TypeRef(_SIMPLE_KINDS[kind])
     return UNKNOWN
 
 
-def struct_fields(struct_node: Node, resolve_package=None) -> list[tuple[str, TypeRef]]:
+def struct_fields(
+    struct_node: Node, resolve_package=None, _depth: int = 0
+) -> list[tuple[str, TypeRef]]:
     """The (name, type) pairs of a ``struct_type`` node; embedded fields use the type's name."""
     fields: list[tuple[str, TypeRef]] = []
     for decl_list in struct_node.named_children:
@@ -97,7 +105,7 @@ def struct_fields(struct_node: Node, resolve_package=None) -> list[tuple[str, Ty
         for decl in decl_list.named_children:
             if decl.type != "field_declaration":
                 continue
-            ftype = type_from_node(decl.child_by_field_name("type"), resolve_package)
+            ftype = type_from_node(decl.child_by_field_name("type"), resolve_package, _depth)
             names = decl.children_by_field_name("name")
             if names:
                 fields.extend((text(n), ftype) for n in names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..longlived import resolver_at
 from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
@@ -128,7 +129,7 @@ class CapturedLargeClosure(Rule):
     level = "warning"
     precision = "medium"
     tags = ("memory", "leak", "closure")
-    options = {
+    options: ClassVar[dict[str, Option]] = {
         "large-size": Option(int, DEFAULT_LARGE_SIZE,
                              "bytes from which a `make` or array counts as a large value"),
         "escape-calls": Option(list, [],
@@ -161,6 +162,8 @@ class CapturedLargeClosure(Rule):
         for literal in values.run(literals):
             found = []
             for ident in captures("(identifier) @i", literal).get("i", []):
+                if _declares(ident):
+                    continue  # `b, err := …` inside the literal: a binding of its own
                 key = f.binding(ident)
                 if key is None or key[1] >= literal.start_byte:
                     continue  # not local, or declared inside the literal
@@ -188,7 +191,8 @@ class CapturedLargeClosure(Rule):
     def _report(self, f: FileModel, literal: Node, found, escape: Escape) -> None:
         ident, value = found[0]
         large = value.large
-        shown = _KIND_WORDS[value.kind].format(what=large.what)
+        kind = "part" if value.kind == "whole" and value.cut is not None else value.kind
+        shown = _KIND_WORDS[kind].format(what=large.what)
         line = large.file.position(large.origin.start_byte)[0]
         name = text(ident)
         how = escape.how
@@ -320,6 +324,8 @@ class CapturedLargeClosure(Rule):
             return None
         if fn.type == "identifier":
             name = text(fn)
+            if name in self.extra_calls:
+                return Escape("kept", f"is registered with {name}")
             if f.is_local(fn):
                 return None
             if name == "append":
@@ -329,8 +335,6 @@ class CapturedLargeClosure(Rule):
             decl = self.package.funcs.get(name)
             if decl is not None:
                 return self._through(f, call, decl.node, decl.file, index, name, depth)
-            if name in self.extra_calls:
-                return Escape("kept", f"is registered with {name}")
             return None
         if fn.type != "selector_expression":
             return None
@@ -407,6 +411,25 @@ class CapturedLargeClosure(Rule):
                 if escape is not None:
                     return escape
         return None
+
+
+def _declares(ident: Node) -> bool:
+    """The identifier is declared here: ``x :=``, ``var x``, a parameter, a range variable."""
+    parent = ident.parent
+    if parent is None:
+        return False
+    if parent.type in ("parameter_declaration", "variadic_parameter_declaration", "var_spec",
+                       "const_spec"):
+        return _same(parent.child_by_field_name("name"), ident) or any(
+            _same(n, ident) for n in parent.children_by_field_name("name"))
+    if parent.type != "expression_list" or parent.parent is None:
+        return False
+    holder = parent.parent
+    if holder.type == "short_var_declaration" or (
+        holder.type == "range_clause" and b":=" in (holder.text or b"")
+    ):
+        return _same(holder.child_by_field_name("left"), parent)
+    return False
 
 
 def _same(a: Node | None, b: Node) -> bool:
@@ -496,6 +519,15 @@ def _parameter(decl: Node, index: int) -> Node | None:
     return variadic
 
 
+def _deferred(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None and parent.type not in FUNCTION_NODES:
+        if parent.type == "defer_statement":
+            return True
+        parent = parent.parent
+    return False
+
+
 def _joined(go_statement: Node, literal: Node) -> bool:
     """The function waits for the goroutine: ``wg.Wait()``/``g.Wait()`` after it, or a receive
     from (or range over) a channel that the goroutine sends on or closes."""
@@ -514,8 +546,9 @@ def _joined(go_statement: Node, literal: Node) -> bool:
         ' (#eq? @w "Wait"))'
         '(unary_expression operator: "<-" operand: (_) @r)'
         "(range_clause right: (_) @r)", function)
-    if any(w.start_byte >= after for w in caps.get("w", [])):
-        return True
+    for wait in caps.get("w", []):
+        if wait.start_byte >= after or _deferred(wait):
+            return True
     return any(r.start_byte >= after and text(r) in channels for r in caps.get("r", []))
 
 

@@ -30,6 +30,7 @@ from .retention import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 # ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
 # regular expression is much cheaper than a query over every file).
 _APPENDS = re.compile(rb"=[ \t]*append\(")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
 _PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
                          "unary_expression"})
 _STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
@@ -153,6 +154,8 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if _through_index(target) or not self._may_be_state(statement, target):
                 continue
+            if target.type == "identifier" and f.is_local(target):
+                continue  # `s := global; s = append(s, x)` grows a copy of the header
             resolver = resolver_at(self.package, f, statement)
             ref = _resolve(self.package, resolver, target)
             if ref is None or not ref.long_lived or ref.in_map:
@@ -176,10 +179,16 @@ class UnboundedGlobalSlice(Rule):
         function = enclosing_function(statement)
         if function is None:
             return False
-        if function.type == "method_declaration" and receiver_name(function) == name:
+        receiver = receiver_name(function) if function.type == "method_declaration" else ""
+        if receiver == name:
             return receiver_type_name(function) in _held_types(self.package)
-        declared = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b[\w\s,]*:=")
-        return declared.search(function.text or b"") is not None
+        # An alias: ``l := auditLog`` (or of the receiver) declared in the function.
+        declared = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b[\w\s,]*:=([^\n]*)")
+        for match in declared.finditer(function.text or b""):
+            for word in _WORD.findall(match.group(1)):
+                if word.decode() in self.package.vars or word.decode() == receiver:
+                    return True
+        return False
 
     def finish(self) -> None:
         if not self.growth:

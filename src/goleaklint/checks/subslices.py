@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ..longlived import Resolver, resolver_at
 from ..model import FileModel, Package
 from ..plugins import hookimpl
@@ -108,7 +110,7 @@ class SubsliceRetention(Rule):
     level = "warning"
     precision = "high"
     tags = ("memory", "leak", "retention")
-    options = {
+    options: ClassVar[dict[str, Option]] = {
         "large-size": Option(int, DEFAULT_LARGE_SIZE,
                              "bytes from which a `make` or array counts as a large buffer"),
     }

@@ -10,15 +10,17 @@ points; ``partialFingerprints`` independent of line numbers; ``automationDetails
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 import attr
 import sarif_om as om
 
 from .. import __version__
 from ..docs import full_description, render_markdown
-from ..engine import Notice, Result
+from ..engine import FAILURES, Notice, Result
 from ..fingerprint import FINGERPRINT_KEY, fingerprints
 from ..fixes import Fix
 from ..paths import display_path
@@ -59,7 +61,8 @@ def _artifact(path: Path, root: Path) -> om.ArtifactLocation:
     shown = display_path(path, root)
     if shown.startswith("/"):
         return om.ArtifactLocation(uri=Path(shown).as_uri())
-    return om.ArtifactLocation(uri=shown, uri_base_id=SRCROOT)
+    # A URI reference: spaces, non-ASCII names and bytes that are not UTF-8 percent-encoded.
+    return om.ArtifactLocation(uri=quote(os.fsencode(shown), safe="/"), uri_base_id=SRCROOT)
 
 
 def _region(loc: Location) -> om.Region:
@@ -119,7 +122,7 @@ def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
 
 
 def _notification(n: Notice, root: Path) -> om.Notification:
-    level = "warning" if n.kind != "rule-error" else "error"
+    level = "error" if n.kind in FAILURES else "warning"
     where = om.Location(
         physical_location=om.PhysicalLocation(
             artifact_location=_artifact(n.path, root),
@@ -165,7 +168,7 @@ def build(
         ],
         invocations=[
             om.Invocation(
-                execution_successful=not any(n.kind == "rule-error" for n in result.notices),
+                execution_successful=not any(n.kind in FAILURES for n in result.notices),
                 tool_execution_notifications=[_notification(n, root) for n in result.notices]
                 or None,
             )
