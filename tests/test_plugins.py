@@ -277,7 +277,8 @@ def goleaklint_rules():
 @pytest.fixture
 def two_files(go_package: Path) -> Path:
     """leaky.go, then zz_boom.go (files are walked in name order): what the faulty rule found
-    before it raised is kept, and it is not run again on the rest of the package."""
+    before it raised is kept (that it goes on with the files after the one it raised on is
+    tested in test_robustness.py)."""
     (go_package / "zz_boom.go").write_text(
         'package leaky\n\nfunc Boom() {\n\tprintln("x")\n}\n', encoding="utf-8"
     )

@@ -7,8 +7,10 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -73,16 +75,49 @@ def _codes(value: str | None, known: list[str], option: str) -> list[str]:
     return codes
 
 
-def _write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _write_atomically(path: Path, content: str, option: str = "--output") -> None:
+    """Write a temporary file beside ``path`` and rename it over ``path``: an interrupted run
+    never leaves a truncated report where the next step (an upload) would find it.
+
+    The file gets the mode a plain ``open`` would give it (or keeps the mode of the file it
+    replaces); paths that are not UTF-8 are written back as the bytes they were.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode(path))
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _tolerant(stream: TextIO) -> None:
+    """Let a standard stream write file names that are not UTF-8 instead of raising."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+        stream.reconfigure(  # type: ignore[attr-defined]
+            errors="surrogateescape" if encoding == "utf8" else "backslashreplace"
+        )
 
 
 def _load_registry(err: TextIO):
@@ -187,6 +222,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         if first:
             for w in found.warnings:
                 err.write(f"goleaklint: warning: {w}\n")
+        broken = sorted({p.module.error for p in found.packages if p.module.error})
+        if broken and config.go_version is None:
+            raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
         bar = Progress(err, sum(f.reported for p in found.packages for f in p.files))
         try:
             result = analyze(found.packages, rules, config, jobs, catalog=registry.rules,
@@ -232,7 +270,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
             for f, fp in everything
         }
         _write_atomically(Path(options.write_baseline),
-                          json.dumps({"version": 1, "findings": entries}, indent=2) + "\n")
+                          json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
+                          "--write-baseline")
 
     buffer = io.StringIO()
     report_rules = rules if options.format == "sarif" else registry.rules
@@ -352,7 +391,9 @@ def main(
     from .config import ConfigError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    out = out or sys.stdout
+    if out is None:
+        out = sys.stdout
+        _tolerant(out)
     err = err or sys.stderr
     try:
         if argv and argv[0] == "rules":
@@ -372,3 +413,10 @@ def main(
         return EXIT_CLEAN
     except SystemExit as exc:  # --help and --version, already printed to ``out``
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except Exception as exc:  # a bug in goleaklint: one line (the traceback with --debug)
+        if "--debug" in argv:
+            err.write("".join(traceback.format_exception(exc)))
+        message = " ".join(str(exc).split())
+        err.write(f"goleaklint: error: internal error: {type(exc).__name__}: {message} "
+                  "(please report it; --debug shows the traceback)\n")
+        return EXIT_USAGE

@@ -13,7 +13,10 @@ from .paths import display_path
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.\r?$", re.MULTILINE)
 PACKAGE_NAME = re.compile(r"[^\W\d]\w*")  # a Go identifier (Unicode letters allowed)
-GO_DIRECTIVE = re.compile(r"^\s*go\s+(\d+)\.(\d+)", re.MULTILINE)
+GO_DIRECTIVE = re.compile(r"^[ \t]*go(?:[ \t]+([^\n]*?))?[ \t]*(?://[^\n]*)?\r?$", re.MULTILINE)
+# 1.22, 1.22.0, 1.22rc1 (cmd/go's format), optionally quoted.
+GO_VERSION = re.compile(r'^"?(\d+)\.(\d+)(?:\.\d+)?(?:(?:rc|beta)\d+)?"?$')
+BINARY_PROBE = 8192  # a NUL byte in a file's first 8 KiB makes it binary (git's heuristic)
 MODULE_DIRECTIVE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
 
 
@@ -23,25 +26,39 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class Module:
-    """What the nearest go.mod says: module path and ``go`` directive (None when absent)."""
+    """What the nearest go.mod says: module path and ``go`` directive (None when absent).
+
+    ``error`` names the file and line of a ``go`` directive that is not a Go version.
+    """
 
     path: str | None
     go_version: tuple[int, int] | None
     gomod: Path | None
+    error: str = ""
 
 
 @dataclass
 class SourceFile:
-    """A Go file and whether its findings are reported (siblings are read for context only)."""
+    """A Go file and whether its findings are reported (siblings are read for context only).
+
+    Discovery reads only a file's head (its package clause); ``source`` is None then, and the
+    process that analyses the package reads the whole file (``read``), so that a tree of any
+    size streams through and no file's bytes cross between processes.
+    """
 
     path: Path
-    source: bytes
+    source: bytes | None
     reported: bool
     generated: bool = False
+    size: int = 0  # bytes, when discovered: the scheduler starts the biggest packages first
 
     @property
     def is_test(self) -> bool:
         return self.path.name.endswith("_test.go")
+
+    def read(self) -> bytes:
+        """The file's bytes (``source`` when given); OSError when it cannot be read now."""
+        return self.source if self.source is not None else self.path.read_bytes()
 
 
 @dataclass
@@ -56,6 +73,11 @@ class PackageFiles:
     @property
     def key(self) -> tuple[str, str]:
         return (str(self.directory), self.name)
+
+    @property
+    def size(self) -> int:
+        """The bytes of its files, as discovered."""
+        return sum(f.size for f in self.files)
 
 
 @dataclass
@@ -101,6 +123,37 @@ def _first_token(source: bytes) -> int | None:
     return _skip_blank(source, 3 if source.startswith(b"\xef\xbb\xbf") else 0)
 
 
+HEAD_BYTES = 16384  # a first read; more only for a longer header (cmd/go's alldocs.go)
+
+
+def read_head(path: Path) -> tuple[bytes, int]:
+    """The first bytes of a file, enough for ``package_name``, ``is_generated`` and the binary
+    probe (at least ``BINARY_PROBE`` bytes or the whole file), and the file's size."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(HEAD_BYTES)
+        while True:
+            chunk_wanted = len(head)
+            if _header_complete(head):
+                return head, max(size, len(head))
+            more = fh.read(chunk_wanted)  # the header is longer: double what was read
+            if not more:
+                return head, max(size, len(head))
+            head += more
+
+
+def _header_complete(head: bytes) -> bool:
+    """Whether ``head`` holds the first token and, when it is ``package``, 256 bytes past the
+    start of the name (so that a longer read would not change what the head says)."""
+    start = _first_token(head)
+    if start is None or start + len(b"package") + 1 >= len(head):
+        return False
+    if not head.startswith(b"package", start):
+        return True
+    name_at = _skip_blank(head, start + len(b"package"))
+    return name_at is not None and name_at + 256 < len(head)
+
+
 def package_name(source: bytes) -> str | None:
     """The name in a file's ``package`` clause, which must be the file's first token.
 
@@ -134,7 +187,11 @@ class ModuleFinder:
                 break
             chain.append(current)
             gomod = current / "go.mod"
-            if gomod.is_file():
+            try:
+                found = gomod.is_file()
+            except OSError:  # a folder we may not look into: as if there were no go.mod
+                found = False
+            if found:
                 module = read_gomod(gomod)
                 break
             if current.parent == current:
@@ -152,13 +209,20 @@ def read_gomod(gomod: Path) -> Module:
         content = gomod.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return Module(None, None, gomod)
-    version = GO_DIRECTIVE.search(content)
     module = MODULE_DIRECTIVE.search(content)
-    return Module(
-        module.group(1) if module else None,
-        (int(version.group(1)), int(version.group(2))) if version else None,
-        gomod,
-    )
+    version, error = None, ""
+    directive = GO_DIRECTIVE.search(content)
+    if directive is not None:
+        value = (directive.group(1) or "").strip()
+        m = GO_VERSION.match(value)
+        if m:
+            version = (int(m.group(1)), int(m.group(2)))
+        else:
+            line = content.count("\n", 0, directive.start()) + 1
+            shown = repr(value) if value else "nothing"
+            error = (f"{display_path(gomod)}:{line}: go directive: expected a Go version such "
+                     f"as 1.22, found {shown}")
+    return Module(module.group(1) if module else None, version, gomod, error)
 
 
 def _skipped_dir(name: str) -> bool:
@@ -174,6 +238,9 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
         try:
             st = directory.stat()
             if (st.st_dev, st.st_ino) in seen:
+                if directory.is_symlink():
+                    warnings.append(f"{display_path(directory)}: symbolic link to a folder "
+                                    "already analysed (a loop?); skipped")
                 continue
             seen.add((st.st_dev, st.st_ino))
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -190,6 +257,8 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
                         subdirs.append(Path(entry.path))
                 elif entry.name.endswith(".go") and entry.is_file():
                     found.append(Path(entry.path))
+                elif entry.name.endswith(".go") and entry.is_symlink():
+                    os.stat(entry.path)  # a dangling link or a loop: raises with the reason
             except OSError as exc:
                 warnings.append(f"{display_path(Path(entry.path))}: cannot read "
                                 f"({exc.strerror or exc})")
@@ -214,8 +283,13 @@ def discover(
     reported: dict[Path, bool] = {}  # absolute path -> named explicitly
     for raw in paths:
         p = Path(os.path.abspath(raw))  # one key per file however it is spelled
-        if not p.exists():
-            raise DiscoveryError(f"{raw}: no such file or directory")
+        try:
+            os.stat(p)
+        except OSError as exc:
+            if not os.path.lexists(p):
+                raise DiscoveryError(f"{raw}: no such file or directory") from None
+            warnings.append(f"{display_path(p)}: cannot read ({exc.strerror or exc})")
+            continue
         if p.is_dir():
             for f in _walk_go_files(p, warnings):
                 reported.setdefault(f, False)
@@ -229,23 +303,32 @@ def discover(
     packages: dict[tuple[Path, str], PackageFiles] = {}
     for directory in directories:
         try:
-            siblings = sorted(
-                Path(e.path)
-                for e in os.scandir(directory)
-                if e.name.endswith(".go") and e.is_file()
-            )
+            entries = list(os.scandir(directory))
         except OSError as exc:
             warnings.append(
                 f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
             )
-            siblings = []
+            entries = []
+        siblings = []
+        for e in entries:
+            try:
+                if e.name.endswith(".go") and e.is_file():
+                    siblings.append(Path(e.path))
+            except OSError:  # a link loop: read below if named or walked, which says why
+                continue
         candidates = sorted(set(siblings) | {f for f in reported if f.parent == directory})
         for path in candidates:
             try:
-                source = path.read_bytes()
+                source, size = read_head(path)  # the rest is read where it is analysed
             except OSError as exc:
                 if path in reported:
                     warnings.append(f"{display_path(path)}: cannot read ({exc.strerror or exc})")
+                continue
+            nul = source.find(b"\0", 0, BINARY_PROBE)
+            if nul >= 0:  # not Go source: nothing of it is handed to the rules
+                if path in reported:
+                    warnings.append(f"{display_path(path)}: binary file (a NUL byte at offset "
+                                    f"{nul}); skipped")
                 continue
             name = package_name(source)
             if name is None:
@@ -264,7 +347,7 @@ def discover(
                 pkg = packages[(directory, name)] = PackageFiles(
                     directory, name, modules.for_directory(directory)
                 )
-            pkg.files.append(SourceFile(path, source, wanted, generated))
+            pkg.files.append(SourceFile(path, None, wanted, generated, size))
     result = [p for p in packages.values() if any(f.reported for f in p.files)]
-    return Discovery(result, warnings)
+    return Discovery(result, list(dict.fromkeys(warnings)))
 

@@ -18,7 +18,7 @@ from .discover import PackageFiles
 from .model import FileModel, Package
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
-from .syntax import run_visitors
+from .syntax import forget_queries, run_visitors
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,18 @@ def analyze_package(
     that an unused suppression is judged only by rules that ran (default: ``rules``).
     """
     result = Result()
+    forget_queries()  # a previous package's, should it have ended in an exception
     files: list[FileModel] = []
     for sf in pf.files:
         try:
-            fm = FileModel(sf)
+            source = sf.read()  # here, in the process that analyses the package
+        except OSError as exc:  # it vanished or changed since discovery
+            if sf.reported:
+                result.notices.append(Notice(sf.path, 0, "read-error",
+                                             f"cannot read ({exc.strerror or exc})"))
+            continue
+        try:
+            fm = FileModel(sf, source)
         except Exception as exc:  # tree-sitter does not raise on bad Go; this is defensive
             if sf.reported:
                 result.notices.append(Notice(sf.path, 0, "read-error", f"cannot parse: {exc}"))
@@ -205,6 +213,7 @@ def analyze_package(
     for r in instances:
         if id(r) not in failed and callable(getattr(r, "unused_suppression", None)):
             _report_unused(r, result, pf, reported, used, catalog, ran)
+    forget_queries()  # the memoised query results keep this package's trees alive
     return result
 
 
@@ -359,8 +368,8 @@ def _analyze_parallel(
                 except BrokenProcessPool:
                     lost.append(i)
                     continue
-                except Exception as exc:  # a result that could not be sent back
-                    part = _internal_error(work[i], exc)
+                except Exception:  # a result that could not be sent back: once more, here
+                    part = _analyze_safely(work[i], rules, config, catalog)
                 results[i] = part
                 done(part)
         except BaseException:
@@ -406,7 +415,8 @@ def analyze(
     """
     result = Result()
     known = {r.id: r.suppressible for r in catalog} if catalog is not None else None
-    work = sorted(packages, key=lambda p: p.key)
+    # Biggest packages first, so that none of them starts last and runs alone at the end.
+    work = sorted(packages, key=lambda p: (-p.size, p.key))
 
     def done(part: Result) -> None:
         if progress is not None:

@@ -281,6 +281,14 @@ class Resolver:
             return ("type", named.name)
         return path
 
+    def copies_state(self, root: Node) -> bool:
+        """``meta := table[k]`` or ``c := globalConfig`` of a struct value: the local is a copy,
+        and writing its fields leaves package state alone."""
+        ref = self.aliases.get(text(root)) if root.type == "identifier" else None
+        if ref is None or not self.file.is_local(root):
+            return False
+        return ref.type.kind != "pointer" and self.pkg.underlying(ref.type).kind == "struct"
+
     def resolve(self, expr: Node | None) -> Ref | None:
         """The ``Ref`` of an expression, or None when it is not reached from package state."""
         if expr is None:

@@ -71,10 +71,10 @@ class FileModel:
     are blanked (``elisions``); offsets and lines are those of the file either way.
     """
 
-    def __init__(self, source_file: SourceFile) -> None:
+    def __init__(self, source_file: SourceFile, source: bytes | None = None) -> None:
         self.source_file = source_file
         self.path: Path = source_file.path
-        self.raw: bytes = source_file.source
+        self.raw: bytes = source if source is not None else source_file.read()
         self.reported = source_file.reported
         self.source: bytes
         self.tree: Tree
@@ -82,6 +82,9 @@ class FileModel:
         self.source, self.tree, self.elisions = parse_guarded(self.raw)
         self.root: Node = self.tree.root_node
         self.imports: list[Import] = list(self._read_imports())
+        # Answers of ``resolve_selector``, which several rules ask of the same calls: by byte
+        # range, node kind and whether a package was given, packed in one int.
+        self._selector_memo: dict[int, str | None] = {}
 
     @property
     def is_test(self) -> bool:
@@ -484,6 +487,16 @@ def resolve_selector(f: FileModel, node: Node, pkg: Package | None = None) -> st
     import resolves bare identifiers when it is the file's only dot import and ``pkg`` (when
     given) declares no function, var or type of that name.
     """
+    start, end = node.byte_range
+    key = (((start << 32 | end) << 16 | node.kind_id) << 1) | (pkg is None)
+    memo = f._selector_memo
+    if key in memo:
+        return memo[key]
+    found = memo[key] = _resolve_selector(f, node, pkg)
+    return found
+
+
+def _resolve_selector(f: FileModel, node: Node, pkg: Package | None) -> str | None:
     if node.type == "call_expression":
         node = node.child_by_field_name("function")
         if node is None:

@@ -344,8 +344,9 @@ class LocalValues:
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
             if inner is None or inner.kind in ("parts", "holds"):
                 return inner
-            if expr.child_by_field_name("end") is None:
-                return inner.but(inner.kind, cut=expr)  # b[i:]: nearly all of it
+            end = expr.child_by_field_name("end")
+            if end is None or _whole_bound(end):
+                return inner.but(inner.kind, cut=expr)  # b[i:], b[:0] to reuse, b[:cap(b)]
             return inner.but("part", cut=expr)
         if kind == "index_expression":
             inner = self.value(expr.child_by_field_name("operand"), _depth + 1)
@@ -586,6 +587,14 @@ class LocalValues:
             self._statement(statement)
 
 
+def _whole_bound(end: Node) -> bool:
+    """``b[:0]`` (the buffer kept for reuse) and ``b[:cap(b)]`` cut nothing off."""
+    if end.type == "int_literal":
+        return text(end) == "0"
+    fn = end.child_by_field_name("function") if end.type == "call_expression" else None
+    return fn is not None and text(fn) == "cap"
+
+
 @dataclass(frozen=True)
 class _Returned:
     """What a function of the package returns: a large value it makes (``index`` -1), or
@@ -620,7 +629,7 @@ def _summarise(pkg: Package, f: FileModel, function: Node, threshold: int) -> _R
             values.values[key] = Value("whole", Large(f, param, text(param)))
             params[param.id] = i
     returns = [r for r in captures("(return_statement) @r", function).get("r", [])
-               if _returning_function(r) is function]
+               if _returning_function(r) == function]
     found: _Returned | None = None
     for statement in values.run(returns):
         results = statement.named_children[0] if statement.named_child_count else None
@@ -632,13 +641,15 @@ def _summarise(pkg: Package, f: FileModel, function: Node, threshold: int) -> _R
         index = params.get(value.large.origin.id, -1)
         if index < 0 and value.kind != "whole":
             continue
-        if found is not None and (found.index, found.kind) != (index, value.kind):
+        if found is not None and found.index != index:
             return None  # different returns disagree: nothing known
-        found = _Returned(index, value.kind, value.large)
+        if found is None or found.kind == "whole":
+            found = _Returned(index, value.kind, value.large)  # `return b` or `return b[:i]`
     return found
 
 
 def _returning_function(statement: Node) -> Node | None:
+    """The function (declaration or literal) a ``return`` statement returns from."""
     parent = statement.parent
     while parent is not None and parent.type not in (
         "function_declaration", "method_declaration", "func_literal"
@@ -649,12 +660,48 @@ def _returning_function(statement: Node) -> Node | None:
 
 def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     """Top-level functions of ``f`` in which a large value is made (cheap query first)."""
+    found = {n.id: n for n in _made_here(pkg, f, threshold)}
+    makers = _large_makers(pkg, threshold)
+    for name in makers:
+        at = f.source.find(name.encode() + b"(")
+        while at >= 0:
+            node = f.root.descendant_for_byte_range(at, at + 1)
+            if node is not None and node.type == "identifier" and text(node) == name:
+                top = _top_level(node)
+                if top is not None:
+                    found[top.id] = top
+            at = f.source.find(name.encode() + b"(", at + 1)
+    return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     cache = pkg.facts.setdefault("large_functions", {})
     assert isinstance(cache, dict)
     key = (str(f.path), threshold)
     if key not in cache:
         cache[key] = _candidate_functions(pkg, f, threshold)
     return cache[key]
+
+
+def _large_makers(pkg: Package, threshold: int) -> frozenset[str]:
+    """Functions of the package that return a large value they make (``load(path)``)."""
+    cache = pkg.facts.setdefault("large_makers", {})
+    assert isinstance(cache, dict)
+    if threshold not in cache:
+        names = set()
+        for f in pkg.files:
+            for function in _made_here(pkg, f, threshold):
+                if function.type != "function_declaration":
+                    continue
+                name = text(function.child_by_field_name("name"))
+                decl = pkg.funcs.get(name)
+                if decl is None or decl.node.id != function.id:
+                    continue
+                returned = _returned(pkg, name, threshold)
+                if returned is not None and returned.index < 0:
+                    names.add(name)
+        cache[threshold] = frozenset(names)
+    return cache[threshold]
 
 
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:

@@ -78,16 +78,22 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     Blanking keeps every byte offset and line, so positions elsewhere in the file are exact.
     """
     tree = parse(source)
-    elisions: list[Elision] = []
-    for decl in tree.root_node.children:
-        elisions.extend(_check_declaration(decl, source))
+    elisions = _elisions(tree, source)
     if not elisions:
         return source, tree, []
+    del tree  # a huge file's first tree need not live beside its second
     blanked = bytearray(source)
     for e in elisions:
         blanked[e.start:e.end] = source[e.start:e.end].translate(_BLANK)
     parsed = bytes(blanked)
     return parsed, parse(parsed), elisions
+
+
+def _elisions(tree: Tree, source: bytes) -> list[Elision]:
+    found: list[Elision] = []
+    for decl in tree.root_node.children:
+        found.extend(_check_declaration(decl, source))
+    return found
 
 
 def _check_declaration(decl: Node, source: bytes) -> list[Elision]:
@@ -153,14 +159,18 @@ def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
 #
 # A query costs a walk of its whole subtree in C, whatever it matches; rules and the model ask
 # the same few questions of every file (its comments, its `go` statements, its local
-# declarations, the nodes the visitors handle), some of them several times. So results are kept
-# per (pattern, node) until ``forget_queries`` (the engine calls it after each package), and
-# every pattern ever asked of a file's root is learnt: a file's first root question runs all the
-# learnt patterns as one combined query, one walk instead of one per pattern.
+# declarations), some of them several times. So results are kept per (pattern, node) until
+# ``forget_queries`` (the engine calls it after each package), and every pattern ever asked of a
+# file's root is learnt: a file's first root question runs all the learnt patterns as one
+# combined query, one walk instead of one per pattern.  The node types the visitors handle are
+# learnt apart (the WALK group): they are the bulk of the nodes, needed once per file, so they
+# are fetched together when the file is walked and dropped right after, not kept for the
+# package's lifetime.
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
+FACTS, WALK = 0, 1  # groups of learnt root patterns
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
-_file_patterns: dict[str, None] = {}  # learnt root patterns, in the order first asked
+_learnt: tuple[dict[str, None], dict[str, None]] = ({}, {})  # per group, in first-asked order
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
 _CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
 
@@ -178,7 +188,7 @@ def _start_byte(node: Node) -> int:
     return node.start_byte
 
 
-def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
+def _captured(pattern: str, node: Node, group: int = FACTS) -> dict[str, list[Node]]:
     """The memoised result of ``pattern`` under ``node`` (shared: callers must not mutate)."""
     key = (pattern, node)
     found = _memo.get(key)
@@ -188,19 +198,19 @@ def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
         _memo.clear()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
     if node.type == "source_file":
-        first = next(iter(_file_patterns), None)
+        learnt = _learnt[group]
+        first = next(iter(learnt), None)
         fetched = first is not None and (first, node) in _memo
-        _file_patterns.setdefault(pattern)
+        learnt.setdefault(pattern)
         if not fetched:
-            _prefetch(node)
+            _prefetch(node, tuple(learnt))
             return _memo[key]
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
     return found
 
 
-def _prefetch(root: Node) -> None:
-    """Run every learnt root pattern over ``root`` as one query and memoise each one's result."""
-    patterns = tuple(_file_patterns)
+def _prefetch(root: Node, patterns: tuple[str, ...]) -> None:
+    """Run ``patterns`` over ``root`` as one query and memoise each one's result."""
     combined, names = _combined(patterns)
     cursor = QueryCursor(combined)
     found = cursor.captures(root)
@@ -423,15 +433,17 @@ def _nodes_of_types(
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, end byte, node, type).
 
-    Under a file's root each type is its own (memoised, combined) query, so that the visitors
-    of different packages and ``Visitor.walk`` share them; under another node, one query.
+    Under a file's root each type is its own pattern of the combined WALK query (so that the
+    visitors of every package share one learnt set); under another node, one query.
     """
     found: list[tuple[int, int, int, Node, str]] = []
     if root.type == "source_file":
         for kind in sorted(kinds):
-            for n in _captured(f"({kind}) @n", root).get("n", ()):
+            for n in _captured(f"({kind}) @n", root, WALK).get("n", ()):
                 s, e = n.byte_range
                 found.append(((s << 32) - e, s, e, n, kind))
+        for pattern in _learnt[WALK]:  # walked once: not kept for the package's lifetime
+            _memo.pop((pattern, root), None)
     else:
         pattern = "[" + " ".join(f"({k})" for k in sorted(kinds)) + "] @n"
         for n in _captured(pattern, root).get("n", ()):

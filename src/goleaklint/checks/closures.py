@@ -105,8 +105,9 @@ class CapturedLargeClosure(Rule):
     Capture only what the closure needs (a length, a parsed value, a copied small part).
 
     ## Known limits
-    - Only large values made in the same function are known: a buffer received as a
-      parameter or read through another function of the package is not followed.
+    - Large values are those made in the function, or returned by a function of the package
+      that makes them (`data := load(path)`); a buffer received as a parameter is not known
+      to be large.
     - A goroutine is not an escape when the function waits for it (`wg.Wait()`, or a receive
       from a channel the goroutine sends on or closes); a goroutine that ends quickly is still
       reported.
@@ -188,7 +189,9 @@ class CapturedLargeClosure(Rule):
             reported.append(literal)
             self._report(f, literal, found, escape)
 
-    def _report(self, f: FileModel, literal: Node, found, escape: Escape) -> None:
+    def _report(
+        self, f: FileModel, literal: Node, found: list[tuple[Node, Value]], escape: Escape
+    ) -> None:
         ident, value = found[0]
         large = value.large
         kind = "part" if value.kind == "whole" and value.cut is not None else value.kind
@@ -277,12 +280,14 @@ class CapturedLargeClosure(Rule):
             key = f.binding(target, declaring=declaring) or f.binding(target)
             return self._binding_escape(f, target, key, depth + 1)
         resolver = resolver_at(self.package, f, statement)
+        root = _root(target)
+        if root is not None and resolver.copies_state(root):
+            return None  # a field of a local copy
         ref = resolver.resolve(target)
         if ref is None and target.type in ("selector_expression", "index_expression"):
             ref = resolver.resolve(target.child_by_field_name("operand"))
         if ref is not None and ref.long_lived:
             return Escape("stored", f"is stored in {text(target)}, which is long-lived")
-        root = _root(target)
         if root is None:
             return None
         if not f.is_local(root):

@@ -157,6 +157,9 @@ class UnboundedGlobalSlice(Rule):
             if target.type == "identifier" and f.is_local(target):
                 continue  # `s := global; s = append(s, x)` grows a copy of the header
             resolver = resolver_at(self.package, f, statement)
+            root = _root(target)
+            if root is not None and resolver.copies_state(root):
+                continue  # `c := globalConfig; c.items = append(…)` grows a copy
             ref = _resolve(self.package, resolver, target)
             if ref is None or not ref.long_lived or ref.in_map:
                 continue
@@ -311,27 +314,40 @@ class _Truncations(Visitor):
                 self._removed(ref.path)
 
     def visit_binary_expression(self, node: Node) -> None:
-        """``len(s) >= max`` bounds the slice (a truncation or refusal follows)."""
+        """``len(s) >= max``, ``len(s)+n > cap(s)``: a bound (a truncation or refusal follows)."""
         if self.resolver is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
             return
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
         for side, other in ((left, right), (right, left)):
-            if side is None or other is None or side.type != "call_expression":
-                continue
-            fn = side.child_by_field_name("function")
-            args = side.child_by_field_name("arguments")
-            if fn is None or text(fn) != "len" or args is None or not args.named_child_count:
-                continue
-            if text(other) in ("0", "1"):
-                continue  # an emptiness test, not a bound
-            ref = self.resolver.resolve(args.named_children[0])
-            if ref is not None and not is_init_time(self.pkg, node):
-                self._removed(ref.path)
+            if side is None or other is None or text(other) in ("0", "1"):
+                continue  # `len(s) > 0` is an emptiness test, not a bound
+            for measured in _lengths(side):
+                ref = self.resolver.resolve(measured)
+                if ref is not None and not is_init_time(self.pkg, node):
+                    self._removed(ref.path)
 
     def _removed(self, path: tuple[str, ...]) -> None:
         assert self.file is not None
         (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+
+
+def _lengths(expr: Node, depth: int = 0) -> list[Node]:
+    """What ``len(x)`` measures in ``expr``: ``len(s)``, ``len(s)+1``, ``(len(s) + n)``."""
+    if expr.type == "parenthesized_expression" and expr.named_child_count and depth < 3:
+        return _lengths(expr.named_children[0], depth + 1)
+    if expr.type == "binary_expression" and depth < 3 and text(
+        expr.child_by_field_name("operator")
+    ) in ("+", "-", "*", "/"):
+        return [m for side in ("left", "right") if (n := expr.child_by_field_name(side))
+                for m in _lengths(n, depth + 1)]
+    if expr.type != "call_expression":
+        return []
+    fn = expr.child_by_field_name("function")
+    args = expr.child_by_field_name("arguments")
+    if fn is None or text(fn) != "len" or args is None or not args.named_child_count:
+        return []
+    return [args.named_children[0]]
 
 
 def _may_hold_slice(pkg: Package, t: TypeRef, depth: int = 0) -> bool:

@@ -143,6 +143,9 @@ class UnboundedGlobalMap(Rule):
     def visit_method_declaration(self, node: Node) -> None:
         self._enter_function(node)
 
+    def begin_file(self, file) -> None:
+        self._enter_function(None)  # also when the root is an ERROR node (no visit_source_file)
+
     def visit_source_file(self, node: Node) -> None:
         self._enter_function(None)
 

@@ -18,6 +18,9 @@ _STORES = """
   function: (selector_expression field: (field_identifier) @method)
   (#match? @method "^(Store|LoadOrStore|Swap|Set|Add|Put|PushBack|PushFront)$")) @store
 """
+# The whole buffer, or every part of it (``lines = strings.Split(text, "\n")``): what is kept
+# is what the program asked for, not a small part pinning a large rest.
+_NOT_SMALL = ("whole", "parts")
 _PATH_NODES = ("selector_expression", "index_expression", "parenthesized_expression",
                "unary_expression")
 
@@ -89,10 +92,12 @@ class SubsliceRetention(Rule):
     `append([]byte(nil), b[i:j]...)`, or `copy` into a slice of its own.
 
     ## Known limits
-    - Only buffers made in the same function are followed; a buffer received as a parameter
-      or returned by another function is not known to be large.
-    - Storing the whole buffer (or `b[i:]`, `strings.TrimSpace` of it) is not reported: that
-      keeps what the program asked for.
+    - Buffers are followed within a function and through functions of the package that
+      return a large value they make (`data := load(path)`) or a part of an argument
+      (`firstLine(data)`); a buffer received as a parameter is not known to be large.
+    - Storing the whole buffer (or `b[i:]`, `b[:0]` kept for reuse, `strings.TrimSpace` of
+      it, or every part of it such as the whole result of `strings.Split`) is not reported:
+      that keeps what the program asked for.
     - A conversion is taken as a copy only from `[]byte` to `string` and back:
       `string(s[i:j])` of a string is the same memory and is still reported.
     - Method calls that store their arguments are recognised by name on long-lived receivers:
@@ -145,9 +150,9 @@ class SubsliceRetention(Rule):
             if target.type == "identifier" and (text(target) == "_" or f.is_local(target)):
                 continue
             kept = values.value(value)
-            if kept is None or kept.kind == "whole":
+            if kept is None or kept.kind in _NOT_SMALL:
                 kept = self._key(target, values)
-            if kept is None or kept.kind == "whole":
+            if kept is None or kept.kind in _NOT_SMALL:
                 continue
             resolver = resolver or resolver_at(self.package, f, statement)
             if _long_lived(self.package, resolver, target):
@@ -167,7 +172,7 @@ class SubsliceRetention(Rule):
             return
         for arg in args.named_children:
             kept = values.value(arg)
-            if kept is None or kept.kind == "whole":
+            if kept is None or kept.kind in _NOT_SMALL:
                 continue
             receiver = fn.child_by_field_name("operand")
             if receiver is not None and _long_lived(
@@ -200,6 +205,9 @@ class SubsliceRetention(Rule):
 def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
     """A package-level variable, or state reached from one (fields, map and slice elements)."""
     node: Node | None = target
+    root = _root(target)
+    if root is not None and resolver.copies_state(root):
+        return False
     while node is not None:
         ref = resolver.resolve(node)
         if ref is not None:
@@ -213,6 +221,16 @@ def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
             node.named_children[0] if node.named_child_count else None
         )
     return False
+
+
+def _root(target: Node) -> Node | None:
+    node: Node | None = target
+    while node is not None and node.type in _PATH_NODES:
+        inner = node.child_by_field_name("operand")
+        node = inner if inner is not None else (
+            node.named_children[0] if node.named_child_count else None
+        )
+    return node
 
 
 @hookimpl
