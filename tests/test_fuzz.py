@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goleaklint.config import Config
-from goleaklint.discover import Module, PackageFiles, SourceFile, package_name
+from goleaklint.discover import Module, PackageFiles, SourceFile, is_generated, package_name
 from goleaklint.engine import FAILURES, analyze
 from goleaklint.registry import load_rules
 from goleaklint.report import write_report
@@ -164,6 +164,7 @@ def test_mutated_fixtures_never_crash_and_stay_in_the_file(
     mutant: tuple[Path, bytes], go_version: tuple[int, int] | None
 ) -> None:
     path, source = mutant
+    package_name(source), is_generated(source)  # what discovery asks of every file
     result = analyse(path, source, go_version)
     failures = [f"{n.kind}: {n.message}\n{n.detail}" for n in result.notices
                 if n.kind in FAILURES]

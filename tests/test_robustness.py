@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+import goleaklint.checks.resources
 import goleaklint.cli
 import goleaklint.discover
 import goleaklint.engine
@@ -252,7 +253,8 @@ def test_10000_deep_nesting_is_reported_and_the_rest_analysed(project: Path, kin
     else:
         assert len(warnings) == 1, err
         assert warnings[0].startswith("pkg/leak.go:9: warning: too-deep: ")
-        assert warnings[0].endswith("; it was not analysed")
+        assert warnings[0].endswith("; it was not analysed (package-wide findings do not see "
+                                    "what it does)")
 
 
 @pytest.mark.parametrize("kind", DEEP_KINDS)
@@ -274,6 +276,30 @@ def test_nesting_just_within_the_limits_is_analysed_without_a_fault(kind: str,
     result = analyze(found.packages, load_rules().rules, Config())
     assert [(n.kind, n.message) for n in result.notices] == []
     assert [f.rule_id for f in result.findings].count("GL101") == 1
+
+
+@pytest.mark.parametrize("op", ["&&", "||"])
+def test_a_long_condition_after_an_opener(tmp_path: Path, op: str) -> None:
+    """A chain of conditions counts towards the depth limit (each mention in it is a parent walk
+    as deep as the chain); below the limit, GL201 must not recurse along it (it did)."""
+    test = "err != nil" if op == "&&" else "err == nil"
+
+    def opener(n: int) -> str:
+        chain = f" {op} ".join([test] * n)
+        return (f'func Open{n}() {{\n\tf, err := os.Open("x")\n\tif {chain} {{\n'
+                "\t\treturn\n\t}\n\tf.Close()\n}\n\n")
+
+    source = 'package pkg\n\nimport "os"\n\n' + opener(MAX_DEPTH - 20) + opener(5000)
+    write(tmp_path / "pkg" / "open.go", source)
+    found = discover([str(tmp_path / "pkg")])
+    result = analyze(found.packages, load_rules().rules, Config())
+    assert [(n.kind, n.line) for n in result.notices] == [("too-deep", 13)]
+    # ``if err == nil || … { return }`` returns with the file open: that one leaks.
+    assert [f.rule_id for f in result.findings] == ([] if op == "&&" else ["GL201"])
+    condition = parse_guarded(source.encode())[1].root_node.children[-1].child_by_field_name(
+        "body").named_children[0].named_children[1].child_by_field_name("condition")
+    assert condition.type == "binary_expression"
+    assert goleaklint.checks.resources._failed(condition, True, "err", "f") is (op == "&&")
 
 
 def test_extremely_long_lines(project: Path) -> None:
@@ -347,6 +373,25 @@ def test_path_that_vanishes_during_the_run(two_packages: Path,
     assert (code, out) == (1, f"b/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
     assert warnings_of(err) == [
         "goleaklint: warning: a/leak.go: cannot read (No such file or directory)"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_file_that_vanishes_after_discovery(two_packages: Path, monkeypatch: pytest.MonkeyPatch,
+                                            jobs: str) -> None:
+    """Files are read whole where their package is analysed (a worker): gone by then, the file
+    is a notice, and the rest of its package and of the run is analysed."""
+    real = goleaklint.discover.discover
+
+    def discover_then_delete(*args, **kwargs):
+        found = real(*args, **kwargs)
+        (two_packages / "b" / "leak.go").unlink()
+        return found
+
+    monkeypatch.setattr(goleaklint.discover, "discover", discover_then_delete)
+    code, out, err = run("--jobs", jobs, ".")
+    assert (code, out) == (1, f"a/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == [
+        "b/leak.go: warning: read-error: cannot read (No such file or directory)"]
 
 
 def test_symlink_loops(two_packages: Path) -> None:

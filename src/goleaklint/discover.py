@@ -298,7 +298,10 @@ def discover(
         else:
             raise DiscoveryError(f"{raw}: not a Go file or directory")
 
-    directories = sorted({f.parent for f in reported})
+    by_directory: dict[Path, list[Path]] = {}
+    for f in reported:
+        by_directory.setdefault(f.parent, []).append(f)
+    directories = sorted(by_directory)
     modules = ModuleFinder()
     packages: dict[tuple[Path, str], PackageFiles] = {}
     for directory in directories:
@@ -316,7 +319,7 @@ def discover(
                     siblings.append(Path(e.path))
             except OSError:  # a link loop: read below if named or walked, which says why
                 continue
-        candidates = sorted(set(siblings) | {f for f in reported if f.parent == directory})
+        candidates = sorted(set(siblings) | set(by_directory[directory]))
         for path in candidates:
             try:
                 source, size = read_head(path)  # the rest is read where it is analysed

@@ -324,6 +324,8 @@ class Resolver:
 
     def _identifier(self, ident: Node) -> Ref | None:
         name = text(ident)
+        if name not in self.aliases and name != self.receiver and name not in self.pkg.vars:
+            return None  # what every branch below concludes, without the scope lookup
         if self.file.is_local(ident):
             if name in self.aliases:
                 return self.aliases[name]

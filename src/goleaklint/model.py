@@ -408,13 +408,15 @@ class Package:
 
     @cached_property
     def call_sites(self) -> dict[str, list[tuple[FileModel, Node]]]:
-        """Callee name -> calls ``name(...)`` of plain identifiers, across the package."""
+        """Name of a package function (``funcs``) -> its calls ``name(...)``, across the
+        package (calls of a local of that name excluded)."""
         sites: dict[str, list[tuple[FileModel, Node]]] = {}
         for f in self.files:
             calls = captures("(call_expression function: (identifier) @f)", f.root)
             for node in calls.get("f", []):
-                if not f.is_local(node):
-                    sites.setdefault(text(node), []).append((f, node))
+                name = text(node)
+                if name in self.funcs and not f.is_local(node):
+                    sites.setdefault(name, []).append((f, node))
         return sites
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ __all__ = [
     "Tree",
     "Visitor",
     "captures",
+    "captures_in",
     "children_of_type",
     "first_error",
     "handler_types",
@@ -41,7 +43,7 @@ def parse(source: bytes) -> Tree:
 # syntax levels and 12 nested blocks), low enough that the Python walks of the rules and helpers
 # neither exhaust the interpreter's stack nor, through tree-sitter's parent lookups (which walk
 # down from the root), turn quadratic in the depth.
-MAX_DEPTH = 256  # syntax levels; chains of binary operators (``"a" + "b" + …``) do not count
+MAX_DEPTH = 256  # syntax levels; chains of data (``"a" + "b" + …``: generated tables) are free
 MAX_NESTING = 48  # nested blocks, case clauses and labels
 # A composite literal with more elements than this that holds only data (no call, conversion or
 # function literal: no ``(`` outside strings and comments) is elided: tree-sitter's queries slow
@@ -52,7 +54,13 @@ _NESTING_NODES = frozenset({
     "block", "expression_case", "type_case", "default_case", "communication_case",
     "labeled_statement",
 })
-_FREE_NODES = frozenset({"binary_expression"})
+# A binary operation whose right operand is a literal adds no level: the chains of generated
+# string tables (``const zipdata = "…" + "…" + …``, 7,000 deep in Go's time/tzdata). Chains of
+# conditions over variables do count: every mention in them is a parent walk as deep as the chain.
+_LITERALS = frozenset({
+    "interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal",
+    "imaginary_literal", "rune_literal",
+})
 _CODE_IN_DATA = re.compile(
     rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/|(\()', re.S
 )
@@ -106,13 +114,18 @@ def _check_declaration(decl: Node, source: bytes) -> list[Elision]:
     while stack:
         node, depth, nesting = stack.pop()
         kind = node.type
-        depth += kind not in _FREE_NODES
+        if kind != "binary_expression":
+            depth += 1
+        else:
+            right = node.child_by_field_name("right")
+            depth += right is None or right.type not in _LITERALS
         nesting += kind in _NESTING_NODES
         if depth > MAX_DEPTH or nesting > MAX_NESTING:
             what = (f"blocks nested more than {MAX_NESTING} deep" if nesting > MAX_NESTING
                     else f"syntax nested more than {MAX_DEPTH} levels deep")
             return [Elision(decl.start_byte, decl.end_byte,
-                            f"{_declaration_label(decl)} has {what}; it was not analysed")]
+                            f"{_declaration_label(decl)} has {what}; it was not analysed "
+                            "(package-wide findings do not see what it does)")]
         if kind == "literal_value" and node.named_child_count > LARGE_LITERAL and _is_data(
             source, node.start_byte + 1, node.end_byte - 1
         ):
@@ -153,6 +166,33 @@ def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
     run together: the first question about a file's root answers all the others in one walk.
     """
     return {name: list(nodes) for name, nodes in _captured(pattern, node).items()}
+
+
+def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
+    """``captures(pattern, scope)``, answered from the file-wide query of ``root`` (memoised
+    and combined with the file's other questions): its captures within ``scope``'s bytes.
+
+    For the many small scopes of a file (every function body) this is one walk instead of
+    one per scope.  It is exact when a capture lies within ``scope`` only if the node where
+    the pattern starts does too, which holds whenever ``scope`` is a block or a declaration
+    and the pattern starts at a statement or expression (not at ``scope``'s ancestors).
+    """
+    start, end = scope.byte_range
+    found: dict[str, list[Node]] = {}
+    for name, nodes in _captured(pattern, root).items():
+        i = bisect.bisect_left(nodes, start, key=_start_byte)
+        inside = []
+        while i < len(nodes):
+            node = nodes[i]
+            s, e = node.byte_range
+            if s >= end:
+                break
+            if e <= end:
+                inside.append(node)
+            i += 1
+        if inside:
+            found[name] = inside
+    return found
 
 
 # Memoised queries ------------------------------------------------------------------------------

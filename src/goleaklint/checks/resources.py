@@ -11,7 +11,7 @@ from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_s
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..syntax import Node, captures, text
+from ..syntax import Node, captures_in, text
 from ..types import TypeRef
 
 RESPONSE = Resource(through_field="Body")
@@ -134,14 +134,17 @@ def _error_check(cond: Block, label: bool | None, err: str, value: str) -> bool:
     return _failed(node, label, err, value)
 
 
-def _failed(node: Node, label: bool | None, err: str, value: str) -> bool:
+def _failed(node: Node, label: bool | None, err: str, value: str, depth: int = 0) -> bool:
     """Whether taking branch ``label`` of condition ``node`` implies the opener failed."""
+    if depth > 64:  # a generated chain of ``&&``: looking further would exhaust the stack
+        return False
+    depth += 1
     while node.type == "parenthesized_expression" and node.named_child_count:
         node = node.named_children[0]
     if node.type == "unary_expression" and text(node.child_by_field_name("operator")) == "!":
         operand = node.child_by_field_name("operand")
         flipped = None if label is None else not label
-        return operand is not None and _failed(operand, flipped, err, value)
+        return operand is not None and _failed(operand, flipped, err, value, depth)
     if node.type == "call_expression" and err and label is True:
         fn = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
@@ -154,9 +157,10 @@ def _failed(node: Node, label: bool | None, err: str, value: str) -> bool:
     op = text(node.child_by_field_name("operator"))
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
     if op == "&&" and label is True and left is not None and right is not None:
-        return _failed(left, True, err, value) or _failed(right, True, err, value)
+        return _failed(left, True, err, value, depth) or _failed(right, True, err, value, depth)
     if op == "||" and label is False and left is not None and right is not None:
-        return _failed(left, False, err, value) or _failed(right, False, err, value)
+        return (_failed(left, False, err, value, depth)
+                or _failed(right, False, err, value, depth))
     sides = {text(node.child_by_field_name("left")), text(node.child_by_field_name("right"))}
     if "nil" not in sides:
         return False
@@ -568,13 +572,15 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
     functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
                   for name, decl in methods.items()]
     for _ in range(2):  # openers built on openers, one level deep
+        before = len(found)
         for name, decl in functions:
             if name in found:
                 continue
             body = decl.node.child_by_field_name("body")
             if body is None:
                 continue
-            returns = captures("(return_statement (expression_list) @r)", body).get("r", [])
+            returns = captures_in("(return_statement (expression_list) @r)", body,
+                                  decl.file.root).get("r", [])
             for ret in returns:
                 if enclosing_function(ret) != decl.node:
                     continue
@@ -585,6 +591,8 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
                         break
                 if name in found:
                     break
+        if len(found) == before:
+            break  # nothing new: another pass would ask the same questions, to the same answers
     return found
 
 
@@ -595,7 +603,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
     if value.type == "call_expression":
         calls = [value]
     elif value.type == "identifier":
-        for spec in captures("(short_var_declaration) @s", body).get("s", []):
+        for spec in captures_in("(short_var_declaration) @s", body, f.root).get("s", []):
             left = spec.child_by_field_name("left")
             right = spec.child_by_field_name("right")
             if left is None or right is None or right.named_child_count != 1:
@@ -603,8 +611,9 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
             if left.named_child_count and text(left.named_children[0]) == text(value):
                 calls.append(right.named_children[0])
         # Kept in a long-lived place too (a statement cache): the cache owns it.
-        stored = captures("(assignment_statement left: (expression_list [(selector_expression) "
-                          "(index_expression)]) right: (expression_list (identifier) @v))", body)
+        stored = captures_in("(assignment_statement left: (expression_list [(selector_expression) "
+                             "(index_expression)]) right: (expression_list (identifier) @v))",
+                             body, f.root)
         if any(text(v) == text(value) for v in stored.get("v", [])):
             return None
     for call in calls:

@@ -196,8 +196,8 @@ class UnboundedGlobalMap(Rule):
         if fn is None or args is None:
             return
         arguments = [a for a in args.named_children if a.type != "comment"]
-        if fn.type == "identifier" and not self.file.is_local(fn):
-            name = text(fn)
+        name = text(fn) if fn.type == "identifier" else ""
+        if (name in ("delete", "clear") or name in READ_ONLY_CALLS) and not self.file.is_local(fn):
             if name in ("delete", "clear") and name not in self.package.funcs and arguments:
                 self._remove_through(node, arguments[0])
                 return
