@@ -74,8 +74,11 @@ def entry_points(group: str) -> list[Any]:
             if key in seen:
                 continue  # an earlier folder of sys.path has this distribution
             seen.add(key)
-            found.extend(_read(os.path.join(directory, name, "entry_points.txt"), group,
-                               Distribution(project)))
+            folder = os.path.join(directory, name)
+            entries = _read(os.path.join(folder, "entry_points.txt"), group)
+            if entries:
+                dist = Distribution(_project_name(folder) or project)
+                found.extend(EntryPoint(n, value, group, dist) for n, value in entries)
     return found
 
 
@@ -87,8 +90,24 @@ def _plain_path() -> bool:
     return not any(entry and os.path.isfile(entry) for entry in sys.path)
 
 
-def _read(path: str, group: str, dist: Distribution) -> list[EntryPoint]:
-    """The entries of section ``[group]`` of an ``entry_points.txt`` (none when absent)."""
+def _project_name(folder: str) -> str:
+    """The ``Name:`` of a metadata folder's METADATA (PKG-INFO for eggs), as
+    ``Distribution.name`` gives it; empty when unreadable."""
+    for file in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(folder, file), encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("Name:"):
+                        return line[len("Name:"):].strip()
+                    if not line.strip():
+                        break  # the end of the headers
+        except OSError:
+            continue
+    return ""
+
+
+def _read(path: str, group: str) -> list[tuple[str, str]]:
+    """The (name, value) entries of section ``[group]`` of an ``entry_points.txt``."""
     try:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
@@ -106,5 +125,5 @@ def _read(path: str, group: str, dist: Distribution) -> list[EntryPoint]:
         if section != group or "=" not in line:
             continue
         name, value = (part.strip() for part in line.split("=", 1))
-        found.append(EntryPoint(name, value, group, dist))
+        found.append((name, value))
     return found

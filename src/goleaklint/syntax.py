@@ -202,15 +202,12 @@ def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
 # declarations), some of them several times. So results are kept per (pattern, node) until
 # ``forget_queries`` (the engine calls it after each package), and every pattern ever asked of a
 # file's root is learnt: a file's first root question runs all the learnt patterns as one
-# combined query, one walk instead of one per pattern.  The node types the visitors handle are
-# learnt apart (the WALK group): they are the bulk of the nodes, needed once per file, so they
-# are fetched together when the file is walked and dropped right after, not kept for the
-# package's lifetime.
+# combined query, one walk instead of one per pattern.  (The walk of the visitors is not
+# memoised: see ``_nodes_of_types``.)
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
-FACTS, WALK = 0, 1  # groups of learnt root patterns
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
-_learnt: tuple[dict[str, None], dict[str, None]] = ({}, {})  # per group, in first-asked order
+_learnt: dict[str, None] = {}  # patterns asked of a file's root, in first-asked order
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
 _CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
 
@@ -228,7 +225,7 @@ def _start_byte(node: Node) -> int:
     return node.start_byte
 
 
-def _captured(pattern: str, node: Node, group: int = FACTS) -> dict[str, list[Node]]:
+def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
     """The memoised result of ``pattern`` under ``node`` (shared: callers must not mutate)."""
     key = (pattern, node)
     found = _memo.get(key)
@@ -238,12 +235,11 @@ def _captured(pattern: str, node: Node, group: int = FACTS) -> dict[str, list[No
         _memo.clear()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
     if node.type == "source_file":
-        learnt = _learnt[group]
-        first = next(iter(learnt), None)
+        first = next(iter(_learnt), None)
         fetched = first is not None and (first, node) in _memo
-        learnt.setdefault(pattern)
+        _learnt.setdefault(pattern)
         if not fetched:
-            _prefetch(node, tuple(learnt))
+            _prefetch(node, tuple(_learnt))
             return _memo[key]
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
     return found
@@ -473,22 +469,18 @@ def _nodes_of_types(
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, end byte, node, type).
 
-    Under a file's root each type is its own pattern of the combined WALK query (so that the
-    visitors of every package share one learnt set); under another node, one query.
+    One query (each type its own pattern, so that a capture's name tells its type without
+    asking the node); not memoised: a walk needs its nodes once, and they are the bulk of a
+    file's nodes, not to be kept for the package's lifetime.
     """
+    ordered = sorted(kinds)
+    combined, names = _combined(tuple(f"({kind}) @n" for kind in ordered))
     found: list[tuple[int, int, int, Node, str]] = []
-    if root.type == "source_file":
-        for kind in sorted(kinds):
-            for n in _captured(f"({kind}) @n", root, WALK).get("n", ()):
-                s, e = n.byte_range
-                found.append(((s << 32) - e, s, e, n, kind))
-        for pattern in _learnt[WALK]:  # walked once: not kept for the package's lifetime
-            _memo.pop((pattern, root), None)
-    else:
-        pattern = "[" + " ".join(f"({k})" for k in sorted(kinds)) + "] @n"
-        for n in _captured(pattern, root).get("n", ()):
+    for name, captured in QueryCursor(combined).captures(root).items():
+        kind = ordered[names[name][0]]
+        for n in captured:
             s, e = n.byte_range
-            found.append(((s << 32) - e, s, e, n, n.type))
+            found.append(((s << 32) - e, s, e, n, kind))
     # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
     # and its only expression) by how many same-span ancestors they have.
     found.sort(key=_first)

@@ -1,0 +1,262 @@
+"""Speed and scale (issue 7): streaming discovery, memoised queries, parallel runs, start-up.
+
+Timings are not tested here (bench/run.py measures them); what is tested is what the speed
+rests on, and that it changes nothing: the same captures as plain tree-sitter queries, the same
+output for any --jobs, no file contents held by discovery, packages freed as soon as analysed,
+and a one-file run importing nothing it does not use.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import subprocess
+import sys
+import weakref
+from pathlib import Path
+
+import pytest
+from tree_sitter import QueryCursor, QueryError
+
+import goleaklint.discover
+import goleaklint.engine
+import goleaklint.model
+from goleaklint.cli import main
+from goleaklint.config import Config
+from goleaklint.discover import discover, read_head
+from goleaklint.engine import analyze
+from goleaklint.entrypoints import entry_points
+from goleaklint.registry import load_rules
+from goleaklint.syntax import (
+    captures,
+    captures_in,
+    forget_queries,
+    parse,
+    query,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SOURCES = sorted(FIXTURES.rglob("*.go"))[::7]  # a spread of the fixture files
+
+PATTERNS = [
+    "(comment) @c",
+    "(go_statement) @g",
+    "(call_expression function: (identifier) @f)",
+    "(call_expression function: (selector_expression operand: (identifier) @pkg "
+    'field: (field_identifier) @fn)) @call (#eq? @pkg "os")',
+    "(short_var_declaration left: (expression_list (identifier) @name))\n"
+    "(var_spec name: (identifier) @var)\n"
+    "(parameter_declaration name: (identifier) @param)",
+    '[(return_statement) (break_statement)] @s ; a comment with @at and "quotes"',
+    '(interpreted_string_literal) @s (#match? @s "@")',
+]
+SCOPED = [
+    "(return_statement (expression_list) @r)",
+    "(short_var_declaration) @s",
+    "(assignment_statement left: (expression_list [(selector_expression) (index_expression)]) "
+    "right: (expression_list (identifier) @v))",
+    "(identifier) @i",
+]
+
+
+def plain(pattern: str, node) -> dict[str, list[tuple[int, int, str]]]:
+    """A tree-sitter query run directly, as comparable data."""
+    found = QueryCursor(query(pattern)).captures(node)
+    return {name: sorted((n.start_byte, n.end_byte, n.type) for n in nodes)
+            for name, nodes in found.items()}
+
+
+def data(found: dict) -> dict[str, list[tuple[int, int, str]]]:
+    return {name: sorted((n.start_byte, n.end_byte, n.type) for n in nodes)
+            for name, nodes in found.items()}
+
+
+def write(path: Path, content: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+# Memoised and combined queries ---------------------------------------------------------------
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_memoised_captures_are_those_of_plain_queries(order: str) -> None:
+    """Whatever order the patterns are first asked in (which decides how they are combined),
+    every file's captures are those of the pattern run alone, in document order."""
+    forget_queries()
+    patterns = PATTERNS if order == "forward" else PATTERNS[::-1]
+    trees = [parse(p.read_bytes()) for p in SOURCES]
+    for tree in trees:
+        for pattern in patterns:
+            got = captures(pattern, tree.root_node)
+            assert data(got) == plain(pattern, tree.root_node), pattern
+            for nodes in got.values():
+                assert [n.start_byte for n in nodes] == sorted(n.start_byte for n in nodes)
+    forget_queries()
+
+
+def test_captures_returns_fresh_lists() -> None:
+    tree = parse(b"package p\n\n// one\n// two\nfunc f() {}\n")
+    first = captures("(comment) @c", tree.root_node)
+    first["c"].clear()
+    assert len(captures("(comment) @c", tree.root_node)["c"]) == 2
+    forget_queries()
+
+
+def test_a_bad_pattern_fails_where_asked_and_is_not_learnt() -> None:
+    tree = parse(b"package p\n")
+    with pytest.raises(QueryError, match="no_such_node"):
+        captures("(no_such_node) @x", tree.root_node)
+    assert captures("(package_clause) @p", tree.root_node)["p"]
+    forget_queries()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_captures_in_a_function_body_match_a_query_of_the_body(path: Path) -> None:
+    tree = parse(path.read_bytes())
+    root = tree.root_node
+    bodies = [n.child_by_field_name("body") for n in root.named_children
+              if n.type in ("function_declaration", "method_declaration")]
+    bodies += [b for c in captures("(func_literal) @f", root).get("f", [])
+               if (b := c.child_by_field_name("body")) is not None]
+    for body in filter(None, bodies):
+        for pattern in SCOPED:
+            assert data(captures_in(pattern, body, root)) == plain(pattern, body), pattern
+    forget_queries()
+
+
+# Discovery streams; workers read ---------------------------------------------------------------
+
+def test_discovery_keeps_no_file_contents(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "a.go", "package a\n\nfunc A() {}\n")
+    write(tmp_path / "a" / "gen.go", "// Code generated by x. DO NOT EDIT.\n\npackage a\n")
+    found = discover([str(tmp_path)])
+    files = [f for p in found.packages for f in p.files]
+    assert sorted(f.path.name for f in files) == ["a.go", "gen.go"]
+    assert all(f.source is None for f in files)
+    assert {f.path.name: (f.size, f.generated, f.reported) for f in files} == {
+        "a.go": (len("package a\n\nfunc A() {}\n"), False, True),
+        "gen.go": (len("// Code generated by x. DO NOT EDIT.\n\npackage a\n"), True, False),
+    }
+    assert found.packages[0].size == sum(f.size for f in files)
+
+
+@pytest.mark.parametrize("header", [100, 16_380, 16_384, 70_000])
+def test_the_head_holds_a_long_header(tmp_path: Path, header: int) -> None:
+    """The package clause after a header longer than the first read (cmd/go's alldocs.go)."""
+    comment = "// " + "x" * 76 + "\n"
+    text = comment * (header // len(comment) + 1) + "package alldocs\n\nfunc F() {}\n"
+    path = write(tmp_path / "doc.go", text)
+    head, size = read_head(path)
+    assert size == len(text)
+    assert goleaklint.discover.package_name(head) == "alldocs"
+    assert discover([str(path)]).packages[0].name == "alldocs"
+
+
+def test_a_file_that_vanishes_before_its_worker_reads_it(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "a" / "leak.go",
+          "package a\n\nvar seen = map[string]bool{}\n\nfunc Mark(k string) { seen[k] = true }\n")
+    write(tmp_path / "b" / "leak.go",
+          "package b\n\nvar seen = map[string]bool{}\n\nfunc Mark(k string) { seen[k] = true }\n")
+    real = goleaklint.discover.discover
+
+    def discover_then_delete(*args, **kwargs):
+        found = real(*args, **kwargs)
+        (tmp_path / "a" / "leak.go").unlink()
+        return found
+
+    monkeypatch.setattr(goleaklint.discover, "discover", discover_then_delete)
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--jobs", "2", "."], out, err)
+    assert code == 1
+    assert out.getvalue().startswith("b/leak.go:5:")
+    assert "a/leak.go: warning: read-error: cannot read (No such file or directory)" in (
+        err.getvalue())
+
+
+# Parallel runs ---------------------------------------------------------------------------------
+
+def test_output_is_the_same_for_any_number_of_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    outputs = set()
+    for jobs in ("1", "2", "3"):
+        out, err = io.StringIO(), io.StringIO()
+        main(["--jobs", jobs, "--format", "json", "fixtures"], out, err)
+        outputs.add((out.getvalue(), err.getvalue()))
+    assert len(outputs) == 1
+
+
+def test_biggest_packages_are_submitted_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = goleaklint.engine._analyze_parallel
+
+    def record(work, *args, **kwargs):
+        seen.extend(p.size for p in work)
+        return real(work, *args, **kwargs)
+
+    monkeypatch.setattr(goleaklint.engine, "_analyze_parallel", record)
+    found = discover([str(FIXTURES)])
+    analyze(found.packages, load_rules().rules, Config(), jobs=2)
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(found.packages)
+
+
+def test_a_package_is_freed_when_its_analysis_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No reference cycle keeps a package's trees alive until the cyclic collector runs: a
+    worker's memory is that of the package it analyses, not of the ones before."""
+    alive: list[weakref.ref] = []
+    real = goleaklint.model.FileModel.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        alive.append(weakref.ref(self))
+
+    monkeypatch.setattr(goleaklint.model.FileModel, "__init__", init)
+    found = discover([str(FIXTURES)])
+    rules = load_rules().rules
+    gc.collect()
+    gc.disable()
+    try:
+        for package in found.packages:
+            goleaklint.engine.analyze_package(package, rules, Config())
+            leaked = [ref().path for ref in alive if ref() is not None]
+            assert not leaked, f"still alive after {package.directory.name}: {leaked}"
+    finally:
+        gc.enable()
+
+
+# Start-up ----------------------------------------------------------------------------------------
+
+def imported_by(argv: list[str], cwd: Path) -> set[str]:
+    code = (
+        "import io, sys\n"
+        "from goleaklint.cli import main\n"
+        f"main({argv!r}, io.StringIO(), io.StringIO())\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return set(proc.stdout.split())
+
+
+def test_a_one_file_run_imports_only_what_it_uses(tmp_path: Path) -> None:
+    write(tmp_path / "pkg" / "a.go", "package pkg\n\nfunc A() {}\n")
+    write(tmp_path / "pkg" / "b.go", "package pkg\n\nfunc B() {}\n")
+    modules = imported_by(["pkg/a.go"], tmp_path)
+    assert "goleaklint.checks.resources" in modules  # the rules did load
+    unneeded = {"sarif_om", "jschema_to_python", "multiprocessing", "concurrent.futures.process",
+                "importlib.metadata", "goleaklint.report.sarif_report"}
+    assert not modules & unneeded
+    assert "sarif_om" in imported_by(["--format", "sarif", "pkg/a.go"], tmp_path)
+
+
+def test_entry_points_agree_with_importlib_metadata() -> None:
+    import importlib.metadata
+
+    for group in ("goleaklint.rules", "console_scripts"):
+        expected = sorted((e.name, e.value, e.dist.name if e.dist else "")
+                          for e in importlib.metadata.entry_points(group=group))
+        got = sorted((e.name, e.value, e.dist.name if e.dist else "") for e in entry_points(group))
+        assert got == expected
