@@ -206,6 +206,7 @@ def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
 # memoised: see ``_nodes_of_types``.)
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
+LEARN_LIMIT = 64  # root patterns combined at most (a plugin could make up patterns on the fly)
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
 _learnt: dict[str, None] = {}  # patterns asked of a file's root, in first-asked order
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
@@ -234,7 +235,7 @@ def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
     if len(_memo) >= MEMO_LIMIT:
         _memo.clear()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
-    if node.type == "source_file":
+    if node.type == "source_file" and (pattern in _learnt or len(_learnt) < LEARN_LIMIT):
         first = next(iter(_learnt), None)
         fetched = first is not None and (first, node) in _memo
         _learnt.setdefault(pattern)
