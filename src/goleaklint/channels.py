@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .localtypes import expression_type
-from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
+from .model import FUNCTION_NODES, FileModel, Package, innermost_function, receiver_type_name
 from .syntax import Node, captures, text
 
 QUIT_NAME = re.compile(r"(?i)(done|quit|stop|exit|close|shutdown|cancel|die|kill|term|halt)")
@@ -62,7 +62,7 @@ def made_channels(function: Node) -> dict[str, Made]:
     )
     for stmt, name, make, call in zip(caps.get("stmt", []), caps.get("name", []),
                                       caps.get("make", []), caps.get("call", []), strict=False):
-        if text(make) != "make" or _function_of(stmt) != function.id:
+        if text(make) != "make" or _owner_id(stmt) != function.id:
             continue
         args = call.child_by_field_name("arguments")
         values = [a for a in args.named_children if a.type != "comment"] if args else []
@@ -70,11 +70,9 @@ def made_channels(function: Node) -> dict[str, Made]:
     return found
 
 
-def _function_of(node: Node) -> int | None:
-    parent = node.parent
-    while parent is not None and parent.type not in FUNCTION_NODES:
-        parent = parent.parent
-    return parent.id if parent is not None else None
+def _owner_id(node: Node) -> int | None:
+    owner = innermost_function(node)
+    return owner.id if owner is not None else None
 
 
 def enclosing_loop(node: Node, function: Node) -> Node | None:
@@ -96,7 +94,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
     if body is None:
         return found
     for stmt in captures("(go_statement) @g", body).get("g", []):
-        if _function_of(stmt) != function.id:
+        if _owner_id(stmt) != function.id:
             continue
         call = stmt.named_children[0] if stmt.named_child_count else None
         if call is None or call.type != "call_expression":

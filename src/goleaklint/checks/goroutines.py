@@ -17,7 +17,7 @@ from ..channels import (
 )
 from ..flow import CFG, Block, find_escape
 from ..localtypes import expression_type
-from ..model import FUNCTION_NODES, FileModel, function_name
+from ..model import FUNCTION_NODES, FileModel, function_name, innermost_function
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sizes import const_int
@@ -29,9 +29,7 @@ def _functions_with_go(root: Node) -> list[Node]:
     """Functions (declarations and literals) that contain a ``go`` statement of their own."""
     found: dict[int, Node] = {}
     for stmt in captures("(go_statement) @g", root).get("g", []):
-        parent = stmt.parent
-        while parent is not None and parent.type not in FUNCTION_NODES:
-            parent = parent.parent
+        parent = innermost_function(stmt)
         if parent is not None:
             found.setdefault(parent.id, parent)
     return sorted(found.values(), key=lambda n: n.start_byte)
@@ -73,6 +71,16 @@ class _GoroutineRule(Rule):
 
     def check_function(self, function: Node, file: FileModel) -> None:
         raise NotImplementedError
+
+    def parent_facts(self, function: Node, file: FileModel
+                     ) -> tuple[dict[str, Made], list[Goroutine], list[Node]] | None:
+        """The channels ``function`` makes, the goroutines it starts and their ``go``
+        statements; None when it makes no channel."""
+        made = made_channels(function)
+        if not made:
+            return None
+        gs = goroutines(function, file, self.package)
+        return made, gs, [g.statement for g in gs]
 
     def unguarded_sends(self, g: Goroutine, inner: str) -> list[Node]:
         if g.body is None:
@@ -193,11 +201,10 @@ class BlockedGoroutineSend(_GoroutineRule):
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:
-        made = made_channels(function)
-        if not made:
+        facts = self.parent_facts(function, file)
+        if facts is None:
             return
-        gs = goroutines(function, file, self.package)
-        starts = [g.statement for g in gs]
+        made, gs, starts = facts
         for g in gs:
             if g.in_loop is not None or g.body is None:
                 continue
@@ -365,11 +372,10 @@ class NCastSend(_GoroutineRule):
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:
-        made = made_channels(function)
-        if not made:
+        facts = self.parent_facts(function, file)
+        if facts is None:
             return
-        gs = goroutines(function, file, self.package)
-        starts = [g.statement for g in gs]
+        made, gs, starts = facts
         for g in gs:
             loop = g.in_loop
             if loop is None or g.body is None:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from ..fixes import defer_cancel, defer_close
 from ..flow import CFG, Block, Escape, find_escape
 from ..localtypes import expression_type
-from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
+from ..model import (
+    FileModel,
+    Package,
+    function_name,
+    innermost_function,
+    resolve_selector,
+)
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
 from ..rule import Rule
@@ -77,12 +83,7 @@ class FlowCache:
         return cfg
 
 
-def enclosing_function(node: Node) -> Node | None:
-    """The innermost function declaration or literal containing ``node``."""
-    parent = node.parent
-    while parent is not None and parent.type not in FUNCTION_NODES:
-        parent = parent.parent
-    return parent
+enclosing_function = innermost_function  # the function whose paths a value follows
 
 
 def result_names(function: Node) -> set[str]:
