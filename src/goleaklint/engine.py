@@ -17,7 +17,7 @@ from .discover import PackageFiles
 from .model import FileModel, Package
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
-from .syntax import forget_queries, run_visitors
+from .syntax import expect_walks, forget_queries, handler_types, run_visitors
 
 if TYPE_CHECKING:  # process pools are imported when used: a one-file run needs none
     from concurrent.futures import ProcessPoolExecutor
@@ -110,6 +110,7 @@ def analyze_package(
     """
     result = Result()
     forget_queries()  # a previous package's, should it have ended in an exception
+    expect_walks({kind for rule in rules for kinds in handler_types(rule) for kind in kinds})
     files: list[FileModel] = []
     for sf in pf.files:
         try:

@@ -17,6 +17,9 @@ from .syntax import Node, captures, text
 from .types import UNKNOWN, TypeRef
 
 REGISTRATION = re.compile(r"^(Must)?[Rr]egister")
+# The identifier an expression starts with, past parentheses, `*` and `&` (an ASCII one only:
+# a name going on in UTF-8 does not match, and the expression is then resolved in full).
+_LEADING_NAME = re.compile(rb"[\s(*&]*([A-Za-z_]\w*)(?![\x80-\xff])")
 _FUNCTION_CONTEXTS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
 _INSTANTIATIONS = """
@@ -293,15 +296,27 @@ class Resolver:
         """The ``Ref`` of an expression, or None when it is not reached from package state."""
         if expr is None:
             return None
+        # Cheap first: what resolves starts (past `(`, `*`, `&`) with a package var, an alias
+        # or the receiver. Rules ask this of most calls' arguments; most are none of those.
+        m = _LEADING_NAME.match(self.file.source, expr.start_byte, expr.end_byte)
+        if m is not None:
+            name = m.group(1).decode()
+            if name not in self.aliases and name != self.receiver and name not in self.pkg.vars:
+                return None
+        return self._resolve(expr)
+
+    def _resolve(self, expr: Node | None) -> Ref | None:
+        if expr is None:
+            return None
         kind = expr.type
         if kind == "parenthesized_expression" and expr.named_child_count:
-            return self.resolve(expr.named_children[0])
+            return self._resolve(expr.named_children[0])
         if kind == "unary_expression" and text(expr.child_by_field_name("operator")) in ("*", "&"):
-            return self.resolve(expr.child_by_field_name("operand"))
+            return self._resolve(expr.child_by_field_name("operand"))
         if kind == "identifier":
             return self._identifier(expr)
         if kind == "selector_expression":
-            owner = self.resolve(expr.child_by_field_name("operand"))
+            owner = self._resolve(expr.child_by_field_name("operand"))
             if owner is None:
                 return None
             name = text(expr.child_by_field_name("field"))
@@ -312,7 +327,7 @@ class Resolver:
             owner_name = owner.type.deref().name if owner.type.deref().kind == "named" else ""
             return Ref(path, ftype, owner.long_lived, ("field", owner_name, name), owner.in_map)
         if kind == "index_expression":
-            container = self.resolve(expr.child_by_field_name("operand"))
+            container = self._resolve(expr.child_by_field_name("operand"))
             if container is None:
                 return None
             under = self.pkg.underlying(container.type.deref())

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .discover import Module, SourceFile
+from .skeleton import blank_bodies
 from .syntax import Elision, Node, Tree, captures, first_error, parse_guarded, text, unquote
 from .types import UNKNOWN, TypeRef, type_from_node
 
@@ -68,7 +69,8 @@ class FileModel:
 
     ``source`` is what the tree was parsed from: the file's bytes, except that declarations
     nested beyond the limits of ``syntax.parse_guarded`` and the insides of huge data literals
-    are blanked (``elisions``); offsets and lines are those of the file either way.
+    are blanked (``elisions``), and so are the function bodies of a generated file read as
+    context (``skeleton``); offsets and lines are those of the file either way.
     """
 
     def __init__(self, source_file: SourceFile, source: bytes | None = None) -> None:
@@ -79,7 +81,10 @@ class FileModel:
         self.source: bytes
         self.tree: Tree
         self.elisions: list[Elision]
-        self.source, self.tree, self.elisions = parse_guarded(self.raw)
+        parsed = self.raw
+        if source_file.generated and not source_file.reported:
+            parsed = blank_bodies(parsed)  # context: its declarations, not its bodies
+        self.source, self.tree, self.elisions = parse_guarded(parsed)
         self.root: Node = self.tree.root_node
         self.imports: list[Import] = list(self._read_imports())
         # Answers of ``resolve_selector``, which several rules ask of the same calls: by byte
@@ -513,10 +518,10 @@ def _resolve_selector(f: FileModel, node: Node, pkg: Package | None) -> str | No
             return None
     if node.type == "selector_expression":
         operand = node.child_by_field_name("operand")
-        if operand is None or operand.type != "identifier" or f.is_local(operand):
+        if operand is None or operand.type != "identifier":
             return None
         path = f.import_names.get(text(operand))
-        if path is None:
+        if path is None or f.is_local(operand):  # the cheap test first: most are not imports
             return None
         return f"{path}.{text(node.child_by_field_name('field'))}"
     if node.type == "identifier" and len(f.dot_imports) == 1 and not f.is_local(node):

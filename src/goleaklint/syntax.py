@@ -202,13 +202,16 @@ def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
 # declarations), some of them several times. So results are kept per (pattern, node) until
 # ``forget_queries`` (the engine calls it after each package), and every pattern ever asked of a
 # file's root is learnt: a file's first root question runs all the learnt patterns as one
-# combined query, one walk instead of one per pattern.  (The walk of the visitors is not
-# memoised: see ``_nodes_of_types``.)
+# combined query, one walk instead of one per pattern.  The visitors' walk is one of those
+# questions (see ``_nodes_of_types``): a file is walked by tree-sitter once, rules and all.
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
 LEARN_LIMIT = 64  # root patterns combined at most (a plugin could make up patterns on the fly)
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
 _learnt: dict[str, None] = {}  # patterns asked of a file's root, in first-asked order
+_fetched: set[Node] = set()  # the roots the learnt patterns have been run over
+_walk_kinds: set[str] = set()  # the node types of the visitors' walks (``_nodes_of_types``)
+_walk_pattern = ""
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
 _CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
 
@@ -216,6 +219,7 @@ _CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
 def forget_queries() -> None:
     """Drop the memoised query results (and with them the trees their nodes keep alive)."""
     _memo.clear()
+    _fetched.clear()
 
 
 def _by_start(found: dict[str, list[Node]]) -> dict[str, list[Node]]:
@@ -233,13 +237,12 @@ def _captured(pattern: str, node: Node) -> dict[str, list[Node]]:
     if found is not None:
         return found
     if len(_memo) >= MEMO_LIMIT:
-        _memo.clear()
+        forget_queries()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
     if node.type == "source_file" and (pattern in _learnt or len(_learnt) < LEARN_LIMIT):
-        first = next(iter(_learnt), None)
-        fetched = first is not None and (first, node) in _memo
         _learnt.setdefault(pattern)
-        if not fetched:
+        if node not in _fetched:
+            _fetched.add(node)
             _prefetch(node, tuple(_learnt))
             return _memo[key]
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
@@ -464,21 +467,41 @@ def run_visitors(
         pop()
 
 
+def expect_walks(kinds: Collection[str]) -> None:
+    """Announce the node types visitors will ask for, so that the walk pattern that joins every
+    file's combined query covers them from the first file on (see ``_nodes_of_types``)."""
+    global _walk_pattern
+    known = node_types()
+    wanted = {kind for kind in kinds if kind in known}
+    if not _walk_kinds.issuperset(wanted):
+        _walk_kinds.update(wanted)
+        _learnt.pop(_walk_pattern, None)
+        _walk_pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(_walk_kinds))
+
+
 def _nodes_of_types(
     root: Node, kinds: Collection[str]
 ) -> list[tuple[int, int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, end byte, node, type).
 
-    One query (each type its own pattern, so that a capture's name tells its type without
-    asking the node); not memoised: a walk needs its nodes once, and they are the bulk of a
-    file's nodes, not to be kept for the package's lifetime.
+    One query, each type captured under its own name.  Of a file's root it is asked like any
+    other root question, so that it joins the file's one combined walk; its answer is then
+    dropped from the memo: a walk needs its nodes once, and they are the bulk of a file's
+    nodes, not to be kept for the package's lifetime.
     """
-    ordered = sorted(kinds)
-    combined, names = _combined(tuple(f"({kind}) @n" for kind in ordered))
+    if root.type == "source_file":
+        # One walk pattern for every walk (the types of all visitors seen so far), so that
+        # rules active in some packages only do not each add a pattern to the combined query.
+        expect_walks(kinds)
+        by_kind = _captured(_walk_pattern, root)
+        _memo.pop((_walk_pattern, root), None)
+        by_kind = {kind: nodes for kind, nodes in by_kind.items() if kind in kinds}
+    else:
+        pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
+        by_kind = QueryCursor(query(pattern)).captures(root)
     found: list[tuple[int, int, int, Node, str]] = []
-    for name, captured in QueryCursor(combined).captures(root).items():
-        kind = ordered[names[name][0]]
+    for kind, captured in by_kind.items():
         for n in captured:
             s, e = n.byte_range
             found.append(((s << 32) - e, s, e, n, kind))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..fixes import defer_cancel, defer_close
 from ..flow import CFG, Block, Escape, find_escape
@@ -55,6 +57,8 @@ CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
 DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
 DIALER_METHODS = frozenset({"Dial", "DialContext"})
 OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
+# The names a call must end in to be an opener (``recognise_opener``), same-package ones apart.
+OPENER_NAMES = OPENER_METHODS | {name.rpartition(".")[2] for name in PACKAGE_OPENERS}
 WITH_CANCEL = frozenset({f"context.{n}" for n in (
     "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
     "WithDeadlineCause")})
@@ -572,14 +576,18 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
     functions = [(name, decl) for name, decl in pkg.funcs.items()]
     functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
                   for name, decl in methods.items()]
+    functions = [(name, decl) for name, decl in functions
+                 if decl.node.child_by_field_name("result") is not None]
     for _ in range(2):  # openers built on openers, one level deep
         before = len(found)
+        names = _callee_pattern(OPENER_NAMES | {n.rpartition(".")[2] for n in found})
         for name, decl in functions:
             if name in found:
                 continue
             body = decl.node.child_by_field_name("body")
-            if body is None:
-                continue
+            if body is None or not names.search(decl.file.source, body.start_byte,
+                                                body.end_byte):
+                continue  # cheap: no call of anything that could open
             returns = captures_in("(return_statement (expression_list) @r)", body,
                                   decl.file.root).get("r", [])
             for ret in returns:
@@ -595,6 +603,13 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
         if len(found) == before:
             break  # nothing new: another pass would ask the same questions, to the same answers
     return found
+
+
+@lru_cache(maxsize=8)
+def _callee_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    """Matches where any of ``names`` is written as a whole word (a superset of its calls)."""
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names))
+                      + rb")\b")
 
 
 def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,

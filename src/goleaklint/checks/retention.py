@@ -176,9 +176,11 @@ class UnboundedGlobalMap(Rule):
                 self._write(node, target)
             elif target.type == "identifier" and self.file.is_local(target):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
-            elif not self._init_time(node) and not lazy_initialisation(node, target):
+            else:
                 ref = self.resolver.resolve(target)
-                if ref is not None:
+                if ref is not None and not self._init_time(node) and not lazy_initialisation(
+                    node, target
+                ):
                     self._removed(ref.path)
 
     def visit_inc_statement(self, node: Node) -> None:
