@@ -128,17 +128,32 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
             flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
             if flag_set is not None and _is_flag_setter(flag_set.node):
                 marks.add(flag_set.node.id)
-    # Unexported helpers whose every call runs at init time, to a fixpoint.
+    # Unexported helpers whose every call runs at init time, to a fixpoint. Where each call
+    # runs is found once: a context outside any function or a once.Do literal is init time
+    # (None below); otherwise the call is init time when its declaration gets marked.
+    pending: dict[str, list[int]] = {}
+    for name in pkg.funcs:
+        if name in init_names or name[:1].isupper() or name == "main":
+            continue
+        contexts = []
+        for _, call in pkg.call_sites.get(name, ()):
+            ctx = context_of(call)
+            if ctx is None or (ctx.type == "func_literal" and once_argument(ctx)):
+                continue
+            if ctx.type == "func_literal":
+                break  # a goroutine or callback: not init time, whatever its function is
+            contexts.append(ctx.id)
+        else:
+            if pkg.call_sites.get(name):
+                pending[name] = contexts
     changed = True
     while changed:
         changed = False
-        for name, decl in pkg.funcs.items():
-            if name in init_names or name[:1].isupper() or name == "main":
-                continue
-            sites = pkg.call_sites.get(name, [])
-            if sites and all(is_init_time(pkg, call, registration) for _, call in sites):
+        for name, contexts in list(pending.items()):
+            if all(c in marks for c in contexts):
+                del pending[name]
                 init_names.add(name)
-                marks.update(declared.get(name, (decl.node.id,)))
+                marks.update(declared.get(name, (pkg.funcs[name].node.id,)))
                 changed = True
     return marks
 
@@ -163,7 +178,10 @@ def _once_functions(pkg: Package) -> frozenset[str]:
     if cached is None:
         names = set()
         for f in pkg.files:
-            for ident in captures("(argument_list (identifier) @f)", f.root).get("f", []):
+            if _ONCE_OR_FLAG_CALL.search(f.source) is None:
+                continue  # most files: no call that could run a function value once
+            found = captures("(argument_list (identifier) @f)", f.root, combine=False)
+            for ident in found.get("f", []):
                 name = text(ident)
                 if name in pkg.funcs and (once_argument(ident) or _flag_callback(ident)) and (
                     not f.is_local(ident)
@@ -174,6 +192,7 @@ def _once_functions(pkg: Package) -> frozenset[str]:
 
 
 _FLAG_CALLBACKS = frozenset({"Var", "Func", "BoolFunc"})
+_ONCE_OR_FLAG_CALL = re.compile(rb"\.(?:Do|Var|Func|BoolFunc)\(")
 
 
 def _flag_callback(ident: Node) -> bool:
@@ -225,18 +244,23 @@ def global_only_types(pkg: Package) -> frozenset[str]:
         if t.kind == "named" and t.name in pkg.types:
             held_globally.add(t.name)
     elsewhere: set[str] = set()
-    for f in pkg.files:
+    for f in pkg.files if held_globally else ():
         caps = captures(_INSTANTIATIONS, f.root)
+        # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
-            if not is_init_time(pkg, node, registration=False):
+            if text(node) in held_globally and not is_init_time(pkg, node, registration=False):
                 elsewhere.add(text(node))
         for node in caps.get("new", []):
+            if text(node) not in held_globally:
+                continue
             call = node.parent.parent
             fn = call.child_by_field_name("function") if call is not None else None
             if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False):
                 elsewhere.add(text(node))
         for node in caps.get("var", []):
-            if context_of(node) is not None and not is_init_time(pkg, node, False):
+            if text(node) in held_globally and context_of(node) is not None and (
+                not is_init_time(pkg, node, False)
+            ):
                 elsewhere.add(text(node))
         for node in caps.get("field", []):
             elsewhere.add(text(node))

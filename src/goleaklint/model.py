@@ -174,11 +174,26 @@ class FileModel:
     # Local bindings ----------------------------------------------------------------------------
 
     @cached_property
+    def _top_level(self) -> list[Node]:
+        return self.root.children
+
+    @cached_property
     def _top_level_starts(self) -> list[int]:
-        return [n.start_byte for n in self.root.children]
+        return [n.start_byte for n in self._top_level]
 
     def _top_level_index(self, byte: int) -> int:
         return bisect.bisect_right(self._top_level_starts, byte) - 1
+
+    def top_level_function(self, node: Node) -> Node | None:
+        """The function or method declaration at the top of the file that holds ``node``
+        (by offsets: no walk up the tree, which tree-sitter makes from the root)."""
+        i = self._top_level_index(node.start_byte)
+        if i < 0:
+            return None
+        top = self._top_level[i]
+        if top.type not in DECLARATION_NODES or node.end_byte > top.end_byte:
+            return None
+        return top
 
     @cached_property
     def _local_declarations(self) -> dict[tuple[str, int], list[tuple[int, int, int]]]:

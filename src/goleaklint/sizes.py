@@ -667,7 +667,7 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node
         while at >= 0:
             node = f.root.descendant_for_byte_range(at, at + 1)
             if node is not None and node.type == "identifier" and text(node) == name:
-                top = _top_level(node)
+                top = f.top_level_function(node)
                 if top is not None:
                     found[top.id] = top
             at = f.source.find(name.encode() + b"(", at + 1)
@@ -719,7 +719,7 @@ def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Nod
                 continue
         elif large_value(pkg, f, node, threshold) is None:
             continue
-        top = _top_level(node)
+        top = f.top_level_function(node)
         if top is not None:
             found[top.id] = top
     return sorted(found.values(), key=lambda n: n.start_byte)
@@ -732,7 +732,8 @@ def _candidate_offsets(source: bytes) -> Iterator[int]:
             yield at + 1  # past the dot or the first letter: inside the call's function
             at = source.find(word, at + 1)
     for match in _ARRAY_TEXT.finditer(source):
-        yield match.start()
+        if source[match.start() - 3:match.start()] != b"map":  # a map type, not an array
+            yield match.start()
 
 
 _STOP_SEARCH = frozenset({"block", "statement_list", "source_file", "function_declaration",
@@ -740,10 +741,3 @@ _STOP_SEARCH = frozenset({"block", "statement_list", "source_file", "function_de
                           "interpreted_string_literal", "raw_string_literal"})
 
 
-def _top_level(node: Node) -> Node | None:
-    parent = node.parent
-    while parent is not None and parent.parent is not None and parent.parent.type != "source_file":
-        parent = parent.parent
-    if parent is not None and parent.type in ("function_declaration", "method_declaration"):
-        return parent
-    return None

@@ -25,7 +25,7 @@ from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
-from .retention import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
+from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 
 # ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
 # regular expression is much cheaper than a query over every file).
@@ -315,7 +315,9 @@ class _Truncations(Visitor):
 
     def visit_binary_expression(self, node: Node) -> None:
         """``len(s) >= max``, ``len(s)+n > cap(s)``: a bound (a truncation or refusal follows)."""
-        if self.resolver is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
+        if self.resolver is None or LEN_CALL.search(
+            self.file.source, node.start_byte, node.end_byte
+        ) is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
             return
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")

@@ -63,8 +63,8 @@ class SuppressionWithoutReason(Rule):
         bare = [s for s in file_suppressions(file) if not s.reason and s.names_goleaklint]
         if not bare:
             return
-        comments = {node_location(file, c).line: c for c in captures("(comment) @c", file.root)
-                    .get("c", [])}
+        found = captures("(comment) @c", file.root, combine=False).get("c", [])
+        comments = {node_location(file, c).line: c for c in found}
         for s in bare:
             comment = comments.get(s.line)
             if comment is not None:

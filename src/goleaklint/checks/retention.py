@@ -13,6 +13,8 @@ from ..rule import Rule
 from ..syntax import Node, text
 from ..types import TypeRef
 
+LEN_CALL = re.compile(rb"len\s*\(")  # a comparison can bound only if it measures
+
 SYNC_MAP = "sync.Map"
 SYNC_MAP_WRITES = frozenset({"Store", "LoadOrStore", "Swap"})
 SYNC_MAP_REMOVALS = frozenset({"Delete", "LoadAndDelete", "CompareAndDelete", "Clear"})
@@ -240,7 +242,9 @@ class UnboundedGlobalMap(Rule):
 
     def visit_binary_expression(self, node: Node) -> None:
         """``len(m) >= max`` bounds the map (an eviction or refusal follows)."""
-        if self.resolver is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
+        if self.resolver is None or LEN_CALL.search(
+            self.file.source, node.start_byte, node.end_byte
+        ) is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
             return
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
