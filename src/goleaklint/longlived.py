@@ -220,7 +220,7 @@ def _callback_methods(pkg: Package) -> set[int]:
             if b".Do(" not in f.source:
                 continue
             pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
-            for field in captures(pattern, f.root).get("m", []):
+            for field in captures(pattern, f.root, combine=False).get("m", []):
                 if not once_argument(field.parent):
                     continue
                 name = text(field)
@@ -245,7 +245,7 @@ def global_only_types(pkg: Package) -> frozenset[str]:
             held_globally.add(t.name)
     elsewhere: set[str] = set()
     for f in pkg.files if held_globally else ():
-        caps = captures(_INSTANTIATIONS, f.root)
+        caps = captures(_INSTANTIATIONS, f.root, combine=False)  # asked in few packages
         # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
             if text(node) in held_globally and not is_init_time(pkg, node, registration=False):

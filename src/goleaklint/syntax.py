@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -111,6 +111,12 @@ def _check_declaration(decl: Node, source: bytes) -> list[Elision]:
     An explicit stack, and only subtrees big enough to reach a limit are entered.
     """
     found: list[Elision] = []
+    # Every nesting node holds a `{` or a `:` (case clauses, labels): with few of them in the
+    # declaration's bytes (strings and comments included: a bound), nesting cannot exceed its
+    # limit, and only subtrees deep enough for the syntax limit need entering.
+    start, end = decl.start_byte, decl.end_byte
+    colons = source.count(b":", start, end) - source.count(b":=", start, end)
+    may_nest = source.count(b"{", start, end) + colons > MAX_NESTING
     stack = [(decl, 0, 0)]
     while stack:
         node, depth, nesting = stack.pop()
@@ -134,7 +140,7 @@ def _check_declaration(decl: Node, source: bytes) -> list[Elision]:
             continue
         for child in node.children:
             size = child.descendant_count
-            if depth + size > MAX_DEPTH or nesting + size // 2 > MAX_NESTING:
+            if depth + size > MAX_DEPTH or (may_nest and nesting + size // 2 > MAX_NESTING):
                 stack.append((child, depth, nesting))
     return found
 
@@ -446,7 +452,7 @@ def run_visitors(
                     skipped_at[i] = -1
                     skipping -= 1
 
-    for start, end, node, kind in nodes:
+    for _, start, end, node, kind in nodes:
         while stack:
             top_start, top_end = stack[-1][0], stack[-1][1]
             if top_start <= start and end <= top_end and (start < top_end or top_start == top_end):
@@ -485,9 +491,9 @@ def expect_walks(kinds: Collection[str]) -> None:
 
 def _nodes_of_types(
     root: Node, kinds: Collection[str]
-) -> list[tuple[int, int, Node, str]]:
+) -> list[tuple[int, int, int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
-    (start byte, end byte, node, type).
+    (sort key, start byte, end byte, node, type).
 
     One query, each type captured under its own name.  Of a file's root it is asked like any
     other root question, so that it joins the file's one combined walk; its answer is then
@@ -512,24 +518,23 @@ def _nodes_of_types(
     # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
     # and its only expression) by how many same-span ancestors they have.
     found.sort(key=_first)
-    nodes = [item[1:] for item in found]
-    i, n = 0, len(found)
-    while i < n - 1:
-        j = i
-        while j + 1 < n and found[j + 1][0] == found[i][0]:
-            j += 1
-        if j > i:
-            nodes[i : j + 1] = sorted(nodes[i : j + 1], key=_same_span_key)
-        i = j + 1
-    return nodes  # type: ignore[return-value]
+    if len({item[0] for item in found}) < len(found):  # rare: look for the groups only then
+        i, n = 0, len(found)
+        while i < n - 1:
+            j = i
+            while j + 1 < n and found[j + 1][0] == found[i][0]:
+                j += 1
+            if j > i:
+                found[i : j + 1] = sorted(found[i : j + 1], key=_same_span_key)
+            i = j + 1
+    return found
 
 
-def _first(item: tuple) -> int:
-    return item[0]
+_first = itemgetter(0)
 
 
 def _same_span_key(item: tuple) -> int:
-    return _same_span_depth(item[2])
+    return _same_span_depth(item[3])
 
 
 def _same_span_depth(node: Node) -> int:

@@ -644,9 +644,11 @@ class RangeUnclosedChannel(_GoroutineRule):
         type the syntax does not tell)."""
         owners = self._channel_owners(field)
         for f in self.package.files:
+            if b"close(" not in f.source:
+                continue
             for sel in captures("(call_expression function: (identifier) @f "
                                 "arguments: (argument_list (selector_expression) @x))",
-                                f.root).get("x", []):
+                                f.root, combine=False).get("x", []):
                 fn = sel.parent.parent.child_by_field_name("function") if sel.parent else None
                 if fn is None or text(fn) != "close" or text(
                     sel.child_by_field_name("field")) != field:

@@ -200,27 +200,36 @@ class UnboundedGlobalMap(Rule):
         if fn is None or args is None:
             return
         arguments = [a for a in args.named_children if a.type != "comment"]
-        name = text(fn) if fn.type == "identifier" else ""
-        if (name in ("delete", "clear") or name in READ_ONLY_CALLS) and not self.file.is_local(fn):
-            if name in ("delete", "clear") and name not in self.package.funcs and arguments:
-                self._remove_through(node, arguments[0])
-                return
-            if name in READ_ONLY_CALLS:
-                return
-        if fn.type == "selector_expression":
-            method = text(fn.child_by_field_name("field"))
-            receiver = self.resolver.resolve(fn.child_by_field_name("operand"))
+        kind = fn.type
+        if kind == "identifier":
+            name = text(fn)
+            if (name in ("delete", "clear") or name in READ_ONLY_CALLS) and (
+                not self.file.is_local(fn)
+            ):
+                if name in ("delete", "clear") and name not in self.package.funcs and arguments:
+                    self._remove_through(node, arguments[0])
+                    return
+                if name in READ_ONLY_CALLS:
+                    return
+        elif kind == "selector_expression":
+            operand = fn.child_by_field_name("operand")
+            receiver = self.resolver.resolve(operand)
             if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
+                method = text(fn.child_by_field_name("field"))
                 if method in SYNC_MAP_WRITES:
-                    operand = fn.child_by_field_name("operand")
                     key = arguments[0] if arguments else None
                     key_type = expression_type(key, self.package, self.file) if key else None
                     if not self._bounded_key(key_type):
                         self._record_write(node, receiver, self._display(operand))
                 elif method in SYNC_MAP_REMOVALS:
-                    self._remove_through(node, fn.child_by_field_name("operand"))
+                    self._remove_through(node, operand)
                 return
-            qualified = resolve_selector(self.file, fn, self.package)
+            # A package's function (``maps.DeleteFunc``, ``fmt.Println``): the operand is an
+            # import's name (the cheap test before resolving).
+            qualified = resolve_selector(self.file, fn, self.package) if (
+                operand is not None and operand.type == "identifier"
+                and text(operand) in self.file.import_names
+            ) else None
             if qualified in MAP_REMOVAL_FUNCS and arguments:
                 self._remove_through(node, arguments[0])
                 return
