@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .model import FileModel, Package, enclosing_function, receiver_name, receiver_type_name
-from .syntax import Node, captures, text
+from .syntax import Node, captures, learn, text
 from .types import UNKNOWN, TypeRef
 
 REGISTRATION = re.compile(r"^(Must)?[Rr]egister")
@@ -29,6 +29,7 @@ _INSTANTIATIONS = """
 (var_spec type: (type_identifier) @var)
 (field_declaration type: (type_identifier) @field)
 """
+learn(_INSTANTIATIONS)  # asked in the packages of 40% of Go files: cheaper combined
 
 
 def context_of(node: Node) -> Node | None:
@@ -245,7 +246,7 @@ def global_only_types(pkg: Package) -> frozenset[str]:
             held_globally.add(t.name)
     elsewhere: set[str] = set()
     for f in pkg.files if held_globally else ():
-        caps = captures(_INSTANTIATIONS, f.root, combine=False)  # asked in few packages
+        caps = captures(_INSTANTIATIONS, f.root)
         # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
             if text(node) in held_globally and not is_init_time(pkg, node, registration=False):

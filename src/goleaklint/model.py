@@ -13,7 +13,17 @@ from pathlib import Path
 
 from .discover import Module, SourceFile
 from .skeleton import blank_bodies
-from .syntax import Elision, Node, Tree, captures, first_error, parse_guarded, text, unquote
+from .syntax import (
+    Elision,
+    Node,
+    Tree,
+    captures,
+    first_error,
+    learn,
+    parse_guarded,
+    text,
+    unquote,
+)
 from .types import UNKNOWN, TypeRef, type_from_node
 
 FUNCTION_NODES = frozenset({"function_declaration", "method_declaration", "func_literal"})
@@ -26,6 +36,7 @@ SCOPE_NODES = frozenset({
     "method_declaration", "source_file",
 })
 
+_CALLS_BY_NAME = learn("(call_expression function: (identifier) @f)")
 _LOCAL_DECLARATIONS = """
 (short_var_declaration left: (expression_list (identifier) @name))
 (var_spec name: (identifier) @var)
@@ -37,6 +48,7 @@ _LOCAL_DECLARATIONS = """
 (receive_statement left: (expression_list (identifier) @name))
 (labeled_statement label: (label_name) @label)
 """
+learn(_LOCAL_DECLARATIONS)
 
 
 @dataclass(frozen=True)
@@ -432,7 +444,7 @@ class Package:
         package (calls of a local of that name excluded)."""
         sites: dict[str, list[tuple[FileModel, Node]]] = {}
         for f in self.files:
-            calls = captures("(call_expression function: (identifier) @f)", f.root)
+            calls = captures(_CALLS_BY_NAME, f.root)
             for node in calls.get("f", []):
                 name = text(node)
                 if name in self.funcs and not f.is_local(node):

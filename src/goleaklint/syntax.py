@@ -25,6 +25,7 @@ __all__ = [
     "children_of_type",
     "first_error",
     "handler_types",
+    "learn",
     "node_types",
     "parse",
     "parse_guarded",
@@ -223,6 +224,19 @@ _walk_kinds: set[str] = set()  # the node types of the visitors' walks (``_nodes
 _walk_pattern = ""
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
 _CAPTURE_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|@([\w.-]+)')
+
+
+def learn(pattern: str) -> str:
+    """Declare ``pattern`` a question asked of every file's root (at import time), so that it
+    joins the combined query from the first file on; returns it.
+
+    Learning as questions come costs the first package of each process a walk per late
+    pattern, and the first packages are the biggest (the engine starts them first).
+    """
+    query(pattern)
+    if len(_learnt) < LEARN_LIMIT:
+        _learnt.setdefault(pattern)
+    return pattern
 
 
 def forget_queries() -> None:
@@ -487,6 +501,7 @@ def expect_walks(kinds: Collection[str]) -> None:
         _walk_kinds.update(wanted)
         _learnt.pop(_walk_pattern, None)
         _walk_pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(_walk_kinds))
+        _learnt.setdefault(_walk_pattern)
 
 
 def _nodes_of_types(

@@ -21,14 +21,16 @@ from ..model import FUNCTION_NODES, FileModel, function_name, innermost_function
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sizes import const_int
-from ..syntax import Node, captures, text
+from ..syntax import Node, captures, learn, text
 from .resources import FlowCache
+
+_GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 
 
 def _functions_with_go(root: Node) -> list[Node]:
     """Functions (declarations and literals) that contain a ``go`` statement of their own."""
     found: dict[int, Node] = {}
-    for stmt in captures("(go_statement) @g", root).get("g", []):
+    for stmt in captures(_GO_STATEMENTS, root).get("g", []):
         parent = innermost_function(stmt)
         if parent is not None:
             found.setdefault(parent.id, parent)

@@ -19,7 +19,7 @@ from ..model import (
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..syntax import Node, captures_in, text
+from ..syntax import Node, captures_in, learn, text
 from ..types import TypeRef
 
 RESPONSE = Resource(through_field="Body")
@@ -57,6 +57,11 @@ CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
 DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
 DIALER_METHODS = frozenset({"Dial", "DialContext"})
 OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
+# Questions of every function body of a package, answered from each file's combined query.
+_RETURNS = learn("(return_statement (expression_list) @r)")
+_SHORT_VARS = learn("(short_var_declaration) @s")
+_STORED_LOCALS = learn("(assignment_statement left: (expression_list [(selector_expression) "
+                       "(index_expression)]) right: (expression_list (identifier) @v))")
 # The names a call must end in to be an opener (``recognise_opener``), same-package ones apart.
 OPENER_NAMES = OPENER_METHODS | {name.rpartition(".")[2] for name in PACKAGE_OPENERS}
 WITH_CANCEL = frozenset({f"context.{n}" for n in (
@@ -588,8 +593,7 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
             if body is None or not _mentions(names, decl.file.source, body.start_byte,
                                              body.end_byte):
                 continue  # cheap: no call of anything that could open
-            returns = captures_in("(return_statement (expression_list) @r)", body,
-                                  decl.file.root).get("r", [])
+            returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
             for ret in returns:
                 if enclosing_function(ret) != decl.node:
                     continue
@@ -635,7 +639,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
     if value.type == "call_expression":
         calls = [value]
     elif value.type == "identifier":
-        for spec in captures_in("(short_var_declaration) @s", body, f.root).get("s", []):
+        for spec in captures_in(_SHORT_VARS, body, f.root).get("s", []):
             left = spec.child_by_field_name("left")
             right = spec.child_by_field_name("right")
             if left is None or right is None or right.named_child_count != 1:
@@ -643,9 +647,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
             if left.named_child_count and text(left.named_children[0]) == text(value):
                 calls.append(right.named_children[0])
         # Kept in a long-lived place too (a statement cache): the cache owns it.
-        stored = captures_in("(assignment_statement left: (expression_list [(selector_expression) "
-                             "(index_expression)]) right: (expression_list (identifier) @v))",
-                             body, f.root)
+        stored = captures_in(_STORED_LOCALS, body, f.root)
         if any(text(v) == text(value) for v in stored.get("v", [])):
             return None
     for call in calls:
