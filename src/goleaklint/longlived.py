@@ -96,17 +96,30 @@ def is_init_time(pkg: Package, node: Node, registration: bool = True) -> bool:
         return True
     if ctx.type == "func_literal":
         return once_argument(ctx)
+    if ctx.id in _named_init_functions(pkg, registration)[0]:
+        return True
+    if ctx.type != "function_declaration" or not _may_be_init_helper(
+        text(ctx.child_by_field_name("name"))
+    ):
+        return False  # a method or an exported function: init time by its name or never
     return ctx.id in _init_functions(pkg, registration)
 
 
-def _init_functions(pkg: Package, registration: bool) -> set[int]:
-    """Node ids of the function and method declarations that run only at init time."""
-    key = "init_functions+registration" if registration else "init_functions"
+def _may_be_init_helper(name: str) -> bool:
+    """An unexported function (not main) may be a helper that only initialisation calls."""
+    return not name[:1].isupper() and name != "main"
+
+
+def _named_init_functions(pkg: Package, registration: bool
+                          ) -> tuple[frozenset[int], dict[str, list[int]]]:
+    """The declarations that run at init time by what they are (``init``, ``TestMain``,
+    ``once.Do`` and flag callbacks, ``Register…``, flag ``Set`` methods), without looking at
+    who calls what; and the function declarations of each name."""
+    key = "named_init+registration" if registration else "named_init"
     cached = pkg.facts.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]
     marks: set[int] = set()
-    pkg.facts[key] = marks  # filled in place: the fixpoint below asks about itself
     # Every declaration of a name: files for other platforms may each declare it.
     declared: dict[str, list[int]] = {}
     for f in pkg.files:
@@ -129,12 +142,28 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
             flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
             if flag_set is not None and _is_flag_setter(flag_set.node):
                 marks.add(flag_set.node.id)
+    found = pkg.facts[key] = (frozenset(marks), declared)
+    return found
+
+
+def _init_functions(pkg: Package, registration: bool) -> set[int]:
+    """Node ids of the function and method declarations that run only at init time."""
+    key = "init_functions+registration" if registration else "init_functions"
+    cached = pkg.facts.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    named, declared = _named_init_functions(pkg, registration)
+    marks = set(named)
+    pkg.facts[key] = marks
+    init_names = set(_once_functions(pkg))
+    if registration:
+        init_names.update(name for name in pkg.funcs if REGISTRATION.match(name))
     # Unexported helpers whose every call runs at init time, to a fixpoint. Where each call
     # runs is found once: a context outside any function or a once.Do literal is init time
     # (None below); otherwise the call is init time when its declaration gets marked.
     pending: dict[str, list[int]] = {}
     for name in pkg.funcs:
-        if name in init_names or name[:1].isupper() or name == "main":
+        if name in init_names or not _may_be_init_helper(name):
             continue
         contexts = []
         for _, call in pkg.call_sites.get(name, ()):
@@ -232,18 +261,28 @@ def _callback_methods(pkg: Package) -> set[int]:
     return cached  # type: ignore[return-value]
 
 
+def globally_held_types(pkg: Package) -> frozenset[str]:
+    """Types of the package that some package-level variable (outside tests) holds: the
+    candidates of ``global_only_types``, cheap to know."""
+    cached = pkg.facts.get("globally_held_types")
+    if cached is None:
+        held: set[str] = set()
+        for name, decl in pkg.vars.items():
+            if decl.file.is_test:
+                continue  # a test's package-level instance says nothing about production code
+            t = pkg.var_type(name).deref()
+            if t.kind == "named" and t.name in pkg.types:
+                held.add(t.name)
+        cached = pkg.facts["globally_held_types"] = frozenset(held)
+    return cached  # type: ignore[return-value]
+
+
 def global_only_types(pkg: Package) -> frozenset[str]:
     """Struct (or map) types of the package whose every instance is package-level."""
     cached = pkg.facts.get("global_only_types")
     if cached is not None:
         return cached
-    held_globally: set[str] = set()
-    for name, decl in pkg.vars.items():
-        if decl.file.is_test:
-            continue  # a test's package-level instance says nothing about production code
-        t = pkg.var_type(name).deref()
-        if t.kind == "named" and t.name in pkg.types:
-            held_globally.add(t.name)
+    held_globally = globally_held_types(pkg)
     elsewhere: set[str] = set()
     for f in pkg.files if held_globally else ():
         caps = captures(_INSTANTIATIONS, f.root)
@@ -373,7 +412,8 @@ class Resolver:
                 t = TypeRef("named", name=self.receiver_type)
                 return Ref(
                     self.normalise(("recv", name), t), t,
-                    self.receiver_type in global_only_types(self.pkg),
+                    self.receiver_type in globally_held_types(self.pkg)
+                    and self.receiver_type in global_only_types(self.pkg),
                     ("type", self.receiver_type),
                 )
             return None

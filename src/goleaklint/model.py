@@ -220,10 +220,10 @@ class FileModel:
             if kind == "label":
                 continue
             for node in nodes:
-                scope = _binding_scope(node, kind)
-                if scope is None:
+                bound = _binding_extent(node, kind)
+                if bound is None:
                     continue
-                declared = node.start_byte if kind == "param" else _declared_from(node)
+                scope, declared = bound
                 key = (text(node), self._top_level_index(scope.start_byte))
                 found.setdefault(key, []).append((scope.start_byte, scope.end_byte, declared))
         return found
@@ -303,6 +303,41 @@ def _binding_scope(node: Node, kind: str) -> Node | None:
     if parent is None or parent.type == "source_file":
         return None
     return parent
+
+
+_DECLARING = frozenset({
+    "short_var_declaration", "var_declaration", "const_declaration", "type_declaration",
+    "range_clause", "receive_statement", "type_switch_statement",
+})
+
+
+def _binding_extent(node: Node, kind: str) -> tuple[Node, int] | None:
+    """``_binding_scope`` and ``_declared_from`` of a declaration, the usual cases in one walk
+    up the tree (each step up is a walk down from the root in tree-sitter)."""
+    if kind != "name" and kind != "var":
+        scope = _binding_scope(node, kind)
+        if scope is None:
+            return None
+        return scope, node.start_byte if kind == "param" else _declared_from(node)
+    parent = node.parent
+    if kind == "name" and parent is not None:
+        holder = parent.parent
+        if holder is not None and holder.type == "receive_statement" and (
+            b":=" not in (holder.text or b"")
+        ):
+            return None  # `case v = <-ch` assigns, it does not declare
+    declaring = None
+    while parent is not None and parent.type not in SCOPE_NODES:
+        if declaring is None and parent.type in _DECLARING:
+            declaring = parent
+        parent = parent.parent
+    if parent is None or parent.type == "source_file":
+        return None
+    if declaring is None:
+        return parent, _declared_from(node)  # a type switch's alias, or a form not seen here
+    if declaring.type == "type_declaration":
+        return parent, node.start_byte
+    return parent, declaring.end_byte
 
 
 def _declared_from(node: Node) -> int:

@@ -67,6 +67,7 @@ OPENER_NAMES = OPENER_METHODS | {name.rpartition(".")[2] for name in PACKAGE_OPE
 WITH_CANCEL = frozenset({f"context.{n}" for n in (
     "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
     "WithDeadlineCause")})
+_WITH_CANCEL_NAMES = frozenset(name.rpartition(".")[2] for name in WITH_CANCEL)
 
 
 @dataclass(frozen=True)
@@ -483,13 +484,15 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
         return None
     if fn.type != "selector_expression":
         return None
+    method = text(fn.child_by_field_name("field"))
+    if method not in OPENER_NAMES and not any(k.endswith("." + method) for k in local):
+        return None  # cheap: most method calls are not openers
     qualified = resolve_selector(f, fn, pkg)
     if qualified is not None:
         known = PACKAGE_OPENERS.get(qualified)
         return Opener(call, text(fn), known[0], known[1]) if known is not None else None
-    method = text(fn.child_by_field_name("field"))
     if method not in OPENER_METHODS and not any(k.endswith("." + method) for k in local):
-        return None  # cheap: most method calls are not openers
+        return None
     receiver = fn.child_by_field_name("operand")
     rtype = expression_type(receiver, pkg, f).deref()
     if rtype.kind == "named":
@@ -621,6 +624,13 @@ def _callee_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
                       + rb")\b")
 
 
+def _called_name(fn: Node) -> str:
+    """The name a call's function is written with: ``Open`` of ``os.Open`` or of ``Open``."""
+    if fn.type == "selector_expression":
+        return text(fn.child_by_field_name("field"))
+    return text(fn) if fn.type == "identifier" else ""
+
+
 def _mentions(pattern: re.Pattern[bytes], source: bytes, start: int, end: int) -> bool:
     """Whether one of ``pattern``'s names is written as a whole word in ``source[start:end]``."""
     m = pattern.search(source, start, end)
@@ -740,8 +750,8 @@ class LostCancel(_FlowRule):
             return
         assert self.file is not None
         fn = node.child_by_field_name("function")
-        if fn is None:
-            return
+        if fn is None or _called_name(fn) not in _WITH_CANCEL_NAMES:
+            return  # the cheap test first: most calls are not named like one
         qualified = resolve_selector(self.file, fn, self.package)
         if qualified not in WITH_CANCEL:
             return
@@ -865,7 +875,9 @@ class TickerLeak(_FlowRule):
             return
         assert self.file is not None
         fn = node.child_by_field_name("function")
-        qualified = resolve_selector(self.file, fn, self.package) if fn is not None else None
+        if fn is None or _called_name(fn) not in ("NewTicker", "Tick"):
+            return  # the cheap test first: most calls are not named like one
+        qualified = resolve_selector(self.file, fn, self.package)
         if qualified == "time.NewTicker":
             self._new_ticker(node, text(fn))
         elif qualified == "time.Tick":
