@@ -515,14 +515,14 @@ def _nodes_of_types(
     dropped from the memo: a walk needs its nodes once, and they are the bulk of a file's
     nodes, not to be kept for the package's lifetime.
     """
-    if root.type == "source_file":
-        # One walk pattern for every walk (the types of all visitors seen so far), so that
-        # rules active in some packages only do not each add a pattern to the combined query.
+    # One walk pattern for the rules' walks (``expect_walks``: the types of all their visitors),
+    # so that rules active in some packages only do not each add a pattern to the combined query.
+    if root.type == "source_file" and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
         expect_walks(kinds)
         by_kind = _captured(_walk_pattern, root)
         _memo.pop((_walk_pattern, root), None)
         by_kind = {kind: nodes for kind, nodes in by_kind.items() if kind in kinds}
-    else:
+    else:  # a walk of other types than the rules' (a rule's second pass): a query of its own
         pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
         by_kind = QueryCursor(query(pattern)).captures(root)
     found: list[tuple[int, int, int, Node, str]] = []

@@ -203,6 +203,8 @@ class UnboundedGlobalMap(Rule):
         kind = fn.type
         if kind == "identifier":
             name = text(fn)
+            if name == "len":
+                self._bound(node, args)
             if (name in ("delete", "clear") or name in READ_ONLY_CALLS) and (
                 not self.file.is_local(fn)
             ):
@@ -249,26 +251,23 @@ class UnboundedGlobalMap(Rule):
             if ref is not None and not self._init_time(node):
                 self._removed(ref.path)
 
-    def visit_binary_expression(self, node: Node) -> None:
-        """``len(m) >= max`` bounds the map (an eviction or refusal follows)."""
-        if self.resolver is None or LEN_CALL.search(
-            self.file.source, node.start_byte, node.end_byte
-        ) is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
+    def _bound(self, call: Node, args: Node) -> None:
+        """``len(m) >= max`` bounds the map (an eviction or refusal follows). Asked of the
+        ``len`` call, so that the walk need not stop at every binary expression."""
+        comparison = call.parent
+        if comparison is None or comparison.type != "binary_expression" or text(
+            comparison.child_by_field_name("operator")
+        ) not in COMPARISONS or not args.named_child_count:
             return
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
-        for side, other in ((left, right), (right, left)):
-            if side is None or other is None or side.type != "call_expression":
-                continue
-            fn = side.child_by_field_name("function")
-            args = side.child_by_field_name("arguments")
-            if fn is None or text(fn) != "len" or args is None or not args.named_child_count:
-                continue
-            if text(other) in ("0", "1"):
-                continue  # an emptiness test, not a bound
-            ref = self.resolver.resolve(args.named_children[0])
-            if ref is not None and not self._init_time(node):
-                self._removed(ref.path)
+        left = comparison.child_by_field_name("left")
+        right = comparison.child_by_field_name("right")
+        other = right if left is not None and left.byte_range == call.byte_range else left
+        if other is None or other.byte_range == call.byte_range or text(other) in ("0", "1"):
+            return  # `len(m) > 0` is an emptiness test, not a bound
+        assert self.resolver is not None
+        ref = self.resolver.resolve(args.named_children[0])
+        if ref is not None and not self._init_time(comparison):
+            self._removed(ref.path)
 
     # Bookkeeping -----------------------------------------------------------------------------
 
