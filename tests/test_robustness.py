@@ -584,6 +584,42 @@ def test_a_rule_that_raises_on_one_file_still_analyses_the_others(faulty_package
     assert all("Traceback" in n.detail for n in result.notices)
 
 
+class GatedWalk(Rule):
+    __doc__ = DOC
+    id = "XR104"
+    name = "gated-walk"
+    family = "test"
+    summary = "Walks only the files whose name starts with aa_; says which it visited."
+
+    def begin_file(self, file) -> bool | None:
+        return None if file.path.name.startswith("aa_") else False
+
+    def visit_call_expression(self, node: Node) -> None:
+        assert self.file is not None
+        self.report(node, f"visited {self.file.path.name}")
+
+    def end_file(self, file) -> None:
+        self.report(file.root, "ended", file=file)
+
+
+class GatedPlugin:
+    @staticmethod
+    @hookimpl
+    def goleaklint_rules():
+        return [GatedWalk]
+
+
+def test_begin_file_returning_false_skips_that_rules_walk_of_the_file(
+    faulty_package: Path,
+) -> None:
+    registry = load_rules(extra_plugins=(GatedPlugin,))
+    rules = [r for r in registry.rules if r.id == "XR104"]
+    result = analyze(discover([str(faulty_package / "pkg")]).packages, rules, Config())
+    got = sorted((f.location.path.name, f.message) for f in result.findings)
+    assert got == [("aa_boom.go", "ended"), ("aa_boom.go", "visited aa_boom.go"),
+                   ("leak.go", "ended")]
+
+
 def test_rule_errors_on_the_command_line(faulty_package: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     real = goleaklint.registry.load_rules

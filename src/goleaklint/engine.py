@@ -170,14 +170,18 @@ def analyze_package(
             ))
             failed.add(id(r))
 
+        idle_here: set[int] = set()  # rules whose begin_file said the walk is not for them
         for r in instances:
             r.file = f
             try:
-                r.begin_file(f)
+                if r.begin_file(f) is False:
+                    idle_here.add(id(r))
             except Exception as exc:
                 fail(r, exc)
-        walkers = [r for r in instances if id(r) not in failed_here and any(r.handler_types())]
-        run_visitors(walkers, f.root, fail)  # type: ignore[arg-type]
+        walkers = [r for r in instances if id(r) not in failed_here and id(r) not in idle_here
+                   and any(r.handler_types())]
+        if walkers:
+            run_visitors(walkers, f.root, fail)  # type: ignore[arg-type]
         for r in instances:
             if id(r) in failed_here:
                 continue

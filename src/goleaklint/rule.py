@@ -111,8 +111,13 @@ class Rule(Visitor):
         """The configured value of one of this rule's options."""
         return self.context.options.get(name, self.options[name].default)
 
-    def begin_file(self, file: FileModel) -> None:
-        """Called before the walk of each file of the package."""
+    def begin_file(self, file: FileModel) -> bool | None:
+        """Called before the walk of each file of the package.
+
+        Returning ``False`` (only a literal False, as for ``visit_``) skips this rule's
+        visitors for the file: a cheap gate, such as "the file does not import context".
+        ``end_file`` is still called.
+        """
 
     def end_file(self, file: FileModel) -> None:
         """Called after the walk of each file of the package."""

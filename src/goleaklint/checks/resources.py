@@ -407,8 +407,9 @@ class UnclosedResource(_FlowRule):
     precision = "high"
     tags = ("resources", "leak")
 
-    def begin_file(self, file: FileModel) -> None:
+    def begin_file(self, file: FileModel) -> bool | None:
         self.active = _may_open(file, self.package)
+        return None if self.active else False  # no walk of this file for nothing
 
     def visit_call_expression(self, node: Node) -> None:
         if not self.active:
@@ -742,8 +743,9 @@ class LostCancel(_FlowRule):
     precision = "very-high"
     tags = ("resources", "context", "leak")
 
-    def begin_file(self, file: FileModel) -> None:
+    def begin_file(self, file: FileModel) -> bool | None:
         self.active = file.imports_path("context")
+        return None if self.active else False  # no walk of this file for nothing
 
     def visit_call_expression(self, node: Node) -> None:
         if not self.active:
@@ -867,8 +869,9 @@ class TickerLeak(_FlowRule):
         version = package.go_version
         return version is not None and version < (1, 23)
 
-    def begin_file(self, file: FileModel) -> None:
+    def begin_file(self, file: FileModel) -> bool | None:
         self.active = file.imports_path("time")
+        return None if self.active else False  # no walk of this file for nothing
 
     def visit_call_expression(self, node: Node) -> None:
         if not self.active:
