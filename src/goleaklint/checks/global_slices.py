@@ -16,7 +16,6 @@ from ..longlived import (
 from ..model import (
     FileModel,
     Package,
-    enclosing_function,
     receiver_name,
     receiver_type_name,
     resolve_selector,
@@ -179,7 +178,8 @@ class UnboundedGlobalSlice(Rule):
         name = text(root)
         if name in self.package.vars:
             return True
-        function = enclosing_function(statement)
+        assert self.file is not None
+        function = self.file.top_level_function(statement)  # by offsets: no walk up the tree
         if function is None:
             return False
         receiver = receiver_name(function) if function.type == "method_declaration" else ""
@@ -187,7 +187,8 @@ class UnboundedGlobalSlice(Rule):
             return receiver_type_name(function) in _held_types(self.package)
         # An alias: ``l := auditLog`` (or of the receiver) declared in the function.
         declared = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b[\w\s,]*:=([^\n]*)")
-        for match in declared.finditer(function.text or b""):
+        for match in declared.finditer(self.file.source, function.start_byte,
+                                       function.end_byte):
             for word in _WORD.findall(match.group(1)):
                 if word.decode() in self.package.vars or word.decode() == receiver:
                     return True
