@@ -123,7 +123,7 @@ def _named_init_functions(pkg: Package, registration: bool
     # Every declaration of a name: files for other platforms may each declare it.
     declared: dict[str, list[int]] = {}
     for f in pkg.files:
-        for decl in f.root.named_children:
+        for decl in f.top_level:
             if decl.type != "function_declaration":
                 continue
             name = text(decl.child_by_field_name("name"))
@@ -208,10 +208,7 @@ def _once_functions(pkg: Package) -> frozenset[str]:
     if cached is None:
         names = set()
         for f in pkg.files:
-            if _ONCE_OR_FLAG_CALL.search(f.source) is None:
-                continue  # most files: no call that could run a function value once
-            found = captures("(argument_list (identifier) @f)", f.root, combine=False)
-            for ident in found.get("f", []):
+            for ident in _callback_arguments(f):
                 name = text(ident)
                 if name in pkg.funcs and (once_argument(ident) or _flag_callback(ident)) and (
                     not f.is_local(ident)
@@ -222,7 +219,31 @@ def _once_functions(pkg: Package) -> frozenset[str]:
 
 
 _FLAG_CALLBACKS = frozenset({"Var", "Func", "BoolFunc"})
-_ONCE_OR_FLAG_CALL = re.compile(rb"\.(?:Do|Var|Func|BoolFunc)\(")
+_ONCE_OR_FLAG_CALL = re.compile(rb"\.\s*(?:Do|Var|Func|BoolFunc)\s*\(")
+
+
+def _callback_arguments(f: FileModel) -> list[Node]:
+    """The identifiers among the arguments of ``x.Do(…)``, ``x.Var(…)``, ``x.Func(…)``,
+    ``x.BoolFunc(…)`` calls, and of calls nested in them up to four deep (``flagFunc(f)``):
+    found from the calls' text, without a query over the whole file."""
+    found: dict[int, Node] = {}
+    for match in _ONCE_OR_FLAG_CALL.finditer(f.source):
+        paren = match.end() - 1
+        token = f.root.descendant_for_byte_range(paren, paren + 1)
+        args = token.parent if token is not None else None
+        level = [args] if args is not None and args.type == "argument_list" else []
+        for _ in range(4):
+            deeper = []
+            for arglist in level:
+                for arg in arglist.named_children:
+                    if arg.type == "identifier":
+                        found.setdefault(arg.id, arg)
+                    elif arg.type == "call_expression":
+                        inner = arg.child_by_field_name("arguments")
+                        if inner is not None:
+                            deeper.append(inner)
+            level = deeper
+    return sorted(found.values(), key=lambda n: n.start_byte)
 
 
 def _flag_callback(ident: Node) -> bool:

@@ -186,12 +186,13 @@ class FileModel:
     # Local bindings ----------------------------------------------------------------------------
 
     @cached_property
-    def _top_level(self) -> list[Node]:
+    def top_level(self) -> list[Node]:
+        """The root's children: the file's declarations (and its comments)."""
         return self.root.children
 
     @cached_property
     def _top_level_starts(self) -> list[int]:
-        return [n.start_byte for n in self._top_level]
+        return [n.start_byte for n in self.top_level]
 
     def _top_level_index(self, byte: int) -> int:
         return bisect.bisect_right(self._top_level_starts, byte) - 1
@@ -202,7 +203,7 @@ class FileModel:
         i = self._top_level_index(node.start_byte)
         if i < 0:
             return None
-        top = self._top_level[i]
+        top = self.top_level[i]
         if top.type not in DECLARATION_NODES or node.end_byte > top.end_byte:
             return None
         return top
@@ -385,7 +386,7 @@ class Package:
         return pkg
 
     def _read_declarations(self, f: FileModel) -> None:
-        for decl in f.root.named_children:
+        for decl in f.top_level:
             kind = decl.type
             if kind == "var_declaration" or kind == "const_declaration":
                 target = self.vars if kind == "var_declaration" else self.consts
