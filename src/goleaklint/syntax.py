@@ -102,6 +102,8 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
 def _elisions(tree: Tree, source: bytes) -> list[Elision]:
     found: list[Elision] = []
     for decl in tree.root_node.children:
+        if decl.descendant_count <= 2 * MAX_NESTING:
+            continue  # too small to reach a limit (a nesting level takes two nodes or more)
         found.extend(_check_declaration(decl, source))
     return found
 
