@@ -215,9 +215,14 @@ class UnboundedGlobalMap(Rule):
                     return
         elif kind == "selector_expression":
             operand = fn.child_by_field_name("operand")
-            receiver = self.resolver.resolve(operand)
+            method = text(fn.child_by_field_name("field"))
+            # Only a sync.Map's writes and removals need the receiver resolved now; for its
+            # other methods (which hand nothing on) it is asked below, once an argument
+            # turns out to be package state: rarely.
+            receiver = self.resolver.resolve(operand) if (
+                method in SYNC_MAP_WRITES or method in SYNC_MAP_REMOVALS
+            ) else None
             if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
-                method = text(fn.child_by_field_name("field"))
                 if method in SYNC_MAP_WRITES:
                     key = arguments[0] if arguments else None
                     key_type = expression_type(key, self.package, self.file) if key else None
@@ -248,8 +253,17 @@ class UnboundedGlobalMap(Rule):
             if arg.type == "index_expression":
                 continue  # an element is handed over, not the map
             ref = self.resolver.resolve(arg)
-            if ref is not None and not self._init_time(node):
+            if ref is None:
+                continue
+            if kind == "selector_expression" and self._sync_map(fn):
+                return  # a sync.Map's Load, Range…: the map keeps what it is given
+            if not self._init_time(node):
                 self._removed(ref.path)
+
+    def _sync_map(self, fn: Node) -> bool:
+        assert self.resolver is not None
+        receiver = self.resolver.resolve(fn.child_by_field_name("operand"))
+        return receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP
 
     def _bound(self, call: Node, args: Node) -> None:
         """``len(m) >= max`` bounds the map (an eviction or refusal follows). Asked of the
