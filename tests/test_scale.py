@@ -14,6 +14,7 @@ import subprocess
 import sys
 import weakref
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from tree_sitter import QueryCursor, QueryError
@@ -201,6 +202,38 @@ def test_biggest_packages_are_submitted_first(monkeypatch: pytest.MonkeyPatch) -
     found = discover([str(FIXTURES)])
     analyze(found.packages, load_rules().rules, Config(), jobs=2)
     assert seen == sorted(seen, reverse=True) and len(seen) == len(found.packages)
+
+
+class CountingCursor:
+    """A ``QueryCursor`` that counts the walks it makes of whole files."""
+
+    walks: ClassVar[list[str]] = []
+
+    def __init__(self, q) -> None:
+        self.cursor = QueryCursor(q)
+
+    def captures(self, node):
+        if node.type == "source_file":
+            CountingCursor.walks.append(str(node.start_point))
+        return self.cursor.captures(node)
+
+    @property
+    def did_exceed_match_limit(self) -> bool:
+        return self.cursor.did_exceed_match_limit
+
+
+def test_each_file_is_walked_by_tree_sitter_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules' visitors and the questions every file is asked share one query per file, from
+    the first package on (the patterns are learnt when the rules import)."""
+    import goleaklint.syntax
+
+    monkeypatch.setattr(goleaklint.syntax, "QueryCursor", CountingCursor)
+    CountingCursor.walks = []
+    found = discover([str(FIXTURES / "GL201" / "fileproc")])
+    assert len(found.packages) == 1 and len(found.packages[0].files) == 3
+    result = analyze(found.packages, load_rules().rules, Config())
+    assert result.findings  # the rules did their work
+    assert len(CountingCursor.walks) == 3
 
 
 def test_a_package_is_freed_when_its_analysis_ends(monkeypatch: pytest.MonkeyPatch) -> None:
