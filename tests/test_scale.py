@@ -22,9 +22,10 @@ from tree_sitter import QueryCursor, QueryError
 import goleaklint.discover
 import goleaklint.engine
 import goleaklint.model
+import goleaklint.syntax
 from goleaklint.cli import main
 from goleaklint.config import Config
-from goleaklint.discover import discover, read_head
+from goleaklint.discover import SourceFile, discover, read_head
 from goleaklint.engine import analyze
 from goleaklint.entrypoints import entry_points
 from goleaklint.registry import load_rules
@@ -127,6 +128,25 @@ def test_captures_in_a_function_body_match_a_query_of_the_body(path: Path) -> No
     forget_queries()
 
 
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_functions_found_by_offsets_are_those_found_up_the_tree(path: Path) -> None:
+    """``FileModel.innermost_function`` and ``context_of(node, f)`` (offsets) agree with the walks
+    up the tree they replace, for every named node of the file."""
+    from goleaklint.longlived import context_of
+    from goleaklint.model import FileModel, innermost_function
+
+    f = FileModel(SourceFile(path, None, True))
+    checked = 0
+    for node in goleaklint.syntax.walk(f.root):
+        if not node.is_named:
+            continue
+        assert f.innermost_function(node) == innermost_function(node), node
+        assert context_of(node, f) == context_of(node), node
+        checked += 1
+    assert checked > 20
+    forget_queries()
+
+
 # Discovery streams; workers read ---------------------------------------------------------------
 
 def test_discovery_keeps_no_file_contents(tmp_path: Path) -> None:
@@ -225,8 +245,6 @@ class CountingCursor:
 def test_each_file_is_walked_by_tree_sitter_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules' visitors and the questions every file is asked share one query per file, from
     the first package on (the patterns are learnt when the rules import)."""
-    import goleaklint.syntax
-
     monkeypatch.setattr(goleaklint.syntax, "QueryCursor", CountingCursor)
     CountingCursor.walks = []
     found = discover([str(FIXTURES / "GL201" / "fileproc")])

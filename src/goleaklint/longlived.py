@@ -32,12 +32,20 @@ _INSTANTIATIONS = """
 learn(_INSTANTIATIONS)  # asked in the packages of 40% of Go files: cheaper combined
 
 
-def context_of(node: Node) -> Node | None:
+def context_of(node: Node, f: FileModel | None = None) -> Node | None:
     """The function whose execution runs ``node``: the nearest function declaration or literal.
 
     None means package-level initialisation (a var initialiser outside any function).
     A literal called on the spot (``func() { … }()``) runs in its own enclosing context.
+    With ``f``, the file of ``node``, functions are found by offsets (no walk up the tree).
     """
+    if f is not None:
+        ctx = f.innermost_function(node)
+        while ctx is not None and ctx.type == "func_literal" and (
+            _invoked_in_place(ctx) or _bound_to_local(ctx)
+        ):
+            ctx = f.innermost_function(ctx)
+        return ctx
     parent = node.parent
     while parent is not None:
         if parent.type in _FUNCTION_CONTEXTS:
@@ -84,14 +92,15 @@ def _invoked_in_place(literal: Node) -> bool:
     )
 
 
-def is_init_time(pkg: Package, node: Node, registration: bool = True) -> bool:
+def is_init_time(pkg: Package, node: Node, registration: bool = True,
+                 f: FileModel | None = None) -> bool:
     """True when ``node`` only runs while the package initialises.
 
     Initialisation is ``init()``, var initialisers, ``once.Do`` functions and unexported helpers
     only they call; with ``registration`` also functions and methods named ``Register…`` (by Go
     convention called from other packages' ``init``).
     """
-    ctx = context_of(node)
+    ctx = context_of(node, f)
     if ctx is None:
         return True
     if ctx.type == "func_literal":
@@ -166,8 +175,8 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
         if name in init_names or not _may_be_init_helper(name):
             continue
         contexts = []
-        for _, call in pkg.call_sites.get(name, ()):
-            ctx = context_of(call)
+        for site_file, call in pkg.call_sites.get(name, ()):
+            ctx = context_of(call, site_file)
             if ctx is None or (ctx.type == "func_literal" and once_argument(ctx)):
                 continue
             if ctx.type == "func_literal":
@@ -309,18 +318,18 @@ def global_only_types(pkg: Package) -> frozenset[str]:
         caps = captures(_INSTANTIATIONS, f.root)
         # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
-            if text(node) in held_globally and not is_init_time(pkg, node, registration=False):
+            if text(node) in held_globally and not is_init_time(pkg, node, False, f):
                 elsewhere.add(text(node))
         for node in caps.get("new", []):
             if text(node) not in held_globally:
                 continue
             call = node.parent.parent
             fn = call.child_by_field_name("function") if call is not None else None
-            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False):
+            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False, f):
                 elsewhere.add(text(node))
         for node in caps.get("var", []):
-            if text(node) in held_globally and context_of(node) is not None and (
-                not is_init_time(pkg, node, False)
+            if text(node) in held_globally and context_of(node, f) is not None and (
+                not is_init_time(pkg, node, False, f)
             ):
                 elsewhere.add(text(node))
         for node in caps.get("field", []):

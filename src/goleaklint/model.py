@@ -37,6 +37,7 @@ SCOPE_NODES = frozenset({
 })
 
 _CALLS_BY_NAME = learn("(call_expression function: (identifier) @f)")
+_FUNCTIONS = learn("[(function_declaration) (method_declaration) (func_literal)] @f")
 _LOCAL_DECLARATIONS = """
 (short_var_declaration left: (expression_list (identifier) @name))
 (var_spec name: (identifier) @var)
@@ -196,6 +197,35 @@ class FileModel:
 
     def _top_level_index(self, byte: int) -> int:
         return bisect.bisect_right(self._top_level_starts, byte) - 1
+
+    @cached_property
+    def _functions(self) -> tuple[list[int], list[Node], list[int]]:
+        """The file's functions and literals by start, and each one's enclosing one (-1)."""
+        nodes = captures(_FUNCTIONS, self.root).get("f", [])
+        starts = [n.start_byte for n in nodes]
+        parents: list[int] = []
+        open_: list[int] = []  # indexes of the functions containing the current one
+        for i, start in enumerate(starts):
+            while open_ and nodes[open_[-1]].end_byte <= start:
+                open_.pop()
+            parents.append(open_[-1] if open_ else -1)
+            open_.append(i)
+        return starts, nodes, parents
+
+    def innermost_function(self, node: Node) -> Node | None:
+        """``innermost_function(node)`` by offsets: the function declaration, method or literal
+        that holds ``node`` (not ``node`` itself), without walking up the tree."""
+        starts, nodes, parents = self._functions
+        start, end = node.byte_range
+        i = bisect.bisect_right(starts, start) - 1
+        while i >= 0:
+            candidate = nodes[i]
+            # Same bytes: ``node`` itself, or a node that is all literal (its only child): not
+            # an ancestor (a function's children all start after its ``func``).
+            if candidate.end_byte >= end and (starts[i], candidate.end_byte) != (start, end):
+                return candidate
+            i = parents[i]
+        return None
 
     def top_level_function(self, node: Node) -> Node | None:
         """The function or method declaration at the top of the file that holds ``node``

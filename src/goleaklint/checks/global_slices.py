@@ -164,7 +164,8 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if not _appends_to(resolver, self.package, value, ref):
                 continue
-            if is_init_time(self.package, statement) or lazy_initialisation(statement, target):
+            if is_init_time(self.package, statement, f=f) or lazy_initialisation(statement,
+                                                                                  target):
                 continue
             return _Growth(f, statement, ref, _display(resolver, target))
         return None

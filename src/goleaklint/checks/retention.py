@@ -286,7 +286,7 @@ class UnboundedGlobalMap(Rule):
     # Bookkeeping -----------------------------------------------------------------------------
 
     def _init_time(self, node: Node) -> bool:
-        return is_init_time(self.package, node)
+        return is_init_time(self.package, node, f=self.file)
 
     def _removed(self, path: tuple[str, ...]) -> None:
         assert self.file is not None
