@@ -239,13 +239,14 @@ class FileModel:
         return top
 
     @cached_property
-    def _local_declarations(self) -> dict[tuple[str, int], list[tuple[int, int, int]]]:
+    def _local_declarations(self) -> dict[tuple[bytes, int], list[tuple[int, int, int]]]:
         """(name, top-level declaration index) -> (scope start, scope end, declared from).
 
         Keyed by the top-level declaration so that a lookup only scans the bindings of one
-        function, however often a name (``err``) is declared in the file.
+        function, however often a name (``err``) is declared in the file; names as bytes (no
+        decoding for a lookup, which the rules make of most identifiers they meet).
         """
-        found: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
+        found: dict[tuple[bytes, int], list[tuple[int, int, int]]] = {}
         caps = captures(_LOCAL_DECLARATIONS, self.root)
         for kind, nodes in caps.items():
             if kind == "label":
@@ -255,14 +256,14 @@ class FileModel:
                 if bound is None:
                     continue
                 scope, declared = bound
-                key = (text(node), self._top_level_index(scope.start_byte))
+                key = (node.text or b"", self._top_level_index(scope.start_byte))
                 found.setdefault(key, []).append((scope.start_byte, scope.end_byte, declared))
         return found
 
     def is_local(self, ident: Node) -> bool:
         """True when identifier ``ident`` refers to a local (function-scoped) binding."""
         at = ident.start_byte
-        decls = self._local_declarations.get((text(ident), self._top_level_index(at)))
+        decls = self._local_declarations.get((ident.text or b"", self._top_level_index(at)))
         if not decls:
             return False
         return any(start <= at < end and declared <= at for start, end, declared in decls)
@@ -275,10 +276,10 @@ class FileModel:
         visible at the identifier itself.
         """
         at = ident.start_byte
-        name = text(ident)
-        decls = self._local_declarations.get((name, self._top_level_index(at)))
+        decls = self._local_declarations.get((ident.text or b"", self._top_level_index(at)))
         if not decls:
             return None
+        name = text(ident)
         if declaring:
             found = [(d, s) for s, e, d in decls if s <= at < e and d >= at]
             if not found:
@@ -425,11 +426,11 @@ class Package:
                     declared = type_from_node(spec.child_by_field_name("type"), f.resolve_package)
                     values = spec.child_by_field_name("value")
                     value_nodes = values.named_children if values is not None else []
+                    what = "var" if kind == "var_declaration" else "const"
                     for i, n in enumerate(names):
                         value = value_nodes[i] if len(value_nodes) == len(names) else None
-                        target[text(n)] = Declaration(
-                            text(n), kind.split("_")[0], spec, f, declared, value
-                        )
+                        name = text(n)
+                        target[name] = Declaration(name, what, spec, f, declared, value)
             elif kind == "type_declaration":
                 for spec in decl.named_children:
                     if spec.type in ("type_spec", "type_alias"):

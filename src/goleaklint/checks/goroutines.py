@@ -66,10 +66,18 @@ class _GoroutineRule(Rule):
         self.flows = FlowCache()
 
     def begin_file(self, file: FileModel) -> None:
-        if b"go " not in file.source and b"go\t" not in file.source:
-            return
-        for function in _functions_with_go(file.root):
+        for function in self._functions_with_go(file):
             self.check_function(function, file)
+
+    def _functions_with_go(self, file: FileModel) -> list[Node]:
+        """``_functions_with_go`` of the file, found once for the four goroutine rules."""
+        cache = self.package.facts.setdefault("functions_with_go", {})
+        assert isinstance(cache, dict)
+        found = cache.get(file.path)
+        if found is None:
+            has_go = b"go " in file.source or b"go\t" in file.source
+            found = cache[file.path] = _functions_with_go(file.root) if has_go else []
+        return found
 
     def check_function(self, function: Node, file: FileModel) -> None:
         raise NotImplementedError
