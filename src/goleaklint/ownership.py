@@ -205,4 +205,5 @@ def _handed_on(method_value: Node) -> bool:
 
 def mentions(scope: Node, name: str) -> list[Node]:
     """Identifiers spelled ``name`` under ``scope`` (function literals included)."""
-    return [n for n in captures("(identifier) @i", scope).get("i", []) if text(n) == name]
+    spelled = name.encode()  # compared as bytes: no decoding of every identifier
+    return [n for n in captures("(identifier) @i", scope).get("i", []) if n.text == spelled]

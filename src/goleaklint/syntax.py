@@ -535,7 +535,7 @@ def _nodes_of_types(
     # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
     # and its only expression) by how many same-span ancestors they have.
     found.sort(key=_first)
-    if len({item[0] for item in found}) < len(found):  # rare: look for the groups only then
+    if len(set(map(_first, found))) < len(found):  # rare: look for the groups only then
         i, n = 0, len(found)
         while i < n - 1:
             j = i

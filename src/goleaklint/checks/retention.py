@@ -199,7 +199,9 @@ class UnboundedGlobalMap(Rule):
         args = node.child_by_field_name("arguments")
         if fn is None or args is None:
             return
-        arguments = [a for a in args.named_children if a.type != "comment"]
+        arguments = [a for a in args.named_children if a.type != "comment"] if (
+            args.named_child_count
+        ) else []
         kind = fn.type
         if kind == "identifier":
             name = text(fn)
