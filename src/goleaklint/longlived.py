@@ -120,10 +120,10 @@ def _may_be_init_helper(name: str) -> bool:
 
 
 def _named_init_functions(pkg: Package, registration: bool
-                          ) -> tuple[frozenset[int], dict[str, list[int]]]:
+                          ) -> tuple[frozenset[int], dict[str, list[int]], frozenset[str]]:
     """The declarations that run at init time by what they are (``init``, ``TestMain``,
     ``once.Do`` and flag callbacks, ``Register…``, flag ``Set`` methods), without looking at
-    who calls what; and the function declarations of each name."""
+    who calls what; the function declarations of each name; the names marked so."""
     key = "named_init+registration" if registration else "named_init"
     cached = pkg.facts.get(key)
     if cached is not None:
@@ -151,7 +151,7 @@ def _named_init_functions(pkg: Package, registration: bool
             flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
             if flag_set is not None and _is_flag_setter(flag_set.node):
                 marks.add(flag_set.node.id)
-    found = pkg.facts[key] = (frozenset(marks), declared)
+    found = pkg.facts[key] = (frozenset(marks), declared, frozenset(init_names))
     return found
 
 
@@ -161,12 +161,9 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
     cached = pkg.facts.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]
-    named, declared = _named_init_functions(pkg, registration)
+    named, declared, init_names = _named_init_functions(pkg, registration)
     marks = set(named)
     pkg.facts[key] = marks
-    init_names = set(_once_functions(pkg))
-    if registration:
-        init_names.update(name for name in pkg.funcs if REGISTRATION.match(name))
     # Unexported helpers whose every call runs at init time, to a fixpoint. Where each call
     # runs is found once: a context outside any function or a once.Do literal is init time
     # (None below); otherwise the call is init time when its declaration gets marked.
@@ -191,7 +188,6 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
         for name, contexts in list(pending.items()):
             if all(c in marks for c in contexts):
                 del pending[name]
-                init_names.add(name)
                 marks.update(declared.get(name, (pkg.funcs[name].node.id,)))
                 changed = True
     return marks

@@ -282,7 +282,7 @@ class _Truncations(Visitor):
             if target.type == "identifier" and self.file.is_local(target):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
                 continue
-            if is_init_time(self.pkg, node) or lazy_initialisation(node, target):
+            if is_init_time(self.pkg, node, f=self.file) or lazy_initialisation(node, target):
                 continue
             ref = _resolve(self.pkg, self.resolver, target)
             if ref is None:
@@ -312,7 +312,7 @@ class _Truncations(Visitor):
             if arg.type in ("index_expression", "comment"):
                 continue
             ref = self.resolver.resolve(arg)
-            if ref is not None and not is_init_time(self.pkg, node):
+            if ref is not None and not is_init_time(self.pkg, node, f=self.file):
                 self._removed(ref.path)
 
     def visit_binary_expression(self, node: Node) -> None:
@@ -328,7 +328,7 @@ class _Truncations(Visitor):
                 continue  # `len(s) > 0` is an emptiness test, not a bound
             for measured in _lengths(side):
                 ref = self.resolver.resolve(measured)
-                if ref is not None and not is_init_time(self.pkg, node):
+                if ref is not None and not is_init_time(self.pkg, node, f=self.file):
                     self._removed(ref.path)
 
     def _removed(self, path: tuple[str, ...]) -> None:

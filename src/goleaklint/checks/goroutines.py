@@ -17,7 +17,7 @@ from ..channels import (
 )
 from ..flow import CFG, Block, find_escape
 from ..localtypes import expression_type
-from ..model import FUNCTION_NODES, FileModel, function_name, innermost_function
+from ..model import FUNCTION_NODES, FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sizes import const_int
@@ -27,11 +27,11 @@ from .resources import FlowCache
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 
 
-def _functions_with_go(root: Node) -> list[Node]:
+def _functions_with_go(f: FileModel) -> list[Node]:
     """Functions (declarations and literals) that contain a ``go`` statement of their own."""
     found: dict[int, Node] = {}
-    for stmt in captures(_GO_STATEMENTS, root).get("g", []):
-        parent = innermost_function(stmt)
+    for stmt in captures(_GO_STATEMENTS, f.root).get("g", []):
+        parent = f.innermost_function(stmt)
         if parent is not None:
             found.setdefault(parent.id, parent)
     return sorted(found.values(), key=lambda n: n.start_byte)
@@ -76,7 +76,7 @@ class _GoroutineRule(Rule):
         found = cache.get(file.path)
         if found is None:
             has_go = b"go " in file.source or b"go\t" in file.source
-            found = cache[file.path] = _functions_with_go(file.root) if has_go else []
+            found = cache[file.path] = _functions_with_go(file) if has_go else []
         return found
 
     def check_function(self, function: Node, file: FileModel) -> None:
