@@ -335,6 +335,27 @@ def global_only_types(pkg: Package) -> frozenset[str]:
     return result
 
 
+class HeldOnlyGlobally:
+    """The ``Ref.long_lived`` of a receiver whose type some package-level variable holds: true
+    when every instance of the type is package-level (``global_only_types``).
+
+    Answered when first asked: the question needs the package's call graph, and most walks
+    resolve receivers for removals and hand-offs, which never ask it.
+    """
+
+    __slots__ = ("_answer", "pkg", "type_name")
+
+    def __init__(self, pkg: Package, type_name: str) -> None:
+        self.pkg = pkg
+        self.type_name = type_name
+        self._answer: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._answer is None:
+            self._answer = self.type_name in global_only_types(self.pkg)
+        return self._answer
+
+
 @dataclass(frozen=True)
 class Ref:
     """What an expression denotes: a path from a package-level root, its type, and whether the
@@ -346,7 +367,7 @@ class Ref:
 
     path: tuple[str, ...]
     type: TypeRef
-    long_lived: bool
+    long_lived: bool | HeldOnlyGlobally  # test it for truth (``HeldOnlyGlobally`` is lazy)
     decl: tuple[str, ...] = ()  # ("var", name) or ("field", type, field): see ``declaration``
     in_map: bool = False  # reached through a map element (``m[k].items``): one entry's state
 
@@ -438,8 +459,8 @@ class Resolver:
                 t = TypeRef("named", name=self.receiver_type)
                 return Ref(
                     self.normalise(("recv", name), t), t,
-                    self.receiver_type in globally_held_types(self.pkg)
-                    and self.receiver_type in global_only_types(self.pkg),
+                    HeldOnlyGlobally(self.pkg, self.receiver_type)
+                    if self.receiver_type in globally_held_types(self.pkg) else False,
                     ("type", self.receiver_type),
                 )
             return None

@@ -13,7 +13,7 @@ regexp matches): a view shares the large buffer's memory, so keeping it keeps th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .model import FileModel, Package, resolve_selector
@@ -658,19 +658,29 @@ def _returning_function(statement: Node) -> Node | None:
     return parent
 
 
-def candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
-    """Top-level functions of ``f`` in which a large value is made (cheap query first)."""
+def candidate_functions(pkg: Package, f: FileModel, threshold: int,
+                        wanted: Callable[[Node], bool] | None = None) -> list[Node]:
+    """Top-level functions of ``f`` in which a large value is made, or that call a function of
+    the package returning a large value it makes (``load(path)``).
+
+    ``wanted`` (the caller's cheap test of a function) is asked of a caller of such a function
+    before the costlier question of what that function returns, which is then answered only
+    for the functions somebody wants; functions making a large value themselves are returned
+    whatever ``wanted`` says.
+    """
     found = {n.id: n for n in _made_here(pkg, f, threshold)}
-    makers = _large_makers(pkg, threshold)
-    for name in makers:
-        at = f.source.find(name.encode() + b"(")
+    for name in _maker_candidates(pkg, threshold):
+        needle = name.encode() + b"("
+        at = f.source.find(needle)
         while at >= 0:
             node = f.root.descendant_for_byte_range(at, at + 1)
             if node is not None and node.type == "identifier" and text(node) == name:
                 top = f.top_level_function(node)
-                if top is not None:
+                if top is not None and top.id not in found and (wanted is None or wanted(top)):
+                    if not _is_maker(pkg, name, threshold):
+                        break
                     found[top.id] = top
-            at = f.source.find(name.encode() + b"(", at + 1)
+            at = f.source.find(needle, at + 1)
     return sorted(found.values(), key=lambda n: n.start_byte)
 
 
@@ -683,25 +693,29 @@ def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     return cache[key]
 
 
-def _large_makers(pkg: Package, threshold: int) -> frozenset[str]:
-    """Functions of the package that return a large value they make (``load(path)``)."""
-    cache = pkg.facts.setdefault("large_makers", {})
+def _maker_candidates(pkg: Package, threshold: int) -> tuple[str, ...]:
+    """Functions of the package that make a large value (whether they return it is asked
+    later, of those that are called where it matters: ``_is_maker``)."""
+    cache = pkg.facts.setdefault("maker_candidates", {})
     assert isinstance(cache, dict)
     if threshold not in cache:
-        names = set()
+        names = []
         for f in pkg.files:
             for function in _made_here(pkg, f, threshold):
                 if function.type != "function_declaration":
                     continue
                 name = text(function.child_by_field_name("name"))
                 decl = pkg.funcs.get(name)
-                if decl is None or decl.node.id != function.id:
-                    continue
-                returned = _returned(pkg, name, threshold)
-                if returned is not None and returned.index < 0:
-                    names.add(name)
-        cache[threshold] = frozenset(names)
+                if decl is not None and decl.node.id == function.id:
+                    names.append(name)
+        cache[threshold] = tuple(names)
     return cache[threshold]
+
+
+def _is_maker(pkg: Package, name: str, threshold: int) -> bool:
+    """The candidate ``name`` returns a large value it makes."""
+    returned = _returned(pkg, name, threshold)
+    return returned is not None and returned.index < 0
 
 
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:

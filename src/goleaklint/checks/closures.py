@@ -23,6 +23,7 @@ KEEPERS = frozenset({"time.AfterFunc", "context.AfterFunc", "runtime.SetFinalize
 # Calls whose result holds the function they are given.
 WRAPPERS = frozenset({"sync.OnceFunc", "sync.OnceValue", "sync.OnceValues"})
 _MAX_DEPTH = 4
+_LITERALS = "(func_literal) @f"
 _KIND_WORDS = {
     "whole": "{what}",
     "part": "a slice of {what}",
@@ -152,8 +153,8 @@ class CapturedLargeClosure(Rule):
         if b"func(" not in file.source:
             return
         threshold = self.option("large-size")
-        for function in candidate_functions(self.package, file, threshold):
-            literals = captures("(func_literal) @f", function).get("f", [])
+        for function in candidate_functions(self.package, file, threshold, _has_literals):
+            literals = captures(_LITERALS, function).get("f", [])
             if literals:
                 self._function(file, function, literals, threshold)
 
@@ -408,7 +409,7 @@ class CapturedLargeClosure(Rule):
         """A parameter referenced by a function literal that escapes (middleware wrappers)."""
         if binding is None:
             return None
-        for literal in captures("(func_literal) @f", decl).get("f", []):
+        for literal in captures(_LITERALS, decl).get("f", []):
             uses = [i for i in captures("(identifier) @i", literal).get("i", [])
                     if text(i) == binding[0] and f.binding(i) == binding]
             if uses:
@@ -416,6 +417,10 @@ class CapturedLargeClosure(Rule):
                 if escape is not None:
                     return escape
         return None
+
+
+def _has_literals(function: Node) -> bool:
+    return bool(captures(_LITERALS, function))
 
 
 def _declares(ident: Node) -> bool:

@@ -128,9 +128,11 @@ class UnboundedGlobalMap(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.writes: list[_Write] = []
-        # Paths from which something is removed, split by whether a test file removes it.
-        self.removed: set[tuple[str, ...]] = set()
-        self.removed_in_tests: set[tuple[str, ...]] = set()
+        # Paths from which something may be removed, with where: whether that code runs after
+        # initialisation is asked at the end, only of the removals that decide a finding (the
+        # question needs the package's call graph; most packages never have to build it).
+        self.removals: dict[tuple[str, ...], list[tuple[FileModel, Node]]] = {}
+        self._removes: dict[tuple[tuple[str, ...], bool], bool] = {}
         self.resolver: Resolver | None = None
 
     # Walk ------------------------------------------------------------------------------------
@@ -180,10 +182,8 @@ class UnboundedGlobalMap(Rule):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
             else:
                 ref = self.resolver.resolve(target)
-                if ref is not None and not self._init_time(node) and not lazy_initialisation(
-                    node, target
-                ):
-                    self._removed(ref.path)
+                if ref is not None and not lazy_initialisation(node, target):
+                    self._removal(ref.path, node)
 
     def visit_inc_statement(self, node: Node) -> None:
         target = node.named_children[0] if node.named_child_count else None
@@ -259,8 +259,7 @@ class UnboundedGlobalMap(Rule):
                 continue
             if kind == "selector_expression" and self._sync_map(fn):
                 return  # a sync.Map's Load, Range…: the map keeps what it is given
-            if not self._init_time(node):
-                self._removed(ref.path)
+            self._removal(ref.path, node)
 
     def _sync_map(self, fn: Node) -> bool:
         assert self.resolver is not None
@@ -282,23 +281,22 @@ class UnboundedGlobalMap(Rule):
             return  # `len(m) > 0` is an emptiness test, not a bound
         assert self.resolver is not None
         ref = self.resolver.resolve(args.named_children[0])
-        if ref is not None and not self._init_time(comparison):
-            self._removed(ref.path)
+        if ref is not None:
+            self._removal(ref.path, comparison)
 
     # Bookkeeping -----------------------------------------------------------------------------
 
-    def _init_time(self, node: Node) -> bool:
-        return is_init_time(self.package, node, f=self.file)
-
-    def _removed(self, path: tuple[str, ...]) -> None:
+    def _removal(self, path: tuple[str, ...], node: Node) -> None:
+        """``node`` removes from (or bounds, replaces, hands off) the state at ``path``, unless
+        it only runs while the package initialises (decided in ``finish``)."""
         assert self.file is not None
-        (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+        self.removals.setdefault(path, []).append((self.file, node))
 
     def _remove_through(self, call: Node, target: Node) -> None:
         assert self.resolver is not None
         ref = self.resolver.resolve(target)
-        if ref is not None and not self._init_time(call):
-            self._removed(ref.path)
+        if ref is not None:
+            self._removal(ref.path, call)
 
     def _write(self, statement: Node, target: Node) -> None:
         assert self.resolver is not None
@@ -340,15 +338,29 @@ class UnboundedGlobalMap(Rule):
         return False
 
     def _record_write(self, node: Node, ref: Ref, display: str) -> None:
-        if not ref.long_lived or self._init_time(node):
+        if not ref.long_lived:
             return
         assert self.file is not None
         self.writes.append(_Write(self.file, node, ref, display))
 
+    def _removed(self, path: tuple[str, ...], in_tests: bool) -> bool:
+        """Something removes from ``path`` after initialisation (in a test file too when
+        ``in_tests``: a removal in a test only excuses writes in tests)."""
+        key = (path, in_tests)
+        found = self._removes.get(key)
+        if found is None:
+            found = self._removes[key] = any(
+                (in_tests or not f.is_test) and not is_init_time(self.package, node, f=f)
+                for f, node in self.removals.get(path, ())
+            )
+        return found
+
     def finish(self) -> None:
         for w in self.writes:
-            removals = self.removed | (self.removed_in_tests if w.file.is_test else set())
-            if any(w.ref.path[: len(p)] == p for p in removals):
+            if is_init_time(self.package, w.node, f=w.file):
+                continue
+            path = w.ref.path
+            if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):
                 continue
             related = ()
             declared = declaration(self.package, w.ref.decl)

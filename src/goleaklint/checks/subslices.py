@@ -127,7 +127,7 @@ class SubsliceRetention(Rule):
 
     def begin_file(self, file: FileModel) -> None:
         threshold = self.option("large-size")
-        for function in candidate_functions(self.package, file, threshold):
+        for function in candidate_functions(self.package, file, threshold, _has_stores):
             stores = captures(_STORES, function).get("store", [])
             if not stores:
                 continue
@@ -202,6 +202,10 @@ class SubsliceRetention(Rule):
         )
 
 
+def _has_stores(function: Node) -> bool:
+    return bool(captures(_STORES, function))
+
+
 def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
     """A package-level variable, or state reached from one (fields, map and slice elements)."""
     node: Node | None = target
@@ -211,7 +215,7 @@ def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
     while node is not None:
         ref = resolver.resolve(node)
         if ref is not None:
-            return ref.long_lived
+            return bool(ref.long_lived)
         if node.type == "identifier":
             return not resolver.file.is_local(node) and text(node) in pkg.vars
         if node.type not in _PATH_NODES:
