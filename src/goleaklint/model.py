@@ -103,6 +103,8 @@ class FileModel:
         # Answers of ``resolve_selector``, which several rules ask of the same calls: by byte
         # range, node kind and whether a package was given, packed in one int.
         self._selector_memo: dict[int, str | None] = {}
+        # ``_local_scopes``: name -> top-level declaration index -> its local bindings.
+        self._scopes: dict[bytes, dict[int, list[tuple[int, int, int]]]] = {}
 
     @property
     def is_test(self) -> bool:
@@ -239,31 +241,44 @@ class FileModel:
         return top
 
     @cached_property
-    def _local_declarations(self) -> dict[tuple[bytes, int], list[tuple[int, int, int]]]:
-        """(name, top-level declaration index) -> (scope start, scope end, declared from).
-
-        Keyed by the top-level declaration so that a lookup only scans the bindings of one
-        function, however often a name (``err``) is declared in the file; names as bytes (no
-        decoding for a lookup, which the rules make of most identifiers they meet).
-        """
-        found: dict[tuple[bytes, int], list[tuple[int, int, int]]] = {}
-        caps = captures(_LOCAL_DECLARATIONS, self.root)
-        for kind, nodes in caps.items():
+    def _declared_names(self) -> dict[bytes, list[tuple[Node, str]]]:
+        """Each name declared in the file (package level included) -> its declaring
+        identifiers and their kind: the cheap half of the local-declaration table."""
+        found: dict[bytes, list[tuple[Node, str]]] = {}
+        for kind, nodes in captures(_LOCAL_DECLARATIONS, self.root).items():
             if kind == "label":
                 continue
             for node in nodes:
-                bound = _binding_extent(node, kind)
-                if bound is None:
-                    continue
-                scope, declared = bound
-                key = (node.text or b"", self._top_level_index(scope.start_byte))
-                found.setdefault(key, []).append((scope.start_byte, scope.end_byte, declared))
+                found.setdefault(node.text or b"", []).append((node, kind))
         return found
+
+    def _local_scopes(self, name: bytes, at: int) -> list[tuple[int, int, int]] | None:
+        """The local bindings of ``name`` in the top-level declaration holding byte ``at``:
+        (scope start, scope end, declared from).
+
+        Scopes are worked out (a walk up the tree per declaration) for the names asked about
+        only, all of a name's at once; keyed by the top-level declaration so that a lookup
+        scans the bindings of one function, however often a name (``err``) is declared.
+        """
+        scopes = self._scopes.get(name)
+        if scopes is None:
+            declared = self._declared_names.get(name)
+            if declared is None:
+                return None
+            scopes = self._scopes[name] = {}
+            for node, kind in declared:
+                bound = _binding_extent(node, kind)
+                if bound is not None:
+                    scope, visible = bound
+                    scopes.setdefault(self._top_level_index(scope.start_byte), []).append(
+                        (scope.start_byte, scope.end_byte, visible)
+                    )
+        return scopes.get(self._top_level_index(at))
 
     def is_local(self, ident: Node) -> bool:
         """True when identifier ``ident`` refers to a local (function-scoped) binding."""
         at = ident.start_byte
-        decls = self._local_declarations.get((ident.text or b"", self._top_level_index(at)))
+        decls = self._local_scopes(ident.text or b"", at)
         if not decls:
             return False
         return any(start <= at < end and declared <= at for start, end, declared in decls)
@@ -276,7 +291,7 @@ class FileModel:
         visible at the identifier itself.
         """
         at = ident.start_byte
-        decls = self._local_declarations.get((ident.text or b"", self._top_level_index(at)))
+        decls = self._local_scopes(ident.text or b"", at)
         if not decls:
             return None
         name = text(ident)

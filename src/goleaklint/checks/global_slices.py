@@ -30,6 +30,10 @@ from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGE
 # regular expression is much cheaper than a query over every file).
 _APPENDS = re.compile(rb"=[ \t]*append\(")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
+_WORDS = re.compile(rb"\w+")
+# Bytes of ``[\w\s,]``: what may stand between a declared name and its ``:=``.
+_NAME_RUN = frozenset(b"_,0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      b" \t\n\r\f\v")
 _PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
                          "unary_expression"})
 _STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
@@ -187,12 +191,12 @@ class UnboundedGlobalSlice(Rule):
         if receiver == name:
             return receiver_type_name(function) in _held_types(self.package)
         # An alias: ``l := auditLog`` (or of the receiver) declared in the function.
-        declared = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b[\w\s,]*:=([^\n]*)")
-        for match in declared.finditer(self.file.source, function.start_byte,
-                                       function.end_byte):
-            for word in _WORD.findall(match.group(1)):
-                if word.decode() in self.package.vars or word.decode() == receiver:
-                    return True
+        wanted = name.encode()
+        for declared, value in _short_declarations(self.package, function):
+            if wanted in declared:
+                for word in _WORD.findall(value):
+                    if word.decode() in self.package.vars or word.decode() == receiver:
+                        return True
         return False
 
     def finish(self) -> None:
@@ -334,6 +338,27 @@ class _Truncations(Visitor):
     def _removed(self, path: tuple[str, ...]) -> None:
         assert self.file is not None
         (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+
+
+def _short_declarations(pkg: Package, function: Node) -> list[tuple[set[bytes], bytes]]:
+    """Each ``:=`` of a function as written: the words of the run of names, spaces and commas
+    before it, and the rest of its line (text, not syntax: a cheap test; memoised)."""
+    memo = pkg.facts.setdefault("short_declarations", {})
+    assert isinstance(memo, dict)
+    found = memo.get(function.id)
+    if found is None:
+        found = memo[function.id] = []
+        source, start, end = function.text or b"", 0, function.end_byte - function.start_byte
+        at = source.find(b":=", start, end)
+        while at >= 0:
+            first = at
+            while first > start and source[first - 1] in _NAME_RUN:
+                first -= 1
+            line_end = source.find(b"\n", at, end)
+            value = source[at + 2:line_end if line_end >= 0 else end]
+            found.append((set(_WORDS.findall(source, first, at)), value))
+            at = source.find(b":=", at + 2, end)
+    return found
 
 
 def _lengths(expr: Node, depth: int = 0) -> list[Node]:
