@@ -141,11 +141,23 @@ class UnboundedGlobalMap(Rule):
         assert self.file is not None
         self.resolver = Resolver(self.package, self.file, node)
 
-    def visit_function_declaration(self, node: Node) -> None:
+    def visit_function_declaration(self, node: Node) -> bool:
         self._enter_function(node)
+        return self._may_reach_maps(node)  # False: skip it, nothing in it can matter
 
-    def visit_method_declaration(self, node: Node) -> None:
-        self._enter_function(node)
+    visit_method_declaration = visit_function_declaration
+
+    def _may_reach_maps(self, function: Node) -> bool:
+        """Whether ``function`` can write, remove from or hand off a map of package state:
+        it names a package var from which a map is reached, or it is a method of a type
+        from which one is (its receiver).  Everything the rule records is resolved from
+        one of those, directly or through a local alias of one."""
+        assert self.resolver is not None and self.file is not None
+        names, types = _map_roots(self.package)
+        if self.resolver.receiver_type in types:
+            return True
+        source, start, end = self.file.source, function.start_byte, function.end_byte
+        return any(source.find(name, start, end) >= 0 for name in names)
 
     def begin_file(self, file) -> None:
         self._enter_function(None)  # also when the root is an ERROR node (no visit_source_file)
@@ -373,6 +385,45 @@ class UnboundedGlobalMap(Rule):
                 related,
                 file=w.file,
             )
+
+
+def _map_roots(pkg: Package) -> tuple[tuple[bytes, ...], frozenset[str]]:
+    """The package vars from which a map is reached (as bytes), and the named types."""
+    cached = pkg.facts.get("map_roots")
+    if cached is None:
+        found: set[str] = set()
+        types = frozenset(t for t in pkg.types
+                          if _reaches_map(pkg, TypeRef("named", name=t), found, set()))
+        names = tuple(n.encode() for n in pkg.vars
+                      if _reaches_map(pkg, pkg.var_type(n), found, set()))
+        cached = pkg.facts["map_roots"] = (names, types)
+    return cached  # type: ignore[return-value]
+
+
+def _reaches_map(pkg: Package, t: TypeRef, found: set[str], seen: set[str]) -> bool:
+    """Whether a map (or sync.Map) is reached from a value of type ``t`` the way ``Resolver``
+    follows values: through pointers, named types of the package and struct fields, at any
+    depth.  ``found``: named types known to reach one; ``seen``: those met in this search."""
+    t = t.deref()
+    if t.kind != "named":
+        return _reaches_map_under(pkg, t, found, seen)
+    if t.name in found:
+        return True
+    if t.name in seen:
+        return False  # met on this search's path or explored already: nothing new there
+    seen.add(t.name)
+    if _reaches_map_under(pkg, pkg.underlying(t), found, seen):
+        found.add(t.name)
+        return True
+    return False
+
+
+def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]) -> bool:
+    if t.kind == "map" or t.qualified_name == SYNC_MAP:
+        return True
+    if t.kind == "struct":
+        return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
+    return False
 
 
 def _holds_map(pkg: Package, t: TypeRef, depth: int = 0) -> bool:
