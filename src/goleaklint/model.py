@@ -61,17 +61,39 @@ class Import:
     node: Node
 
 
-@dataclass
 class Declaration:
-    """A package-level var, const, type or func (methods are kept per receiver type)."""
+    """A package-level var, const, type or func (methods are kept per receiver type).
 
-    name: str
-    kind: str  # var, const, type, func, method
-    node: Node  # the spec (var_spec, type_spec) or function/method declaration
-    file: FileModel
-    type: TypeRef = UNKNOWN
-    value: Node | None = None  # the initialiser expression of a var, if any
-    receiver: str = ""  # for methods: the receiver's base type name
+    ``node`` is the spec (var_spec, type_spec) or the function/method declaration; ``value``
+    the initialiser expression of a var or const, if any; ``receiver`` a method's receiver
+    base type name.  ``type`` (declared, or the type a type spec defines) is read from
+    ``type_node`` when first asked: most of a package's declarations (the constants of a
+    generated table) are never asked theirs.
+    """
+
+    __slots__ = ("_type", "file", "kind", "name", "node", "receiver", "type_node", "value")
+
+    def __init__(self, name: str, kind: str, node: Node, file: FileModel,
+                 type_node: Node | None = None, value: Node | None = None,
+                 receiver: str = "") -> None:
+        self.name = name
+        self.kind = kind  # var, const, type, func, method
+        self.node = node
+        self.file = file
+        self.type_node = type_node
+        self.value = value
+        self.receiver = receiver
+        self._type: TypeRef | None = None
+
+    @property
+    def type(self) -> TypeRef:
+        if self._type is None:
+            self._type = type_from_node(self.type_node, self.file.resolve_package) if (
+                self.type_node is not None) else UNKNOWN
+        return self._type
+
+    def __repr__(self) -> str:
+        return f"Declaration({self.kind} {self.name})"
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -438,7 +460,7 @@ class Package:
                 target = self.vars if kind == "var_declaration" else self.consts
                 for spec in _specs(decl, "var_spec" if kind == "var_declaration" else "const_spec"):
                     names = spec.children_by_field_name("name")
-                    declared = type_from_node(spec.child_by_field_name("type"), f.resolve_package)
+                    declared = spec.child_by_field_name("type")
                     values = spec.child_by_field_name("value")
                     value_nodes = values.named_children if values is not None else []
                     what = "var" if kind == "var_declaration" else "const"
@@ -450,8 +472,8 @@ class Package:
                 for spec in decl.named_children:
                     if spec.type in ("type_spec", "type_alias"):
                         tname = text(spec.child_by_field_name("name"))
-                        ttype = type_from_node(spec.child_by_field_name("type"), f.resolve_package)
-                        self.types[tname] = Declaration(tname, "type", spec, f, ttype)
+                        self.types[tname] = Declaration(
+                            tname, "type", spec, f, spec.child_by_field_name("type"))
             elif kind == "function_declaration":
                 fname = text(decl.child_by_field_name("name"))
                 if fname != "init" and fname != "_":
