@@ -147,6 +147,37 @@ def test_functions_found_by_offsets_are_those_found_up_the_tree(path: Path) -> N
     forget_queries()
 
 
+def test_a_constant_found_by_name_is_the_one_of_the_whole_table(tmp_path: Path) -> None:
+    """``Package.const(name)`` (a byte search in the const declarations) agrees with the full
+    ``consts`` table: later files and specs win, iota blocks, names inside longer names."""
+    from goleaklint.discover import Module
+    from goleaklint.model import FileModel, Package
+
+    (tmp_path / "a.go").write_text(
+        "package p\n\nconst (\n\tKindA Kind = iota\n\tKindB\n\tsize = 1 << 20\n)\n\n"
+        "const bufSize, bufSizeMax = size * 2, size * 4\n\nconst shared = 1\n",
+        encoding="utf-8")
+    (tmp_path / "b.go").write_text(
+        "package p\n\n// size of a page: bufSize and size appear in comments and strings too\n"
+        "const shared = 2\n\nvar size2 = \"size\"\n\nfunc f() int { const local = size; "
+        "return local }\n", encoding="utf-8")
+    files = [FileModel(SourceFile(tmp_path / n, None, True)) for n in ("a.go", "b.go")]
+    names = ["KindA", "KindB", "size", "bufSize", "bufSizeMax", "shared", "size2", "local",
+             "Kind", "missing", "f"]
+    lazy = Package.build(tmp_path, "p", Module(None, None, None), files)
+    found = {n: lazy.const(n) for n in names}
+    table = Package.build(tmp_path, "p", Module(None, None, None), files).consts
+    assert set(table) == {"KindA", "KindB", "size", "bufSize", "bufSizeMax", "shared"}
+    for name in names:
+        expected, got = table.get(name), found[name]
+        assert (got is None) == (expected is None), name
+        if expected is not None:
+            assert (got.node, got.file, got.value) == (expected.node, expected.file,
+                                                       expected.value), name
+    assert found["shared"].file is files[1]  # the last declared wins
+    forget_queries()
+
+
 # Discovery streams; workers read ---------------------------------------------------------------
 
 def test_discovery_keeps_no_file_contents(tmp_path: Path) -> None:

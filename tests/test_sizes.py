@@ -26,9 +26,13 @@ const (
 	iota0 = iota
 )
 
+const small, large = 8, 3 << 20
+
 func f() {
 	const local = 4 << 20
-	_ = []int{local, big, mib, odd, hex, oct, neg, iota0, int64(mib) + 1, undefined}
+	const low, high = 1, 5 << 20
+	_ = []int{local, big, mib, odd, hex, oct, neg, iota0, int64(mib) + 1, undefined,
+		small, large, low, high}
 }
 """
 
@@ -45,7 +49,7 @@ def test_const_folding(tmp_path: Path) -> None:
     elements = captures("(literal_element) @e", fm.root)["e"]
     values = [const_int(pkg, fm, e.named_children[0]) for e in elements]
     assert values == [4 << 20, 10 << 20, 1 << 20, 64, 4096, 30, -(1 << 19), None, (1 << 20) + 1,
-                      None]
+                      None, 8, 3 << 20, 1, 5 << 20]  # several names in one spec too
 
 
 LARGE = """package p

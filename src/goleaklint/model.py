@@ -435,16 +435,48 @@ class Package:
     module: Module
     files: list[FileModel]
     vars: dict[str, Declaration] = field(default_factory=dict)
-    consts: dict[str, Declaration] = field(default_factory=dict)
     types: dict[str, Declaration] = field(default_factory=dict)
     funcs: dict[str, Declaration] = field(default_factory=dict)
     methods: dict[str, dict[str, Declaration]] = field(default_factory=dict)
     go_version: tuple[int, int] | None = None  # go.mod's directive, or the configured override
     facts: dict[str, object] = field(default_factory=dict)  # lazily computed, shared by rules
+    # ``consts`` is read when first asked: a generated table can hold thousands of constants.
+    _const_declarations: list[tuple[FileModel, Node]] = field(default_factory=list, repr=False)
+    _consts: dict[str, Declaration] | None = field(default=None, repr=False)
+    _consts_by_name: dict[str, Declaration | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.go_version is None:
             self.go_version = self.module.go_version
+
+    @property
+    def consts(self) -> dict[str, Declaration]:
+        """The package-level constants by name (the last declared wins, as for the others)."""
+        if self._consts is None:
+            self._consts = {}
+            for f, decl in self._const_declarations:
+                self._read_specs(f, decl, "const_spec", "const", self._consts)
+        return self._consts
+
+    def const(self, name: str) -> Declaration | None:
+        """The package-level constant ``name`` (as ``consts.get(name)``), found by its bytes
+        in the const declarations: one constant's question does not read a whole table."""
+        if self._consts is not None:
+            return self._consts.get(name)
+        if name in self._consts_by_name:
+            return self._consts_by_name[name]
+        found: dict[str, Declaration] = {}
+        wanted = name.encode()
+        for f, decl in self._const_declarations:
+            at = f.source.find(wanted, decl.start_byte, decl.end_byte)
+            while at >= 0:
+                node = f.root.descendant_for_byte_range(at, at + len(wanted))
+                spec = node.parent if node is not None and node.type == "identifier" else None
+                if spec is not None and spec.type == "const_spec" and node.text == wanted:
+                    self._read_specs(f, spec, "const_spec", "const", found, single=True)
+                at = f.source.find(wanted, at + len(wanted), decl.end_byte)
+        declared = self._consts_by_name[name] = found.get(name)
+        return declared
 
     @classmethod
     def build(cls, directory: Path, name: str, module: Module, files: list[FileModel]) -> Package:
@@ -456,18 +488,13 @@ class Package:
     def _read_declarations(self, f: FileModel) -> None:
         for decl in f.top_level:
             kind = decl.type
-            if kind == "var_declaration" or kind == "const_declaration":
-                target = self.vars if kind == "var_declaration" else self.consts
-                for spec in _specs(decl, "var_spec" if kind == "var_declaration" else "const_spec"):
-                    names = spec.children_by_field_name("name")
-                    declared = spec.child_by_field_name("type")
-                    values = spec.child_by_field_name("value")
-                    value_nodes = values.named_children if values is not None else []
-                    what = "var" if kind == "var_declaration" else "const"
-                    for i, n in enumerate(names):
-                        value = value_nodes[i] if len(value_nodes) == len(names) else None
-                        name = text(n)
-                        target[name] = Declaration(name, what, spec, f, declared, value)
+            if kind == "var_declaration":
+                self._read_specs(f, decl, "var_spec", "var", self.vars)
+            elif kind == "const_declaration":
+                if self._consts is not None:
+                    self._read_specs(f, decl, "const_spec", "const", self._consts)
+                else:
+                    self._const_declarations.append((f, decl))
             elif kind == "type_declaration":
                 for spec in decl.named_children:
                     if spec.type in ("type_spec", "type_alias"):
@@ -484,6 +511,21 @@ class Package:
                 self.methods.setdefault(recv, {})[mname] = Declaration(
                     mname, "method", decl, f, receiver=recv
                 )
+
+    @staticmethod
+    def _read_specs(f: FileModel, decl: Node, spec_type: str, what: str,
+                    target: dict[str, Declaration], single: bool = False) -> None:
+        """The specs of a declaration into ``target`` (``single``: ``decl`` is one spec)."""
+        for spec in [decl] if single else _specs(decl, spec_type):
+            # The field also holds the commas of ``a, b = …`` (tree-sitter-go): names only.
+            names = [n for n in spec.children_by_field_name("name") if n.is_named]
+            declared = spec.child_by_field_name("type")
+            values = spec.child_by_field_name("value")
+            value_nodes = values.named_children if values is not None else []
+            for i, n in enumerate(names):
+                value = value_nodes[i] if len(value_nodes) == len(names) else None
+                name = text(n)
+                target[name] = Declaration(name, what, spec, f, declared, value)
 
     # Types -------------------------------------------------------------------------------------
 

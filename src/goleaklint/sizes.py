@@ -110,7 +110,7 @@ def const_int(pkg: Package, f: FileModel, expr: Node | None, _depth: int = 0) ->
         value = _local_const(expr)
         if value is not None:
             return const_int(pkg, f, value, _depth + 1)
-        decl = pkg.consts.get(text(expr))
+        decl = pkg.const(text(expr))
         if decl is not None and decl.value is not None:
             return const_int(pkg, decl.file, decl.value, _depth + 1)
     return None
@@ -155,7 +155,8 @@ def _local_const(ident: Node) -> Node | None:
                 if statement.type != "const_declaration":
                     continue
                 for spec in statement.named_children:
-                    names = spec.children_by_field_name("name")
+                    # The field also holds the commas of ``a, b = …`` (tree-sitter-go).
+                    names = [n for n in spec.children_by_field_name("name") if n.is_named]
                     values = spec.child_by_field_name("value")
                     if values is None or len(values.named_children) != len(names):
                         continue

@@ -465,7 +465,7 @@ def _constant_key(pkg: Package, f: FileModel | None, index_expr: Node) -> bool:
                     "rune_literal", "true", "false", "float_literal"):
         return True
     if key.type == "identifier" and f is not None and not f.is_local(key):
-        return text(key) in pkg.consts
+        return pkg.const(text(key)) is not None
     return False
 
 
