@@ -615,8 +615,13 @@ def receiver_type_name(method: Node) -> str:
         return ""
     for param in recv.named_children:
         if param.type == "parameter_declaration":
-            t = type_from_node(param.child_by_field_name("type")).deref()
-            return t.name
+            written = param.child_by_field_name("type")
+            # The usual ``T`` and ``*T`` read directly; anything else as a type.
+            named = written.named_children[0] if written is not None and (
+                written.type == "pointer_type" and written.named_child_count == 1) else written
+            if named is not None and named.type == "type_identifier":
+                return text(named)
+            return type_from_node(written).deref().name
     return ""
 
 
