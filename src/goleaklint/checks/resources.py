@@ -486,13 +486,13 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
     if fn.type != "selector_expression":
         return None
     method = text(fn.child_by_field_name("field"))
-    if method not in OPENER_NAMES and not any(k.endswith("." + method) for k in local):
+    if method not in OPENER_NAMES and method not in _local_opener_names(pkg):
         return None  # cheap: most method calls are not openers
     qualified = resolve_selector(f, fn, pkg)
     if qualified is not None:
         known = PACKAGE_OPENERS.get(qualified)
         return Opener(call, text(fn), known[0], known[1]) if known is not None else None
-    if method not in OPENER_METHODS and not any(k.endswith("." + method) for k in local):
+    if method not in OPENER_METHODS and method not in _local_opener_names(pkg):
         return None
     receiver = fn.child_by_field_name("operand")
     rtype = expression_type(receiver, pkg, f).deref()
@@ -610,7 +610,17 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
                     break
         if len(found) == before:
             break  # nothing new: another pass would ask the same questions, to the same answers
+    pkg.facts["local_opener_names"] = frozenset(n.rpartition(".")[2] for n in found)
     return found
+
+
+def _local_opener_names(pkg: Package) -> frozenset[str]:
+    """The names the package's own openers are called by (``Open`` of ``Store.Open``)."""
+    local = _local_openers(pkg)
+    cached = pkg.facts.get("local_opener_names")
+    if cached is None:  # asked while ``_local_openers`` is still at work: not final yet
+        return frozenset(n.rpartition(".")[2] for n in local)
+    return cached  # type: ignore[return-value]
 
 
 _WORD_BYTES = frozenset(b"_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
