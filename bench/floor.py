@@ -4,7 +4,7 @@ Files are found by goleaklint's own discovery (the same skips, the same packages
 included) and parsed in ``--jobs`` processes with packages as the unit of work, biggest first,
 each worker reading its own files: the scheduling of ``goleaklint --jobs N``, minus the analysis.
 
-    python bench/floor.py [--jobs N] TREE
+    python bench/floor.py [--jobs N] TREE [TREE...]
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ def parse_package(paths: list[str]) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", metavar="TREE")
+    parser.add_argument("trees", metavar="TREE", nargs="+")
     parser.add_argument("--jobs", "-j", type=int, default=len(os.sched_getaffinity(0)))
     args = parser.parse_args(argv)
-    found = discover([args.tree])
+    found = discover(args.trees)
     packages = sorted(found.packages,
                       key=lambda p: (-sum(f.size for f in p.files), p.key))
     work = [[str(f.path) for f in p.files] for p in packages]
