@@ -287,7 +287,9 @@ def _prefetch(root: Node, patterns: tuple[str, ...]) -> None:
     results: list[dict[str, list[Node]]] = [{} for _ in patterns]
     for name, nodes in found.items():
         index, original = names[name]
-        results[index][original] = sorted(nodes, key=_start_byte)
+        # The walk's nodes are put in pre-order by ``_nodes_of_types``: no sort by kind first.
+        results[index][original] = nodes if patterns[index] == _walk_pattern else sorted(
+            nodes, key=_start_byte)
     for pattern, result in zip(patterns, results, strict=True):
         _memo[(pattern, root)] = result
 
@@ -410,10 +412,12 @@ def run_visitors(
 
     Only nodes of the types some visitor handles are materialised: one tree-sitter query (run
     in C) finds them in document order, and the nesting that ``leave_`` and skipping need is
-    rebuilt from their byte ranges.  The effect is that of a full pre-order walk that calls
-    ``visit_`` on entering and ``leave_`` on leaving each handled node.  When a handler raises
-    and ``on_error`` is given, that visitor is dropped for the rest of the pass and
-    ``on_error(visitor, exc)`` is called; the others go on.  Without ``on_error`` it propagates.
+    rebuilt from their start bytes (ends are read only for the nodes that need one: reading a
+    node's end touches its subtree, several times the cost of its start).  The effect is that
+    of a full pre-order walk that calls ``visit_`` on entering and ``leave_`` on leaving each
+    handled node.  When a handler raises and ``on_error`` is given, that visitor is dropped for
+    the rest of the pass and ``on_error(visitor, exc)`` is called; the others go on.  Without
+    ``on_error`` it propagates.
     """
     if not visitors:
         return
@@ -468,10 +472,12 @@ def run_visitors(
                     skipped_at[i] = -1
                     skipping -= 1
 
-    for _, start, end, node, kind in nodes:
+    for start, node, kind in nodes:
         while stack:
+            # In pre-order, a node starting before the top's end is inside it (nodes nest);
+            # at its end, only inside an empty top (a MISSING node) when empty too.
             top_start, top_end = stack[-1][0], stack[-1][1]
-            if top_start <= start and end <= top_end and (start < top_end or top_start == top_end):
+            if start < top_end or (start == top_start == top_end and node.end_byte == start):
                 break
             pop()
         visit, leave = dispatch[kind]
@@ -488,7 +494,7 @@ def run_visitors(
             except Exception as exc:
                 failed(i, exc)
         if leave or skips:
-            stack.append((start, end, node, leave))
+            stack.append((start, node.end_byte, node, leave))
     while stack:
         pop()
 
@@ -506,11 +512,9 @@ def expect_walks(kinds: Collection[str]) -> None:
         _learnt.setdefault(_walk_pattern)
 
 
-def _nodes_of_types(
-    root: Node, kinds: Collection[str]
-) -> list[tuple[int, int, int, Node, str]]:
+def _nodes_of_types(root: Node, kinds: Collection[str]) -> list[tuple[int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
-    (sort key, start byte, end byte, node, type).
+    (start byte, node, type).
 
     One query, each type captured under its own name.  Of a file's root it is asked like any
     other root question, so that it joins the file's one combined walk; its answer is then
@@ -527,22 +531,24 @@ def _nodes_of_types(
     else:  # a walk of other types than the rules' (a rule's second pass): a query of its own
         pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
         by_kind = QueryCursor(query(pattern)).captures(root)
-    found: list[tuple[int, int, int, Node, str]] = []
+    found: list[tuple[int, Node, str]] = []
     for kind, captured in by_kind.items():
-        for n in captured:
-            s, e = n.byte_range
-            found.append(((s << 32) - e, s, e, n, kind))
-    # Pre-order: by start, enclosing nodes first; nodes spanning the same bytes (a statement
-    # and its only expression) by how many same-span ancestors they have.
+        found += [(n.start_byte, n, kind) for n in captured]
     found.sort(key=_first)
-    if len(set(map(_first, found))) < len(found):  # rare: look for the groups only then
+    # Pre-order among nodes starting at the same byte (a call and the statement it begins):
+    # enclosing nodes first, by end; nodes spanning the same bytes (a statement and its only
+    # expression) by how many same-span ancestors they have.
+    starts = list(map(_first, found))
+    if len(set(starts)) < len(starts):
         i, n = 0, len(found)
         while i < n - 1:
-            j = i
-            while j + 1 < n and found[j + 1][0] == found[i][0]:
+            if starts[i + 1] != starts[i]:
+                i += 1
+                continue
+            j = i + 1
+            while j + 1 < n and starts[j + 1] == starts[i]:
                 j += 1
-            if j > i:
-                found[i : j + 1] = sorted(found[i : j + 1], key=_same_span_key)
+            found[i : j + 1] = _enclosing_first(found[i : j + 1])
             i = j + 1
     return found
 
@@ -550,8 +556,13 @@ def _nodes_of_types(
 _first = itemgetter(0)
 
 
-def _same_span_key(item: tuple) -> int:
-    return _same_span_depth(item[3])
+def _enclosing_first(group: list[tuple[int, Node, str]]) -> list[tuple[int, Node, str]]:
+    """Nodes starting at the same byte in pre-order: by end, latest first; nodes ending at the
+    same byte too by their depth among same-span ancestors (only then worked out)."""
+    keyed = sorted((-item[1].end_byte, k, item) for k, item in enumerate(group))
+    if len({key[0] for key in keyed}) < len(keyed):
+        keyed = sorted((end, _same_span_depth(item[1]), k, item) for end, k, item in keyed)
+    return [key[-1] for key in keyed]
 
 
 def _same_span_depth(node: Node) -> int:
