@@ -868,8 +868,14 @@ def goleaklint_rules():
 '''
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigint_stops_a_run_cleanly_with_130(project: Path, jobs: str) -> None:
+@pytest.mark.parametrize(("jobs", "sent", "code", "said"), [
+    ("1", signal.SIGINT, 130, "interrupted"),
+    ("2", signal.SIGINT, 130, "interrupted"),
+    ("1", signal.SIGTERM, 143, "terminated"),  # a cancelled CI job, a timeout
+    ("2", signal.SIGTERM, 143, "terminated"),
+])
+def test_a_signal_stops_a_run_cleanly(project: Path, jobs: str, sent: int, code: int,
+                                      said: str) -> None:
     site = project / "site"
     install_distribution(site, "goleak_slow", "[goleaklint.rules]\nslow = goleak_slow\n",
                          {"goleak_slow/__init__.py": SLOW_PLUGIN.replace("{doc!r}", repr(DOC))})
@@ -889,13 +895,13 @@ def test_sigint_stops_a_run_cleanly_with_130(project: Path, jobs: str) -> None:
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert marker.exists(), proc.communicate()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sent)
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert stdout == b""
-    assert stderr.decode().splitlines()[-1] == "goleaklint: interrupted"
+    assert stderr.decode().splitlines()[-1] == f"goleaklint: {said}"
     assert b"Traceback" not in stderr
     assert sorted(p.name for p in project.iterdir()) == ["marker", "site", "tree"]
     sleeper = int(marker.read_text())

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from typing import NoReturn, TextIO
 from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
 SUBCOMMANDS = ("rules", "explain", "config")
 
 
@@ -384,10 +386,29 @@ def _read_baseline(path: Path) -> set[str]:
         raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job, a timeout): the run stops as on Ctrl-C, workers included."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(
     argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """Entry point of the ``goleaklint`` command; returns the exit code."""
+    try:  # SIGTERM stops a run as Ctrl-C does, while ``main`` runs (in the main thread only)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:
+        return _main(argv, out, err)
+    try:
+        return _main(argv, out, err)
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     from .config import ConfigError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -406,6 +427,9 @@ def main(
     except (UsageError, ConfigError) as exc:
         err.write(f"goleaklint: error: {exc}\n")
         return EXIT_USAGE
+    except Terminated:
+        err.write("goleaklint: terminated\n")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         err.write("goleaklint: interrupted\n")
         return EXIT_INTERRUPTED

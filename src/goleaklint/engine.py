@@ -277,6 +277,7 @@ _WORKER: tuple = ()
 
 def _worker_init(started, rules, config, catalog) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler, inherited: not ours
     global _WORKER
     _WORKER = (started, rules, config, catalog)
 
@@ -289,6 +290,7 @@ def _worker_run(index: int, pf: PackageFiles) -> Result:
 
 def _alone_main(conn, pf: PackageFiles, rules, config, catalog) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     result = _analyze_safely(pf, rules, config, catalog)
     try:
         conn.send(result)
