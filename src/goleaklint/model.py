@@ -517,8 +517,7 @@ class Package:
                     target: dict[str, Declaration], single: bool = False) -> None:
         """The specs of a declaration into ``target`` (``single``: ``decl`` is one spec)."""
         for spec in [decl] if single else _specs(decl, spec_type):
-            # The field also holds the commas of ``a, b = …`` (tree-sitter-go): names only.
-            names = [n for n in spec.children_by_field_name("name") if n.is_named]
+            names = spec_names(spec)
             declared = spec.child_by_field_name("type")
             values = spec.child_by_field_name("value")
             value_nodes = values.named_children if values is not None else []
@@ -596,6 +595,12 @@ class Package:
                 if name in self.funcs and not f.is_local(node):
                     sites.setdefault(name, []).append((f, node))
         return sites
+
+
+def spec_names(spec: Node) -> list[Node]:
+    """The names a var or const spec declares (tree-sitter-go also puts the commas of
+    ``const a, b = …`` in the name field)."""
+    return [n for n in spec.children_by_field_name("name") if n.is_named]
 
 
 def _specs(decl: Node, spec_type: str) -> list[Node]:

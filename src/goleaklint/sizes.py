@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .model import FileModel, Package, resolve_selector
+from .model import FileModel, Package, resolve_selector, spec_names
 from .syntax import Node, captures, text
 
 DEFAULT_LARGE_SIZE = 1 << 20
@@ -155,8 +155,7 @@ def _local_const(ident: Node) -> Node | None:
                 if statement.type != "const_declaration":
                     continue
                 for spec in statement.named_children:
-                    # The field also holds the commas of ``a, b = …`` (tree-sitter-go).
-                    names = [n for n in spec.children_by_field_name("name") if n.is_named]
+                    names = spec_names(spec)
                     values = spec.child_by_field_name("value")
                     if values is None or len(values.named_children) != len(names):
                         continue
@@ -519,7 +518,7 @@ class LocalValues:
             self._bind(left.named_children[1], element, b":=" in (node.text or b""))
             return
         if kind == "var_spec":
-            names = node.children_by_field_name("name")
+            names = spec_names(node)
             values = node.child_by_field_name("value")
             if values is None:
                 size = type_size(self.pkg, self.file, node.child_by_field_name("type"))

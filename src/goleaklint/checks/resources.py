@@ -15,6 +15,7 @@ from ..model import (
     function_name,
     innermost_function,
     resolve_selector,
+    spec_names,
 )
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
@@ -119,7 +120,7 @@ def _statement_of(call: Node) -> tuple[Node | None, Node | None]:
         if holder.type in ("short_var_declaration", "assignment_statement"):
             return holder, holder.child_by_field_name("left")
         if holder.type == "var_spec":
-            names = holder.children_by_field_name("name")
+            names = spec_names(holder)
             return holder.parent if holder.parent is not None else holder, _Names(names)
         if holder.type == "return_statement":
             return holder, None

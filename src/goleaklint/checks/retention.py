@@ -122,8 +122,8 @@ class UnboundedGlobalMap(Rule):
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages with a package-level variable that holds a map somewhere."""
-        return any(_holds_map(package, package.var_type(name)) for name in package.vars)
+        """Only packages with a package-level variable from which a map is reached."""
+        return bool(_map_roots(package)[0])
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -423,16 +423,6 @@ def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]
         return True
     if t.kind == "struct":
         return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
-    return False
-
-
-def _holds_map(pkg: Package, t: TypeRef, depth: int = 0) -> bool:
-    """Whether a value of type ``t`` is, or has a field (at any depth) that is, a map."""
-    t = pkg.underlying(t.deref())
-    if t.kind == "map" or t.qualified_name == SYNC_MAP:
-        return True
-    if t.kind == "struct" and depth < 4:
-        return any(_holds_map(pkg, ft, depth + 1) for _, ft in t.fields)
     return False
 
 
