@@ -20,7 +20,6 @@ REGISTRATION = re.compile(r"^(Must)?[Rr]egister")
 # The identifier an expression starts with, past parentheses, `*` and `&` (an ASCII one only:
 # a name going on in UTF-8 does not match, and the expression is then resolved in full).
 _LEADING_NAME = re.compile(rb"[\s(*&]*([A-Za-z_]\w*)(?![\x80-\xff])")
-_FUNCTION_CONTEXTS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
 _INSTANTIATIONS = """
 (composite_literal type: (type_identifier) @lit)
@@ -32,31 +31,19 @@ _INSTANTIATIONS = """
 learn(_INSTANTIATIONS)  # asked in the packages of 40% of Go files: cheaper combined
 
 
-def context_of(node: Node, f: FileModel | None = None) -> Node | None:
-    """The function whose execution runs ``node``: the nearest function declaration or literal.
+def context_of(node: Node, f: FileModel) -> Node | None:
+    """The function whose execution runs ``node`` (of file ``f``): the nearest function
+    declaration or literal, found by offsets (no walk up the tree).
 
     None means package-level initialisation (a var initialiser outside any function).
     A literal called on the spot (``func() { … }()``) runs in its own enclosing context.
-    With ``f``, the file of ``node``, functions are found by offsets (no walk up the tree).
     """
-    if f is not None:
-        ctx = f.innermost_function(node)
-        while ctx is not None and ctx.type == "func_literal" and (
-            _invoked_in_place(ctx) or _bound_to_local(ctx)
-        ):
-            ctx = f.innermost_function(ctx)
-        return ctx
-    parent = node.parent
-    while parent is not None:
-        if parent.type in _FUNCTION_CONTEXTS:
-            if parent.type == "func_literal" and (
-                _invoked_in_place(parent) or _bound_to_local(parent)
-            ):
-                parent = parent.parent
-                continue
-            return parent
-        parent = parent.parent
-    return None
+    ctx = f.innermost_function(node)
+    while ctx is not None and ctx.type == "func_literal" and (
+        _invoked_in_place(ctx) or _bound_to_local(ctx)
+    ):
+        ctx = f.innermost_function(ctx)
+    return ctx
 
 
 def _bound_to_local(literal: Node) -> bool:
@@ -92,8 +79,8 @@ def _invoked_in_place(literal: Node) -> bool:
     )
 
 
-def is_init_time(pkg: Package, node: Node, registration: bool = True,
-                 f: FileModel | None = None) -> bool:
+def is_init_time(pkg: Package, node: Node, registration: bool = True, *,
+                 f: FileModel) -> bool:
     """True when ``node`` only runs while the package initialises.
 
     Initialisation is ``init()``, var initialisers, ``once.Do`` functions and unexported helpers
@@ -314,18 +301,18 @@ def global_only_types(pkg: Package) -> frozenset[str]:
         caps = captures(_INSTANTIATIONS, f.root)
         # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
-            if text(node) in held_globally and not is_init_time(pkg, node, False, f):
+            if text(node) in held_globally and not is_init_time(pkg, node, False, f=f):
                 elsewhere.add(text(node))
         for node in caps.get("new", []):
             if text(node) not in held_globally:
                 continue
             call = node.parent.parent
             fn = call.child_by_field_name("function") if call is not None else None
-            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False, f):
+            if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False, f=f):
                 elsewhere.add(text(node))
         for node in caps.get("var", []):
             if text(node) in held_globally and context_of(node, f) is not None and (
-                not is_init_time(pkg, node, False, f)
+                not is_init_time(pkg, node, False, f=f)
             ):
                 elsewhere.add(text(node))
         for node in caps.get("field", []):

@@ -94,9 +94,6 @@ class FlowCache:
         return cfg
 
 
-enclosing_function = innermost_function  # the function whose paths a value follows
-
-
 def result_names(function: Node) -> set[str]:
     result = function.child_by_field_name("result")
     if result is None or result.type != "parameter_list":
@@ -227,7 +224,7 @@ class _FlowRule(Rule):
                 continue
             if verdict == "release":
                 releasing.add(id(block))
-            elif verdict == "lost" and enclosing_function(mention) == function:
+            elif verdict == "lost" and self.file.innermost_function(mention) == function:
                 losing.add(id(block))
         # `if err != nil` after the opener: its error branch holds no value, until err is
         # assigned again (a later check then tests another call's error).
@@ -437,7 +434,7 @@ class UnclosedResource(_FlowRule):
         if left is None:
             return  # returned, passed on, or used in place: someone else owns it
         targets = left.named_children
-        function = enclosing_function(opener.call)
+        function = self.file.innermost_function(opener.call)
         if function is None:
             return  # a package-level var initialiser: long-lived by design
         if self.package.name == "main" and function_name(function) == "main":
@@ -531,7 +528,7 @@ def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
     if left is None or len(left.named_children) != 2:
         return False
     target = left.named_children[0]
-    function = enclosing_function(call)
+    function = innermost_function(call)
     if target.type != "identifier" or function is None:
         return False
     for m in mentions(function, text(target)):
@@ -600,7 +597,7 @@ def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
                 continue  # cheap: no call of anything that could open
             returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
             for ret in returns:
-                if enclosing_function(ret) != decl.node:
+                if decl.file.innermost_function(ret) != decl.node:
                     continue
                 for index, value in enumerate(ret.named_children):
                     kind = _opened_by(value, body, decl.file, pkg, found)
@@ -779,9 +776,9 @@ class LostCancel(_FlowRule):
             self.report(node, f"the cancel function returned by {shown} is discarded: the "
                         "context is not released until its parent is cancelled",
                         fix=defer_cancel(self.file, node, statement, left,
-                                         enclosing_function(node)))
+                                         self.file.innermost_function(node)))
             return
-        function = enclosing_function(node)
+        function = self.file.innermost_function(node)
         if function is None or (
             self.package.name == "main" and function_name(function) == "main"
         ):
@@ -907,7 +904,7 @@ class TickerLeak(_FlowRule):
         if left is None or not left.named_children:
             return
         target = left.named_children[0]
-        function = enclosing_function(call)
+        function = self.file.innermost_function(call)
         if target.type != "identifier" or function is None:
             return
         assert self.file is not None
@@ -926,7 +923,7 @@ class TickerLeak(_FlowRule):
         self.report(call, f"ticker {text(target)} from {shown} is not stopped {where}", related)
 
     def _tick(self, call: Node, shown: str) -> None:
-        function = enclosing_function(call)
+        function = self.file.innermost_function(call)
         if function is None:
             return
         if self.package.name == "main" and function_name(function) == "main":
