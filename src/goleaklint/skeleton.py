@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 
+from .syntax import blank
+
 _FUNC_LINE = re.compile(rb"^func[ (][^\n]*\{\r?$", re.M)
-_BLANK = bytes(b if b == 0x0A else 0x20 for b in range(256))
 
 
 def body_ranges(source: bytes) -> list[tuple[int, int]]:
@@ -59,10 +60,4 @@ def _closing_line(source: bytes, start: int) -> int | None:
 
 def blank_bodies(source: bytes) -> bytes:
     """``source`` with the function bodies of ``body_ranges`` blanked (newlines kept)."""
-    ranges = body_ranges(source)
-    if not ranges:
-        return source
-    blanked = bytearray(source)
-    for start, end in ranges:
-        blanked[start:end] = source[start:end].translate(_BLANK)
-    return bytes(blanked)
+    return blank(source, body_ranges(source))

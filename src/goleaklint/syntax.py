@@ -21,6 +21,7 @@ __all__ = [
     "Node",
     "Tree",
     "Visitor",
+    "blank",
     "captures",
     "captures_in",
     "children_of_type",
@@ -93,11 +94,19 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     if not elisions:
         return source, tree, []
     del tree  # a huge file's first tree need not live beside its second
-    blanked = bytearray(source)
-    for e in elisions:
-        blanked[e.start:e.end] = source[e.start:e.end].translate(_BLANK)
-    parsed = bytes(blanked)
+    parsed = blank(source, [(e.start, e.end) for e in elisions])
     return parsed, parse(parsed), elisions
+
+
+def blank(source: bytes, ranges: Collection[tuple[int, int]]) -> bytes:
+    """``source`` with the byte ranges replaced by spaces, newlines kept (offsets and lines
+    of everything else unchanged)."""
+    if not ranges:
+        return source
+    blanked = bytearray(source)
+    for start, end in ranges:
+        blanked[start:end] = source[start:end].translate(_BLANK)
+    return bytes(blanked)
 
 
 def _elisions(tree: Tree, source: bytes) -> list[Elision]:
