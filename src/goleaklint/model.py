@@ -350,30 +350,6 @@ def default_import_name(path: str) -> str:
     return last.replace("-", "_").replace(".", "_")
 
 
-def _binding_scope(node: Node, kind: str) -> Node | None:
-    """The node whose extent is the scope of a local declaration; None for package level."""
-    parent = node.parent
-    if kind == "param":
-        # Parameters (and receivers, results) are scoped to their function.
-        while parent is not None and parent.type not in FUNCTION_NODES:
-            parent = parent.parent
-        return parent
-    if kind == "range":
-        clause = node.parent.parent if node.parent is not None else None
-        if clause is None or b":=" not in (clause.text or b""):
-            return None
-        return clause.parent  # the for_statement
-    if kind == "name" and node.parent is not None and node.parent.parent is not None:
-        holder = node.parent.parent
-        if holder.type == "receive_statement" and b":=" not in (holder.text or b""):
-            return None  # `case v = <-ch` assigns, it does not declare
-    while parent is not None and parent.type not in SCOPE_NODES:
-        parent = parent.parent
-    if parent is None or parent.type == "source_file":
-        return None
-    return parent
-
-
 _DECLARING = frozenset({
     "short_var_declaration", "var_declaration", "const_declaration", "type_declaration",
     "range_clause", "receive_statement", "type_switch_statement",
@@ -381,14 +357,21 @@ _DECLARING = frozenset({
 
 
 def _binding_extent(node: Node, kind: str) -> tuple[Node, int] | None:
-    """``_binding_scope`` and ``_declared_from`` of a declaration, the usual cases in one walk
-    up the tree (each step up is a walk down from the root in tree-sitter)."""
-    if kind != "name" and kind != "var":
-        scope = _binding_scope(node, kind)
-        if scope is None:
-            return None
-        return scope, node.start_byte if kind == "param" else _declared_from(node)
+    """The scope of a local declaration (the node whose extent it is) and the byte from which
+    the name is visible; None at package level, and for what only looks like a declaration.
+
+    One walk up the tree (each step up is a walk down from the root in tree-sitter).
+    """
     parent = node.parent
+    if kind == "param":  # parameters, receivers, results: their whole function
+        while parent is not None and parent.type not in FUNCTION_NODES:
+            parent = parent.parent
+        return (parent, node.start_byte) if parent is not None else None
+    if kind == "range":  # `for k, v := range …`: the loop, after the clause
+        clause = parent.parent if parent is not None else None
+        if clause is None or clause.parent is None or b":=" not in (clause.text or b""):
+            return None
+        return clause.parent, clause.end_byte
     if kind == "name" and parent is not None:
         holder = parent.parent
         if holder is not None and holder.type == "receive_statement" and (
@@ -412,14 +395,9 @@ def _binding_extent(node: Node, kind: str) -> tuple[Node, int] | None:
 def _declared_from(node: Node) -> int:
     """Where a local name starts to be visible: after its declaring statement (Go's rule)."""
     parent = node.parent
-    while parent is not None and parent.type not in (
-        "short_var_declaration", "var_declaration", "const_declaration", "type_declaration",
-        "range_clause", "receive_statement", "type_switch_statement",
-    ):
+    while parent is not None and parent.type not in _DECLARING:
         parent = parent.parent
-    if parent is None:
-        return node.end_byte
-    if parent.type == "type_switch_statement":
+    if parent is None or parent.type == "type_switch_statement":
         return node.end_byte
     if parent.type == "type_declaration":
         return node.start_byte
