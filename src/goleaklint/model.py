@@ -7,6 +7,7 @@ shared by every rule; expensive facts are computed lazily, on first question.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -250,6 +251,12 @@ class FileModel:
                 return candidate
             i = parents[i]
         return None
+
+    def mentions(self, node: Node, names: Iterable[bytes]) -> bool:
+        """Whether any of ``names`` is written in ``node``'s bytes (comments and strings too:
+        a cheap test that may say yes for nothing, never no for something)."""
+        source, start, end = self.source, node.start_byte, node.end_byte
+        return any(source.find(name, start, end) >= 0 for name in names)
 
     def top_level_function(self, node: Node) -> Node | None:
         """The function or method declaration at the top of the file that holds ``node``

@@ -244,8 +244,7 @@ class _Truncations(Visitor):
         self.resolver = Resolver(self.pkg, self.file, node)
         if node is None or self.resolver.receiver_type in self.owner_types:
             return True
-        source = node.text or b""
-        return any(name in source for name in self.names)
+        return self.file.mentions(node, self.names)
 
     def visit_source_file(self, node: Node) -> None:
         self._enter(None)

@@ -156,8 +156,7 @@ class UnboundedGlobalMap(Rule):
         names, types = _map_roots(self.package)
         if self.resolver.receiver_type in types:
             return True
-        source, start, end = self.file.source, function.start_byte, function.end_byte
-        return any(source.find(name, start, end) >= 0 for name in names)
+        return self.file.mentions(function, names)
 
     def begin_file(self, file) -> None:
         self._enter_function(None)  # also when the root is an ERROR node (no visit_source_file)
