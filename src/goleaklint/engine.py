@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .config import Config
 from .discover import PackageFiles
@@ -18,9 +17,6 @@ from .model import FileModel, Package
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
 from .syntax import expect_walks, forget_queries, handler_types, run_visitors
-
-if TYPE_CHECKING:  # process pools are imported when used: a one-file run needs none
-    from concurrent.futures import ProcessPoolExecutor
 
 
 @dataclass(frozen=True)
@@ -269,90 +265,6 @@ def _analyze_safely(
         return _internal_error(pf, exc)
 
 
-# Worker processes: the rules and configuration arrive once, through the initializer; each
-# package is marked in ``started`` (shared memory, written before the work begins) so that when
-# a worker dies the packages it may have been analysing are known.
-_WORKER: tuple = ()
-
-
-def _worker_init(started, rules, config, catalog) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler, inherited: not ours
-    global _WORKER
-    _WORKER = (started, rules, config, catalog)
-
-
-def _worker_run(index: int, pf: PackageFiles) -> Result:
-    started, rules, config, catalog = _WORKER
-    started[index] = 1
-    return _analyze_safely(pf, rules, config, catalog)
-
-
-def _alone_main(conn, pf: PackageFiles, rules, config, catalog) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    result = _analyze_safely(pf, rules, config, catalog)
-    try:
-        conn.send(result)
-    except Exception as exc:  # a finding that cannot be pickled
-        conn.send(_internal_error(pf, exc))
-    conn.close()
-
-
-def _how_it_ended(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
-        return f"was killed by {name}{hint}"
-    if exitcode:
-        return f"exited with status {exitcode}"
-    return "ended without a result"
-
-
-def _run_alone(
-    pf: PackageFiles, rules: list[type[Rule]], config: Config, catalog: dict[str, bool] | None
-) -> Result:
-    """Analyse one package in a process of its own; a notice naming it when that process dies."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_alone_main, args=(sender, pf, rules, config, catalog),
-                          daemon=True)
-    process.start()
-    sender.close()
-    try:
-        try:
-            part: Result | None = receiver.recv()
-        except EOFError:
-            part = None
-        process.join()
-    except BaseException:
-        process.kill()
-        process.join()
-        raise
-    finally:
-        receiver.close()
-    if part is not None:
-        return part
-    return Result(notices=[Notice(
-        pf.directory, 0, "worker-died",
-        f"package {pf.name}: the process analysing it {_how_it_ended(process.exitcode)}; "
-        "its findings are lost",
-    )])
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now (Ctrl-C): queued work is cancelled and running workers terminated."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with suppress(Exception):
-            process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
 def _analyze_parallel(
     work: list[PackageFiles],
     rules: list[type[Rule]],
@@ -361,54 +273,22 @@ def _analyze_parallel(
     jobs: int,
     done: Callable[[Result], None],
 ) -> list[Result]:
-    """Analyse packages in worker processes. A worker that dies (memory, a signal) breaks the
-    pool: the packages that had not started go to a fresh pool, and each package that had
-    started is analysed again in a process of its own, so that only the culprit is lost."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    """Analyse packages in worker processes (``workers``): a worker that dies loses only the
+    package it was analysing, named in a ``worker-died`` notice."""
+    from .workers import Died, run_parallel
 
-    ctx = multiprocessing.get_context()
-    started = ctx.RawArray("b", len(work))
-    results: dict[int, Result] = {}
-    remaining = list(range(len(work)))
-    while remaining:
-        try:
-            pool = ProcessPoolExecutor(
-                max_workers=min(jobs, len(remaining)), mp_context=ctx,
-                initializer=_worker_init, initargs=(started, rules, config, catalog),
-            )
-        except (OSError, NotImplementedError, ImportError):  # no processes here: in-process
-            break
-        lost: list[int] = []
-        try:
-            futures = {pool.submit(_worker_run, i, work[i]): i for i in remaining}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    part = future.result()
-                except BrokenProcessPool:
-                    lost.append(i)
-                    continue
-                except Exception:  # a result that could not be sent back: once more, here
-                    part = _analyze_safely(work[i], rules, config, catalog)
-                results[i] = part
-                done(part)
-        except BaseException:
-            _stop(pool)
-            raise
-        pool.shutdown(wait=True)
-        suspects = sorted(i for i in lost if started[i])
-        for i in suspects:
-            results[i] = _run_alone(work[i], rules, config, catalog)
-            done(results[i])
-        remaining = sorted(i for i in lost if not started[i])
-        if remaining and not suspects:  # the pool broke before running anything
-            break
-    for i in remaining:
-        results[i] = _analyze_safely(work[i], rules, config, catalog)
-        done(results[i])
-    return [results[i] for i in range(len(work))]
+    analyse = partial(_analyze_safely, rules=rules, config=config, catalog=catalog)
+    parts = run_parallel(work, analyse, jobs, done)
+    results: list[Result] = []
+    for pf, part in zip(work, parts, strict=True):
+        if isinstance(part, Died):
+            part = Result(notices=[Notice(
+                pf.directory, 0, "worker-died",
+                f"package {pf.name}: the process analysing it {part}; its findings are lost",
+            )])
+            done(part)
+        results.append(part)
+    return results
 
 
 def _finding_order(f: Finding) -> tuple:
