@@ -29,6 +29,7 @@ import goleaklint.cli
 import goleaklint.discover
 import goleaklint.engine
 import goleaklint.registry
+import goleaklint.report
 from goleaklint import Rule, hookimpl
 from goleaklint.cli import main
 from goleaklint.config import Config
@@ -911,8 +912,11 @@ def gone(pid: int) -> bool:
 @pytest.mark.parametrize(("jobs", "sent", "how", "code", "said"), [
     ("1", signal.SIGINT, "process", 130, "interrupted"),
     ("2", signal.SIGINT, "process", 130, "interrupted"),
+    ("2", signal.SIGINT, "group", 130, "interrupted"),  # Ctrl-C in a terminal
     ("1", signal.SIGTERM, "process", 143, "terminated"),  # a cancelled CI job
     ("2", signal.SIGTERM, "process", 143, "terminated"),
+    ("1", signal.SIGTERM, "timeout", 143, "terminated"),  # GNU timeout: the process, its group
+    ("2", signal.SIGTERM, "timeout", 143, "terminated"),
 ])
 def test_a_signal_stops_a_run_cleanly(project: Path, jobs: str, sent: int, how: str, code: int,
                                       said: str) -> None:
@@ -932,6 +936,87 @@ def test_a_signal_stops_a_run_cleanly(project: Path, jobs: str, sent: int, how: 
     while not gone(sleeper) and time.monotonic() < deadline:  # the worker that slept, too
         time.sleep(0.05)
     assert gone(sleeper)
+
+
+STOPPERS = {  # where the run is when the signals arrive
+    "start-up": (goleaklint.cli, "_load_registry"),
+    "analysis": (goleaklint.engine, "analyze"),
+    "report": (goleaklint.report, "write_report"),
+}
+
+
+@pytest.mark.parametrize("phase", sorted(STOPPERS))
+def test_signals_arriving_together_stop_the_run_once(project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     phase: str) -> None:
+    write(project / "pkg" / "leak.go", LEAK)
+    module, name = STOPPERS[phase]
+    real = getattr(module, name)
+    both = {signal.SIGINT, signal.SIGTERM}
+
+    def signalled(*args, **kwargs):
+        signal.pthread_sigmask(signal.SIG_BLOCK, both)
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, both)  # both at once: SIGINT's handler first
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, signalled)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert run("--format", "sarif", "--output", "out.sarif", "pkg") == (
+        130, "", "goleaklint: interrupted\n")
+    assert sorted(p.name for p in project.iterdir()) == ["pkg"]
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+class SignalledStream(io.StringIO):
+    """A stderr that gets another SIGTERM as the stop is reported (the group's copy of it)."""
+
+    def write(self, text: str) -> int:
+        if text.startswith("goleaklint: "):
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().write(text)
+
+
+def test_a_second_sigterm_while_the_stop_is_reported(project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "pkg" / "leak.go", LEAK)
+
+    def stopped(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(goleaklint.engine, "analyze", stopped)
+    out, err = io.StringIO(), SignalledStream()
+    assert main(["pkg"], out, err) == 143
+    assert (out.getvalue(), err.getvalue()) == ("", "goleaklint: terminated\n")
+
+
+LATE_SIGNALS = """
+import atexit, os, signal, sys
+import goleaklint.engine
+from goleaklint.cli import main
+
+
+def stopped(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def late():  # the rest of the group's signals, during the interpreter's shutdown
+    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+goleaklint.engine.analyze = stopped
+atexit.register(late)
+sys.exit(main())
+"""
+
+
+def test_signals_during_the_interpreters_shutdown_change_nothing(project: Path) -> None:
+    write(project / "pkg" / "leak.go", LEAK)
+    proc = subprocess.run([sys.executable, "-c", LATE_SIGNALS, "pkg"], cwd=project,
+                          capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (143, b"", b"goleaklint: terminated\n")
 
 
 # SARIF with the new notices and URIs still validates ------------------------------------------

@@ -11,6 +11,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -390,22 +391,65 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a cancelled CI job, a timeout): the run stops as on Ctrl-C, workers included."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Stop:
+    """The handler of SIGINT and SIGTERM while ``main`` runs. The first signal raises
+    (``KeyboardInterrupt``, ``Terminated``) where the run is; any later one (GNU ``timeout``
+    signals the process, then its group) is only recorded, so that the clean-up and the line
+    that reports it are never interrupted. Once disarmed (the run is over) it only records."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.armed = True
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if self.armed:
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def main(
     argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Entry point of the ``goleaklint`` command; returns the exit code."""
-    try:  # SIGTERM stops a run as Ctrl-C does, while ``main`` runs (in the main thread only)
-        previous = signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:
-        return _main(argv, out, err)
+    """Entry point of the ``goleaklint`` command; returns the exit code.
+
+    SIGINT and SIGTERM stop the run with one line on stderr and 130 or 143, however many
+    arrive. Without ``argv`` (the process's own command line) they are ignored from the end
+    of the run until the process exits, so that none interrupts the interpreter's shutdown;
+    otherwise the caller's handlers are restored. Signals ignored on entry stay ignored.
+    """
+    stop = _Stop()
+    previous: dict[int, object] = {}
+    code = EXIT_USAGE
     try:
-        return _main(argv, out, err)
+        try:
+            if threading.current_thread() is threading.main_thread():
+                for signum in STOP_SIGNALS:
+                    handler = signal.getsignal(signum)
+                    if handler is not signal.SIG_IGN:
+                        previous[signum] = handler
+                        signal.signal(signum, stop)
+            code = _main(argv, out, err)
+        finally:
+            stop.armed = False
+    except KeyboardInterrupt as exc:  # the first signal, or a Ctrl-C raised by code that ran
+        if stop.signum is None:
+            stop.signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+    try:
+        if stop.signum is not None:  # reported while later signals are still only recorded
+            terminated = stop.signum == signal.SIGTERM
+            code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+            with contextlib.suppress(OSError, ValueError):
+                (err or sys.stderr).write(
+                    f"goleaklint: {'terminated' if terminated else 'interrupted'}\n")
     finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_IGN if argv is None else handler)  # type: ignore
+    return code
 
 
 def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int:
@@ -427,12 +471,6 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
     except (UsageError, ConfigError) as exc:
         err.write(f"goleaklint: error: {exc}\n")
         return EXIT_USAGE
-    except Terminated:
-        err.write("goleaklint: terminated\n")
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        err.write("goleaklint: interrupted\n")
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
     except SystemExit as exc:  # --help and --version, already printed to ``out``
