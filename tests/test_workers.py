@@ -160,3 +160,21 @@ def test_jobs_never_start_more_processes_than_packages(three_packages: Path,
     monkeypatch.setattr(goleaklint.workers, "_Worker", Counted)
     code, out, _ = run("--jobs", "1000", ".")
     assert (code, len(out.splitlines()), len(started)) == (1, 3, 3)
+
+
+@pytest.mark.parametrize(("jobs", "warned"), [("1000", True), ("3", True), ("2", False)])
+def test_jobs_above_the_cores_is_a_warning(three_packages: Path, jobs: str, warned: bool) -> None:
+    code, out, err = run("--jobs", jobs, ".")
+    assert (code, len(out.splitlines())) == (1, 3)
+    assert warnings_of(err) == ([f"goleaklint: warning: --jobs {jobs} is more than the 2 cores "
+                                 "available: the extra processes take memory and add no speed"]
+                                if warned else [])
+
+
+def test_jobs_above_the_packages_is_no_warning(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "a" / "leak.go", LEAK)
+    write(tmp_path / "b" / "leak.go", LEAK)
+    monkeypatch.setattr(goleaklint.engine, "default_jobs", lambda: 2)
+    assert warnings_of(run("--jobs", "8", ".")[2]) == []  # two packages: two processes at most

@@ -225,6 +225,10 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         if first:
             for w in found.warnings:
                 err.write(f"goleaklint: warning: {w}\n")
+            cores = default_jobs()
+            if min(jobs, len(found.packages)) > cores:  # never more processes than packages
+                err.write(f"goleaklint: warning: --jobs {jobs} is more than the {cores} cores "
+                          "available: the extra processes take memory and add no speed\n")
         broken = sorted({p.module.error for p in found.packages if p.module.error})
         if broken and config.go_version is None:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
