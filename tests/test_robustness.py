@@ -702,6 +702,7 @@ def test_a_worker_that_dies_loses_only_its_own_package(many_packages: Path) -> N
     assert len(serial.findings) == len(PACKAGES) and serial.notices == []
 
 
+@pytest.mark.usefixtures("enough_cores")
 def test_a_dead_worker_on_the_command_line(many_packages: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     real = goleaklint.registry.load_rules
@@ -761,6 +762,7 @@ def test_an_internal_error_is_one_line_and_exit_2(project: Path,
 
 # 4. Determinism -----------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("enough_cores")
 def test_output_is_identical_whatever_jobs_and_directory_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -241,6 +241,7 @@ def test_a_file_that_vanishes_before_its_worker_reads_it(tmp_path: Path,
 
 # Parallel runs ---------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("enough_cores")
 def test_output_is_the_same_for_any_number_of_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     outputs = set()

@@ -184,6 +184,7 @@ def test_gl002_can_be_switched_off(project: Path) -> None:
     assert gl002(project, text) == []
 
 
+@pytest.mark.usefixtures("enough_cores")
 def test_parallel_runs_agree(project: Path) -> None:
     for name in ("a", "b", "c"):
         (project / name).mkdir()
