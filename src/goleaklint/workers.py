@@ -1,10 +1,12 @@
 """Worker processes: a function run over items, one item at a time in each of a few processes.
 
-The parent hands each worker one item over a pipe of its own and waits for the result, so it
-always knows what each worker has in hand. A worker that dies (out of memory, a signal) loses
-that item only, at whatever point of the run: a fresh process takes its place, and the item is
-run once more in a process of its own, to tell the culprit from a bystander (the out-of-memory
-killer may pick either). Only an item that kills that process too is lost (``Died``).
+The parent hands each worker items over a pipe of its own, two at a time (the next one waits
+in the worker, which never idles for the parent), and the results come back in order, so it
+always knows which item a worker is on. A worker that dies (out of memory, a signal) loses that
+item only, at whatever point of the run: a fresh process takes its place and the items it had
+not started, and the item is run once more in a process of its own, to tell the culprit from a
+bystander (the out-of-memory killer may pick either). Only an item that kills that process too
+is lost (``Died``).
 
 Workers ignore SIGINT and SIGTERM (Ctrl-C and ``timeout`` signal the whole process group): the
 parent stops them, with SIGKILL, when the run is stopped. They end with the parent, even when
@@ -14,6 +16,7 @@ it is killed (``kill -9``): Linux's parent-death signal, elsewhere a thread watc
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
 import threading
@@ -29,6 +32,7 @@ R = TypeVar("R")
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ORPHANED = 70  # a worker's exit status when it finds its parent gone
+IN_HAND = 2  # items handed to a worker at a time: the one it is on, and the next
 WATCH_INTERVAL = 0.2  # seconds between two looks at the parent, where the kernel cannot help
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -94,13 +98,20 @@ def _serve(conn: Any, function: Callable[[Any], Any], creator: int | None) -> No
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     end_with_parent(creator)
-    while True:
-        try:
-            item = conn.recv()
-        except EOFError:
-            return
-        if item is None:
-            return
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:  # at once, so that the parent never waits to hand an item over
+        while True:
+            try:
+                item = conn.recv()
+            except (EOFError, OSError):
+                item = None
+            inbox.put(item)
+            if item is None:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    while (item := inbox.get()) is not None:
         result = function(item)
         try:
             conn.send((True, result))
@@ -125,7 +136,8 @@ def _signals_held() -> Iterator[None]:
 
 
 class _Worker:
-    """A worker process, its end of the pipe and the index of the item it has in hand."""
+    """A worker process, its end of the pipe and the indices of the items it has in hand (the
+    first is the one it is on)."""
 
     def __init__(self, ctx: Any, function: Callable[[Any], Any]) -> None:
         creator = None if ctx.get_start_method() == "forkserver" else os.getpid()
@@ -139,10 +151,10 @@ class _Worker:
             raise
         finally:
             child.close()
-        self.item: int | None = None
+        self.items: deque[int] = deque()
 
     def give(self, index: int, item: object) -> None:
-        self.item = index
+        self.items.append(index)
         with suppress(OSError):  # it died: its pipe reads as ended, and that is dealt with there
             self.conn.send(item)
 
@@ -205,7 +217,7 @@ def run_parallel(
 
     try:
         while todo or workers:
-            idle = [w for w in workers if w.item is None]
+            idle = [w for w in workers if not w.items]
             while len(workers) < jobs and len(todo) > len(idle):
                 if not _start(ctx, function, workers):
                     break
@@ -218,21 +230,21 @@ def run_parallel(
                     break
             elif not workers:  # no process can be started here
                 break
-            for worker in idle:
-                if todo and worker in workers:
+            for worker in idle + workers:  # the idle ones first
+                while todo and len(worker.items) < IN_HAND:
                     index = todo.popleft()
                     worker.give(index, items[index])
-            busy = {w.conn: w for w in workers if w.item is not None}
+            busy = {w.conn: w for w in workers if w.items}
             for conn in wait(list(busy)) if busy else ():
                 worker = busy[conn]
-                index, worker.item = worker.item, None
-                assert index is not None
                 try:
                     sent, result = conn.recv()
-                except (EOFError, OSError):  # it died with the item in hand
+                except (EOFError, OSError):  # it died with its first item in hand
                     workers.remove(worker)
-                    first_deaths[index] = worker.bury()
+                    first_deaths[worker.items.popleft()] = worker.bury()
+                    todo.extendleft(reversed(worker.items))  # not started: for the others
                     continue
+                index = worker.items.popleft()
                 finish(index, result if sent else function(items[index]))
     except BaseException:
         _kill_all(workers)
