@@ -1,12 +1,14 @@
 """Worker processes: a function run over items, one item at a time in each of a few processes.
 
-The parent hands each worker items over a pipe of its own, two at a time (the next one waits
-in the worker, which never idles for the parent), and the results come back in order, so it
-always knows which item a worker is on. A worker that dies (out of memory, a signal) loses that
-item only, at whatever point of the run: a fresh process takes its place and the items it had
-not started, and the item is run once more in a process of its own, to tell the culprit from a
-bystander (the out-of-memory killer may pick either). Only an item that kills that process too
-is lost (``Died``).
+The parent hands each worker items over a pipe of its own, in order, and while there are
+plenty left, one more from the end of the list (the smallest, when it goes biggest first) that
+waits in the worker, so that it never idles for the parent and what waits behind a long item is
+short. Results come back in order, so the parent always knows which item a worker is on. A
+worker that dies (out of memory, a signal) loses that item only, at whatever point of the run:
+a fresh process takes its place, the item it had not started goes back to the list, and the one
+it was on is run once more in a process of its own, to tell the culprit from a bystander (the
+out-of-memory killer may pick either). Only an item that kills that process too is lost
+(``Died``).
 
 Workers ignore SIGINT and SIGTERM (Ctrl-C and ``timeout`` signal the whole process group): the
 parent stops them, with SIGKILL, when the run is stopped. They end with the parent, even when
@@ -32,7 +34,6 @@ R = TypeVar("R")
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ORPHANED = 70  # a worker's exit status when it finds its parent gone
-IN_HAND = 2  # items handed to a worker at a time: the one it is on, and the next
 WATCH_INTERVAL = 0.2  # seconds between two looks at the parent, where the kernel cannot help
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -200,7 +201,7 @@ def run_parallel(
     done: Callable[[R], None],
 ) -> list[R | Died]:
     """``function`` over ``items`` in up to ``jobs`` processes (never more than there are
-    items), one item at a time each; ``done`` gets each result as it comes. Items no process
+    items), started in order; ``done`` gets each result as it comes. Items no process
     could take (none can be started here) are run in this process."""
     import multiprocessing
     from multiprocessing.connection import wait
@@ -230,9 +231,13 @@ def run_parallel(
                     break
             elif not workers:  # no process can be started here
                 break
-            for worker in idle + workers:  # the idle ones first
-                while todo and len(worker.items) < IN_HAND:
+            for worker in idle:
+                if todo:
                     index = todo.popleft()
+                    worker.give(index, items[index])
+            for worker in workers:  # the next one, from the end, while there are plenty
+                if len(worker.items) == 1 and len(todo) > len(workers):
+                    index = todo.pop()
                     worker.give(index, items[index])
             busy = {w.conn: w for w in workers if w.items}
             for conn in wait(list(busy)) if busy else ():
@@ -242,7 +247,7 @@ def run_parallel(
                 except (EOFError, OSError):  # it died with its first item in hand
                     workers.remove(worker)
                     first_deaths[worker.items.popleft()] = worker.bury()
-                    todo.extendleft(reversed(worker.items))  # not started: for the others
+                    todo.extend(worker.items)  # not started, from the end: back there
                     continue
                 index = worker.items.popleft()
                 finish(index, result if sent else function(items[index]))
