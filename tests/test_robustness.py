@@ -857,13 +857,14 @@ class Slow(Rule):
     id = "XS101"
     name = "slow"
     family = "test"
-    summary = "Sleeps on package sleepy, after leaving a marker."
+    summary = "Sleeps on packages sleepy (after leaving a marker) and sleepz."
 
     def begin_file(self, file):
         if self.package.name == "sleepy":
             marker = Path(os.environ["MARKER"])  # whole once it exists: renamed into place
             marker.with_name("marker.tmp").write_text(str(os.getpid()))
             marker.with_name("marker.tmp").replace(marker)
+        if self.package.name in ("sleepy", "sleepz"):
             time.sleep(120)
 
 
@@ -875,13 +876,15 @@ def goleaklint_rules():
 
 def start_slow_run(project: Path, jobs: str) -> tuple[subprocess.Popen, Path]:
     """``goleaklint --jobs JOBS`` in a session of its own, once a worker (or the process
-    itself, with one job) sleeps in package sleepy: its pid is in the marker file."""
+    itself, with one job) sleeps in package sleepy: its pid is in the marker file. The
+    biggest packages, sleepy and sleepz, go first: with two jobs, both workers sleep."""
     site = project / "site"
     install_distribution(site, "goleak_slow", "[goleaklint.rules]\nslow = goleak_slow\n",
                          {"goleak_slow/__init__.py": SLOW_PLUGIN.replace("{doc!r}", repr(DOC))})
     for i in range(30):
         write(project / "tree" / f"p{i:02d}" / "leak.go", LEAK)
     write(project / "tree" / "sleepy" / "leak.go", LEAK.replace("package pkg", "package sleepy"))
+    write(project / "tree" / "sleepz" / "leak.go", LEAK.replace("package pkg", "package sleepz"))
     marker = project / "marker"
     env = {**os.environ, "MARKER": str(marker),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
