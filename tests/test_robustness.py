@@ -28,6 +28,7 @@ import goleaklint.checks.resources
 import goleaklint.cli
 import goleaklint.discover
 import goleaklint.engine
+import goleaklint.plugins
 import goleaklint.registry
 import goleaklint.report
 from goleaklint import Rule, hookimpl
@@ -996,6 +997,24 @@ def test_a_second_sigterm_while_the_stop_is_reported(project: Path,
     out, err = io.StringIO(), SignalledStream()
     assert main(["pkg"], out, err) == 143
     assert (out.getvalue(), err.getvalue()) == ("", "goleaklint: terminated\n")
+
+
+def test_the_command_handles_signals_before_it_loads_the_parser_and_rules() -> None:
+    # What ``import goleaklint.cli`` imports runs under Python's default handlers: the less,
+    # the shorter the time in which a signal gets a traceback instead of the one line.
+    script = ("import sys, goleaklint.cli\n"
+              "print(sorted(m for m in sys.modules if m.startswith(('goleaklint.', 'tree_sitter',"
+              " 'pluggy'))))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert (proc.stdout, proc.stderr) == ("['goleaklint.cli']\n", "")
+    from goleaklint import Finding, Option, Visitor, hookimpl  # still there, when asked for
+
+    assert (Finding.__module__, Option.__module__, Visitor.__module__) == (
+        "goleaklint.rule", "goleaklint.rule", "goleaklint.syntax")
+    assert hookimpl is goleaklint.plugins.hookimpl
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        goleaklint.nothing  # noqa: B018
 
 
 LATE_SIGNALS = """
