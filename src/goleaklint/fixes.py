@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .noreturn import call_ends
 from .syntax import Node, text
 
 if TYPE_CHECKING:
-    from .model import FileModel
+    from .model import FileModel, Package
     from .ownership import Ownership, Resource
 
 
@@ -339,13 +340,9 @@ def _checks_error(node: Node | None, err: str) -> bool:
     )
 
 
-_EXITS = frozenset({"panic", "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln"})
-_TEST_EXITS = frozenset({"Fatal", "Fatalf", "FailNow", "Skip", "Skipf", "SkipNow"})
-
-
-def _leaves(block: Node | None) -> bool:
-    """Whether a block ends in ``return``, ``continue``, ``panic(…)`` (or ``os.Exit``,
-    ``log.Fatal…``, ``t.Fatal…``): after it, the opener did not fail."""
+def _leaves(block: Node | None, f: FileModel, package: Package | None) -> bool:
+    """Whether a block ends in ``return``, ``continue`` or a call that never returns
+    (``panic``, ``os.Exit``, ``log.Fatal…``, ``t.Fatal…``): after it, the opener did not fail."""
     if block is None:
         return False
     statements = [c for c in block.named_children if c.type == "statement_list"]
@@ -358,19 +355,12 @@ def _leaves(block: Node | None) -> bool:
         return True
     if last.type != "expression_statement" or not last.named_child_count:
         return False
-    call = last.named_children[0]
-    callee = call.child_by_field_name("function") if call.type == "call_expression" else None
-    if callee is None:
-        return False
-    if text(callee) in _EXITS:
-        return True
-    return callee.type == "selector_expression" and text(
-        callee.child_by_field_name("field")) in _TEST_EXITS
+    return call_ends(last.named_children[0], f, package) is not None
 
 
 def defer_close(
     f: FileModel | None, statement: Node, function: Node, release: str, ownership: Ownership,
-    resource: Resource,
+    resource: Resource, package: Package | None = None,
 ) -> Fix | None:
     """GL201: ``defer x.Close()`` (``release`` is ``x`` or ``resp.Body``) after the
     ``if err != nil { … return }`` that follows ``x, err := opener(…)``; a later
@@ -390,7 +380,7 @@ def defer_close(
         return None
     check = _next_statement(statement)
     if check is None or not _checks_error(check, err) or not _leaves(
-        check.child_by_field_name("consequence")
+        check.child_by_field_name("consequence"), f, package
     ):
         return None
     body = function.child_by_field_name("body")

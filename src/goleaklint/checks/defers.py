@@ -106,8 +106,10 @@ class DeferInLoop(Rule):
     - A resource acquired in the loop and kept beyond it on purpose (`conns[i], err =
       net.Dial(…)`; `defer conns[i].Close()`) reads as an element of a collection from before
       the loop and is not reported; one kept in a local of the loop body is.
-    - Methods named `Fatal*`, `Panic*`, `FailNow`, `SkipNow`, `Skipf` are taken to never
-      return, whatever their receiver (loggers and `testing.T` behave so).
+    - Calls that never return are resolved through imports and receiver types (`os.Exit`
+      under any import name, `testing.T`'s `Fatal*`/`FailNow`/`Skip*`, a logger's `Fatal*`);
+      a method the package declares itself returns, whatever its name. Where the receiver's
+      type cannot be told from syntax, `Fatal*`, `FailNow` and `SkipNow` are taken to end it.
 
     ## Peers
     gocritic `deferInLoop`, revive `defer` (`loop` option) and staticcheck's SA9001 (a `defer`

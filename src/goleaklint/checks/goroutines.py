@@ -15,14 +15,13 @@ from ..channels import (
     receives,
     sends,
 )
-from ..flow import CFG, Block, find_escape
+from ..flow import CFG, Block, FlowCache, find_escape
 from ..localtypes import expression_type
 from ..model import FUNCTION_NODES, FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sizes import const_int
 from ..syntax import Node, captures, learn, text
-from .resources import FlowCache
 
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 
@@ -63,7 +62,7 @@ class _GoroutineRule(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.flows = FlowCache()
+        self.flows = FlowCache(self.package)
 
     def begin_file(self, file: FileModel) -> None:
         for function in self._functions_with_go(file):
@@ -226,7 +225,7 @@ class BlockedGoroutineSend(_GoroutineRule):
                     continue
                 if escapes(function, name, starts) or self.collected(gs, g, name):
                     continue
-                cfg = self.flows.graph(function)
+                cfg = self.flows.graph(function, file)
                 start = cfg.block_of(g.statement)
                 if start is None:
                     continue

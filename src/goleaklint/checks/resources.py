@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..fixes import defer_cancel, defer_close
-from ..flow import CFG, Block, Escape, find_escape
+from ..flow import CFG, Block, Escape, FlowCache, find_escape
 from ..localtypes import expression_type
 from ..model import (
     FileModel,
@@ -79,19 +79,6 @@ class Opener:
     name: str  # as the message shows it: os.Open, db.QueryContext
     resource: Resource
     indices: tuple[int, ...]
-
-
-class FlowCache:
-    """Control-flow graphs of the functions of one package, built on first question."""
-
-    def __init__(self) -> None:
-        self._graphs: dict[int, CFG] = {}
-
-    def graph(self, function: Node) -> CFG:
-        cfg = self._graphs.get(function.id)
-        if cfg is None:
-            cfg = self._graphs[function.id] = CFG(function.child_by_field_name("body"))
-        return cfg
 
 
 def result_names(function: Node) -> set[str]:
@@ -197,14 +184,14 @@ class _FlowRule(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.flows = FlowCache()
+        self.flows = FlowCache(self.package)
         self.ownership = _ownership(self.package)
 
     def escape_of(self, function: Node, statement: Node, name: str, res: Resource,
                   err: str = "", endless: str = "") -> Escape | None:
         """A path from ``statement`` to a return on which ``name`` is never released."""
         assert self.file is not None
-        cfg = self.flows.graph(function)
+        cfg = self.flows.graph(function, self.file)
         start = cfg.block_of(statement)
         if start is None:
             return None
@@ -464,7 +451,8 @@ class UnclosedResource(_FlowRule):
             verb = "committed or rolled back" if opener.resource is TX else "closed"
             related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
             fix = None if opener.resource is TX else defer_close(
-                self.file, statement, function, shown, self.ownership, opener.resource)
+                self.file, statement, function, shown, self.ownership, opener.resource,
+                self.package)
             self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
                         related, fix=fix)
 
@@ -795,7 +783,7 @@ class LostCancel(_FlowRule):
                     fix=defer_cancel(self.file, node, statement, left, function))
 
     def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
-        cfg = self.flows.graph(function)
+        cfg = self.flows.graph(function, self.file)
         start = cfg.block_of(statement)
         if start is None or name in result_names(function):
             return None
@@ -928,7 +916,7 @@ class TickerLeak(_FlowRule):
             return
         if self.package.name == "main" and function_name(function) == "main":
             return
-        cfg = self.flows.graph(function)
+        cfg = self.flows.graph(function, self.file)
         start = cfg.block_of(call)
         endless_range = _ranged_over(call)
         head = cfg.block_of(endless_range) if endless_range is not None else None
