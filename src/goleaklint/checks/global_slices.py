@@ -26,9 +26,6 @@ from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
 from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 
-# ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
-# regular expression is much cheaper than a query over every file).
-_APPENDS = re.compile(rb"=[ \t]*append\(")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _WORDS = re.compile(rb"\w+")
 # Bytes of ``[\w\s,]``: what may stand between a declared name and its ``:=``.
@@ -36,8 +33,6 @@ _NAME_RUN = frozenset(b"_,0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR
                       b" \t\n\r\f\v")
 _PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
                          "unary_expression"})
-_STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
-                              "comment", "interpreted_string_literal", "raw_string_literal"})
 # ``clear`` zeroes a slice's elements but keeps its length: no truncation.
 _READ_ONLY = READ_ONLY_CALLS | {"clear"}
 
@@ -135,14 +130,10 @@ class UnboundedGlobalSlice(Rule):
         self.growth: list[_Growth] = []
 
     def begin_file(self, file: FileModel) -> None:
-        for match in _APPENDS.finditer(file.source):
-            node = file.root.descendant_for_byte_range(match.start(), match.start() + 1)
-            while node is not None and node.type not in _STATEMENT_STOPS:
-                node = node.parent
-            if node is not None and node.type == "assignment_statement":
-                growth = self._growth(file, node)
-                if growth is not None:
-                    self.growth.append(growth)
+        for statement in _append_assignments(file):
+            growth = self._growth(file, statement)
+            if growth is not None:
+                self.growth.append(growth)
 
     def _growth(self, f: FileModel, statement: Node) -> _Growth | None:
         """The statement grows long-lived state: ``x = append(x, …)`` outside initialisation."""
@@ -337,6 +328,28 @@ class _Truncations(Visitor):
     def _removed(self, path: tuple[str, ...]) -> None:
         assert self.file is not None
         (self.removed_in_tests if self.file.is_test else self.removed).add(path)
+
+
+def _append_assignments(file: FileModel) -> list[Node]:
+    """The assignment statements whose right-hand side holds a call of ``append``
+    (``x = append(x, …)``, however it is spaced or broken across lines): each call's
+    identifier is found by its bytes, and the tree says what it is."""
+    found: dict[int, Node] = {}
+    source = file.source
+    at = source.find(b"append")
+    while at >= 0:
+        node = file.root.descendant_for_byte_range(at, at + 6)
+        at = source.find(b"append", at + 6)
+        call = node.parent if node is not None and node.type == "identifier" else None
+        if call is None or call.type != "call_expression" or node.end_byte - node.start_byte != 6:
+            continue
+        values = call.parent
+        statement = values.parent if values is not None else None
+        if statement is not None and statement.type == "assignment_statement" and (
+            values.type == "expression_list"
+        ) and statement.child_by_field_name("right") == values:
+            found.setdefault(statement.id, statement)
+    return list(found.values())
 
 
 def _short_declarations(pkg: Package, function: Node) -> list[tuple[set[bytes], bytes]]:
