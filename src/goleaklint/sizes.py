@@ -54,7 +54,7 @@ _SHIFT_LIMIT = 64
 # Where a large value may be made, found in the source bytes (much cheaper than a query):
 # whole reads and sized buffers, ``make(…``/``new(…``, and array types ``[N]T``.
 _CANDIDATE_CALLS = (b".ReadFile(", b".ReadAll(", b".NewReaderSize(", b".NewWriterSize(",
-                    b"make([", b"new([")
+                    b"make([", b"new(")
 _ARRAY_TEXT = re.compile(rb"\[[^\]\[\n]+\][\w*\[]")
 
 
@@ -718,13 +718,27 @@ def _is_maker(pkg: Package, name: str, threshold: int) -> bool:
     return returned is not None and returned.index < 0
 
 
+def large_types(pkg: Package, threshold: int) -> tuple[bytes, ...]:
+    """The names of the package's types whose values are at least ``threshold`` bytes
+    (``type Buf [1 << 21]byte``, a struct holding one): ``Buf{…}`` makes one."""
+    cache = pkg.facts.setdefault("large_types", {})
+    assert isinstance(cache, dict)
+    if threshold not in cache:
+        cache[threshold] = tuple(
+            name.encode() for name, decl in pkg.types.items()
+            if type_size(pkg, decl.file, decl.node.child_by_field_name("type")) >= threshold
+        )
+    return cache[threshold]
+
+
+_MAKERS = frozenset({"call_expression", "array_type", "composite_literal"})
+
+
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     found: dict[int, Node] = {}
-    for offset in _candidate_offsets(f.source):
+    for offset in _candidate_offsets(f.source, large_types(pkg, threshold)):
         node = f.root.descendant_for_byte_range(offset, offset + 1)
-        while node is not None and node.type not in ("call_expression", "array_type") and (
-            node.type not in _STOP_SEARCH
-        ):
+        while node is not None and node.type not in _MAKERS and node.type not in _STOP_SEARCH:
             node = node.parent
         if node is None or node.type in _STOP_SEARCH:
             continue
@@ -739,8 +753,8 @@ def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Nod
     return sorted(found.values(), key=lambda n: n.start_byte)
 
 
-def _candidate_offsets(source: bytes) -> Iterator[int]:
-    for word in _CANDIDATE_CALLS:
+def _candidate_offsets(source: bytes, types: tuple[bytes, ...] = ()) -> Iterator[int]:
+    for word in _CANDIDATE_CALLS + tuple(name + b"{" for name in types):
         at = source.find(word)
         while at >= 0:
             yield at + 1  # past the dot or the first letter: inside the call's function
