@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .facts import package_fact
 from .model import FileModel, Package
 from .noreturn import call_ends
 from .syntax import Node, text
@@ -60,6 +61,13 @@ class FlowCache:
                 function.child_by_field_name("body"),
                 lambda call: call_ends(call, file, package))
         return cfg
+
+
+@package_fact()
+def flows(pkg: Package) -> FlowCache:
+    """The control-flow graph of each function of the package, built on first question and
+    shared by every rule."""
+    return FlowCache(pkg)
 
 
 class CFG:

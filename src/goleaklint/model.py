@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .discover import Module, SourceFile
+from .facts import Facts
 from .skeleton import blank_bodies
 from .syntax import (
     Elision,
@@ -424,13 +425,14 @@ class Package:
     funcs: dict[str, Declaration] = field(default_factory=dict)
     methods: dict[str, dict[str, Declaration]] = field(default_factory=dict)
     go_version: tuple[int, int] | None = None  # go.mod's directive, or the configured override
-    facts: dict[str, object] = field(default_factory=dict)  # lazily computed, shared by rules
+    facts: Facts = field(init=False, repr=False)  # computed on first question, shared by rules
     # ``consts`` is read when first asked: a generated table can hold thousands of constants.
     _const_declarations: list[tuple[FileModel, Node]] = field(default_factory=list, repr=False)
     _consts: dict[str, Declaration] | None = field(default=None, repr=False)
     _consts_by_name: dict[str, Declaration | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.facts = Facts(self)
         if self.go_version is None:
             self.go_version = self.module.go_version
 

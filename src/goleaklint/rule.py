@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .facts import STRICT, Fact, FactError
 from .fixes import Fix
 from .syntax import Node, Visitor
 
 if TYPE_CHECKING:
     from .model import FileModel, Package
+
+T = TypeVar("T")
 
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
@@ -83,6 +86,8 @@ class Rule(Visitor):
     * ``begin_file``/``end_file`` for per-file work such as tree-sitter queries;
     * ``finish`` once the whole package has been seen (package-wide questions).
 
+    Shared analyses are facts (``goleaklint.facts``): a rule lists the ones it reads in
+    ``requires`` and reads them with ``self.fact(…)``; each is computed once per package.
     A rule reports with ``self.report(node, message)``.  ``applies_to`` is a cheap gate that lets
     the engine skip a package the rule cannot fire on.
     """
@@ -93,6 +98,7 @@ class Rule(Visitor):
     summary: ClassVar[str] = ""
     level: ClassVar[str] = "warning"
     precision: ClassVar[str] = "high"
+    requires: ClassVar[tuple[Fact[Any], ...]] = ()  # the facts this rule reads
     tags: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Option]] = {}
     suppressible: ClassVar[bool] = True  # False for rules about suppressions themselves
@@ -101,6 +107,12 @@ class Rule(Visitor):
         self.context = context
         self.package: Package = context.package
         self.file: FileModel | None = None
+
+    def fact(self, fact: Fact[T]) -> T:
+        """The value of ``fact`` (one of ``requires``) for this rule's package."""
+        if STRICT and fact not in self.requires:
+            raise FactError(f"rule {self.id} reads fact {fact.name} without requiring it")
+        return self.package.facts.get(fact)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:

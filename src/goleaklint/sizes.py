@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .facts import package_fact
 from .model import FileModel, Package, resolve_selector, spec_names
 from .syntax import Node, captures, text
 
@@ -605,9 +606,15 @@ class _Returned:
     large: Large
 
 
+@package_fact()
+def returned_values(pkg: Package) -> dict[tuple[str, int], _Returned | None]:
+    """What each function of the package returns, by (name, large-size threshold): a memo
+    filled on first question."""
+    return {}
+
+
 def _returned(pkg: Package, name: str, threshold: int) -> _Returned | None:
-    cache = pkg.facts.setdefault("returned_values", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(returned_values)
     key = (name, threshold)
     if key in cache:
         return cache[key]
@@ -684,9 +691,27 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int,
     return sorted(found.values(), key=lambda n: n.start_byte)
 
 
+@package_fact()
+def large_functions(pkg: Package) -> dict[tuple[str, int], list[Node]]:
+    """The top-level functions of each file that make a large value, by (file path,
+    threshold): a memo filled on first question."""
+    return {}
+
+
+@package_fact()
+def maker_candidates(pkg: Package) -> dict[int, tuple[str, ...]]:
+    """The package functions that make a large value, by threshold: a memo."""
+    return {}
+
+
+@package_fact()
+def large_type_names(pkg: Package) -> dict[int, tuple[bytes, ...]]:
+    """The package's types whose values are at least the threshold, by threshold: a memo."""
+    return {}
+
+
 def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
-    cache = pkg.facts.setdefault("large_functions", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(large_functions)
     key = (str(f.path), threshold)
     if key not in cache:
         cache[key] = _candidate_functions(pkg, f, threshold)
@@ -696,8 +721,7 @@ def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
 def _maker_candidates(pkg: Package, threshold: int) -> tuple[str, ...]:
     """Functions of the package that make a large value (whether they return it is asked
     later, of those that are called where it matters: ``_is_maker``)."""
-    cache = pkg.facts.setdefault("maker_candidates", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(maker_candidates)
     if threshold not in cache:
         names = []
         for f in pkg.files:
@@ -721,8 +745,7 @@ def _is_maker(pkg: Package, name: str, threshold: int) -> bool:
 def large_types(pkg: Package, threshold: int) -> tuple[bytes, ...]:
     """The names of the package's types whose values are at least ``threshold`` bytes
     (``type Buf [1 << 21]byte``, a struct holding one): ``Buf{…}`` makes one."""
-    cache = pkg.facts.setdefault("large_types", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(large_type_names)
     if threshold not in cache:
         cache[threshold] = tuple(
             name.encode() for name, decl in pkg.types.items()

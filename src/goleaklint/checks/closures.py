@@ -10,7 +10,16 @@ from ..longlived import resolver_at
 from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Option, Rule
-from ..sizes import DEFAULT_LARGE_SIZE, LocalValues, Value, candidate_functions
+from ..sizes import (
+    DEFAULT_LARGE_SIZE,
+    LocalValues,
+    Value,
+    candidate_functions,
+    large_functions,
+    large_type_names,
+    maker_candidates,
+    returned_values,
+)
 from ..syntax import Node, captures, text
 
 # Calls of other packages that keep the function they are given (DESIGN §1: configurable).
@@ -138,6 +147,7 @@ class CapturedLargeClosure(Rule):
                                "more names of calls that keep the function they are given "
                                "(a method or function name such as `Get`, or `pkg.Func`)"),
     }
+    requires = (large_functions, maker_candidates, returned_values, large_type_names)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:

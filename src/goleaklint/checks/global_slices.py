@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..facts import package_fact
 from ..longlived import (
     Ref,
     Resolver,
     declaration,
+    init_or_registration_functions,
     is_init_time,
     lazy_initialisation,
     resolver_at,
@@ -37,12 +39,29 @@ _PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesiz
 _READ_ONLY = READ_ONLY_CALLS | {"clear"}
 
 
+ShortDeclarations = list[tuple[set[bytes], bytes]]
+
+
 @dataclass
 class _Growth:
     file: FileModel
     node: Node
     ref: Ref
     display: str
+
+
+@package_fact()
+def short_declarations(pkg: Package) -> dict[int, ShortDeclarations]:
+    """Each function's ``:=`` as written, by the function's node id: a memo filled on first
+    question (``_short_declarations``)."""
+    return {}
+
+
+@package_fact()
+def held_types(pkg: Package) -> frozenset[str]:
+    """Named types of the package with a package-level variable of that type."""
+    names = (pkg.var_type(n).deref() for n in pkg.vars)
+    return frozenset(t.name for t in names if t.kind == "named")
 
 
 class UnboundedGlobalSlice(Rule):
@@ -117,6 +136,7 @@ class UnboundedGlobalSlice(Rule):
     level = "warning"
     precision = "high"
     tags = ("memory", "leak", "retention")
+    requires = (held_types, short_declarations, init_or_registration_functions)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
@@ -180,7 +200,7 @@ class UnboundedGlobalSlice(Rule):
             return False
         receiver = receiver_name(function) if function.type == "method_declaration" else ""
         if receiver == name:
-            return receiver_type_name(function) in _held_types(self.package)
+            return receiver_type_name(function) in self.package.facts.get(held_types)
         # An alias: ``l := auditLog`` (or of the receiver) declared in the function.
         wanted = name.encode()
         for declared, value in _short_declarations(self.package, function):
@@ -352,11 +372,10 @@ def _append_assignments(file: FileModel) -> list[Node]:
     return list(found.values())
 
 
-def _short_declarations(pkg: Package, function: Node) -> list[tuple[set[bytes], bytes]]:
+def _short_declarations(pkg: Package, function: Node) -> ShortDeclarations:
     """Each ``:=`` of a function as written: the words of the run of names, spaces and commas
     before it, and the rest of its line (text, not syntax: a cheap test; memoised)."""
-    memo = pkg.facts.setdefault("short_declarations", {})
-    assert isinstance(memo, dict)
+    memo = pkg.facts.get(short_declarations)
     found = memo.get(function.id)
     if found is None:
         found = memo[function.id] = []
@@ -445,16 +464,6 @@ def _root(target: Node) -> Node | None:
             return None
         node = inner
     return node if node.type == "identifier" else None
-
-
-def _held_types(pkg: Package) -> frozenset[str]:
-    """Named types of the package with a package-level variable of that type."""
-    cached = pkg.facts.get("held_types")
-    if cached is None:
-        names = (pkg.var_type(n).deref() for n in pkg.vars)
-        cached = frozenset(t.name for t in names if t.kind == "named")
-        pkg.facts["held_types"] = cached
-    return cached  # type: ignore[return-value]
 
 
 def _through_index(target: Node) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..channels import (
     Goroutine,
     Made,
@@ -15,9 +17,10 @@ from ..channels import (
     receives,
     sends,
 )
-from ..flow import CFG, Block, FlowCache, find_escape
+from ..facts import package_fact
+from ..flow import CFG, Block, find_escape, flows
 from ..localtypes import expression_type
-from ..model import FUNCTION_NODES, FileModel, function_name
+from ..model import FUNCTION_NODES, FileModel, Package, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sizes import const_int
@@ -57,12 +60,21 @@ def _shown(function: Node) -> str:
     return name if name else "the enclosing function"
 
 
+@package_fact()
+def functions_with_go(pkg: Package) -> dict[Path, list[Node]]:
+    """The functions of each file that start goroutines, by file path: a memo filled on
+    first question, shared by the four goroutine rules."""
+    return {}
+
+
 class _GoroutineRule(Rule):
     """Shared: per-file list of functions that start goroutines, and flow graphs."""
 
+    requires = (flows, functions_with_go)
+
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.flows = FlowCache(self.package)
+        self.flows = self.fact(flows)
 
     def begin_file(self, file: FileModel) -> None:
         for function in self._functions_with_go(file):
@@ -70,8 +82,7 @@ class _GoroutineRule(Rule):
 
     def _functions_with_go(self, file: FileModel) -> list[Node]:
         """``_functions_with_go`` of the file, found once for the four goroutine rules."""
-        cache = self.package.facts.setdefault("functions_with_go", {})
-        assert isinstance(cache, dict)
+        cache = self.fact(functions_with_go)
         found = cache.get(file.path)
         if found is None:
             has_go = b"go " in file.source or b"go\t" in file.source

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..facts import package_fact
 from ..fixes import defer_cancel, defer_close
-from ..flow import CFG, Block, Escape, FlowCache, find_escape
+from ..flow import CFG, Block, Escape, find_escape, flows
 from ..localtypes import expression_type
 from ..model import (
     FileModel,
@@ -17,7 +18,7 @@ from ..model import (
     resolve_selector,
     spec_names,
 )
-from ..ownership import FILE_LIKE, Ownership, Resource, mentions
+from ..ownership import FILE_LIKE, Resource, mentions, ownership
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, captures_in, learn, text
@@ -179,13 +180,65 @@ def _describe(escape: Escape, f: FileModel) -> tuple[str, Node | None]:
     return "on the path that reaches the end of the function", None
 
 
+@dataclass
+class LocalOpeners:
+    """Same-package functions that return an opener's value, by name (``Open``, or
+    ``Store.Open`` for a method): the resource and the result it is at; ``names``, the names
+    they are called by (``Open``)."""
+
+    found: dict[str, tuple[Resource, tuple[int, ...]]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+
+    def add(self, name: str, kind: Resource, indices: tuple[int, ...]) -> None:
+        self.found[name] = (kind, indices)
+        self.names.add(name.rpartition(".")[2])
+
+
+@package_fact()
+def local_openers(pkg: Package) -> LocalOpeners:
+    """Same-package functions that return an opener's value (and keep no copy of it)."""
+    openers = LocalOpeners()
+    found = openers.found
+    functions = [(name, decl) for name, decl in pkg.funcs.items()]
+    functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
+                  for name, decl in methods.items()]
+    functions = [(name, decl) for name, decl in functions
+                 if decl.node.child_by_field_name("result") is not None]
+    for _ in range(2):  # openers built on openers, one level deep
+        before = len(found)
+        names = _callee_pattern(OPENER_NAMES | {n.rpartition(".")[2] for n in found})
+        for name, decl in functions:
+            if name in found:
+                continue
+            body = decl.node.child_by_field_name("body")
+            if body is None or not _mentions(names, decl.file.source, body.start_byte,
+                                             body.end_byte):
+                continue  # cheap: no call of anything that could open
+            returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
+            for ret in returns:
+                if decl.file.innermost_function(ret) != decl.node:
+                    continue
+                for index, value in enumerate(ret.named_children):
+                    kind = _opened_by(value, body, decl.file, pkg, openers)
+                    if kind is not None:
+                        openers.add(name, kind, (index,))
+                        break
+                if name in found:
+                    break
+        if len(found) == before:
+            break  # nothing new: another pass would ask the same questions, to the same answers
+    return openers
+
+
 class _FlowRule(Rule):
     """Shared machinery: per-package flow graphs and ownership questions."""
 
+    requires = (flows, ownership, local_openers)
+
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.flows = FlowCache(self.package)
-        self.ownership = _ownership(self.package)
+        self.flows = self.fact(flows)
+        self.ownership = self.fact(ownership)
 
     def escape_of(self, function: Node, statement: Node, name: str, res: Resource,
                   err: str = "", endless: str = "") -> Escape | None:
@@ -305,13 +358,6 @@ def _reached_before_reassignment(cfg: CFG, start: Block, name: str, function: No
             continue
         stack.extend(succ for succ, _ in block.succs)
     return seen
-
-
-def _ownership(pkg: Package) -> Ownership:
-    cached = pkg.facts.get("ownership")
-    if cached is None:
-        cached = pkg.facts["ownership"] = Ownership(pkg)
-    return cached  # type: ignore[return-value]
 
 
 class UnclosedResource(_FlowRule):
@@ -457,13 +503,16 @@ class UnclosedResource(_FlowRule):
                         related, fix=fix)
 
 
-def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = True
-                     ) -> Opener | None:
-    """The opener ``call`` is, if any (``evidence``: also trust how an untyped result is used)."""
+def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = True,
+                     openers: LocalOpeners | None = None) -> Opener | None:
+    """The opener ``call`` is, if any (``evidence``: also trust how an untyped result is used;
+    ``openers``: the package's own, while they are being found)."""
     fn = call.child_by_field_name("function")
     if fn is None:
         return None
-    local = _local_openers(pkg)
+    if openers is None:
+        openers = pkg.facts.get(local_openers)
+    local = openers.found
     if fn.type == "identifier":
         found = local.get(text(fn))
         if found is not None and not f.is_local(fn):
@@ -472,13 +521,13 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
     if fn.type != "selector_expression":
         return None
     method = text(fn.child_by_field_name("field"))
-    if method not in OPENER_NAMES and method not in _local_opener_names(pkg):
+    if method not in OPENER_NAMES and method not in openers.names:
         return None  # cheap: most method calls are not openers
     qualified = resolve_selector(f, fn, pkg)
     if qualified is not None:
         known = PACKAGE_OPENERS.get(qualified)
         return Opener(call, text(fn), known[0], known[1]) if known is not None else None
-    if method not in OPENER_METHODS and method not in _local_opener_names(pkg):
+    if method not in OPENER_METHODS and method not in openers.names:
         return None
     receiver = fn.child_by_field_name("operand")
     rtype = expression_type(receiver, pkg, f).deref()
@@ -556,57 +605,12 @@ def _qualified(t: TypeRef) -> str:
 def _may_open(file: FileModel, pkg: Package) -> bool:
     """Cheap gate: the file imports a package with openers, or the package has its own."""
     paths = {i.path for i in file.imports}
-    return bool(paths & {"os", "net", "crypto/tls", "database/sql", "net/http",
-                         "github.com/jmoiron/sqlx"}) or bool(_local_openers(pkg)) or any(
+    if paths & {"os", "net", "crypto/tls", "database/sql", "net/http", "github.com/jmoiron/sqlx"}:
+        return True
+    return bool(pkg.facts.get(local_openers).found) or any(
         p.endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
 
 
-def _local_openers(pkg: Package) -> dict[str, tuple[Resource, tuple[int, ...]]]:
-    """Same-package functions that return an opener's value (and keep no copy of it)."""
-    cached = pkg.facts.get("local_openers")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    found: dict[str, tuple[Resource, tuple[int, ...]]] = {}
-    pkg.facts["local_openers"] = found
-    functions = [(name, decl) for name, decl in pkg.funcs.items()]
-    functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
-                  for name, decl in methods.items()]
-    functions = [(name, decl) for name, decl in functions
-                 if decl.node.child_by_field_name("result") is not None]
-    for _ in range(2):  # openers built on openers, one level deep
-        before = len(found)
-        names = _callee_pattern(OPENER_NAMES | {n.rpartition(".")[2] for n in found})
-        for name, decl in functions:
-            if name in found:
-                continue
-            body = decl.node.child_by_field_name("body")
-            if body is None or not _mentions(names, decl.file.source, body.start_byte,
-                                             body.end_byte):
-                continue  # cheap: no call of anything that could open
-            returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
-            for ret in returns:
-                if decl.file.innermost_function(ret) != decl.node:
-                    continue
-                for index, value in enumerate(ret.named_children):
-                    kind = _opened_by(value, body, decl.file, pkg, found)
-                    if kind is not None:
-                        found[name] = (kind, (index,))
-                        break
-                if name in found:
-                    break
-        if len(found) == before:
-            break  # nothing new: another pass would ask the same questions, to the same answers
-    pkg.facts["local_opener_names"] = frozenset(n.rpartition(".")[2] for n in found)
-    return found
-
-
-def _local_opener_names(pkg: Package) -> frozenset[str]:
-    """The names the package's own openers are called by (``Open`` of ``Store.Open``)."""
-    local = _local_openers(pkg)
-    cached = pkg.facts.get("local_opener_names")
-    if cached is None:  # asked while ``_local_openers`` is still at work: not final yet
-        return frozenset(n.rpartition(".")[2] for n in local)
-    return cached  # type: ignore[return-value]
 
 
 _WORD_BYTES = frozenset(b"_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -640,7 +644,7 @@ def _mentions(pattern: re.Pattern[bytes], source: bytes, start: int, end: int) -
 
 
 def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
-               known: dict[str, tuple[Resource, tuple[int, ...]]]) -> Resource | None:
+               known: LocalOpeners) -> Resource | None:
     """The resource kind when ``value`` (a returned expression) comes straight from an opener."""
     calls: list[Node] = []
     if value.type == "call_expression":
@@ -660,7 +664,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
     for call in calls:
         if call.type != "call_expression":
             continue
-        opener = recognise_opener(call, f, pkg, evidence=False)
+        opener = recognise_opener(call, f, pkg, evidence=False, openers=known)
         if opener is not None and opener.indices == (0,):
             return opener.resource
     return None
