@@ -199,6 +199,7 @@ def test_github_format(project: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
 def test_output_file(project: Path, fmt: str) -> None:
+    (project / "reports").mkdir()  # never created by goleaklint (test_safewrite.py)
     code, out, err = run("--format", fmt, "--output", "reports/out.txt", "pkg")
     assert (code, out, err) == (1, "", "")
     written = (project / "reports" / "out.txt").read_text(encoding="utf-8")

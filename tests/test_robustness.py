@@ -800,13 +800,13 @@ def test_reports_and_baselines_are_written_atomically(project: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "pkg" / "leak.go", LEAK)
     written: list[str] = []
-    real = goleaklint.cli._write_atomically
+    real = goleaklint.cli._write_file
 
     def spy(path: Path, content: str, *args) -> None:
         written.append(str(path))
         real(path, content, *args)
 
-    monkeypatch.setattr(goleaklint.cli, "_write_atomically", spy)
+    monkeypatch.setattr(goleaklint.cli, "_write_file", spy)
     run("--format", "sarif", "--output", "out.sarif", "--write-baseline", "base.json", "pkg")
     assert sorted(written) == ["base.json", "out.sarif"]
     umask = os.umask(0)

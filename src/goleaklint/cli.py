@@ -8,9 +8,7 @@ import io
 import json
 import os
 import signal
-import stat
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -77,40 +75,16 @@ def _codes(value: str | None, known: list[str], option: str) -> list[str]:
     return codes
 
 
-def _write_atomically(path: Path, content: str, option: str = "--output") -> None:
-    """Write a temporary file beside ``path`` and rename it over ``path``: an interrupted run
-    never leaves a truncated report where the next step (an upload) would find it.
+def _write_file(path: Path, content: str, option: str = "--output") -> None:
+    """Write a report or baseline with ``safewrite`` (atomically where a regular file stands,
+    through where a FIFO or device does); paths that are not UTF-8 are written back as the bytes
+    they were."""
+    from .safewrite import write_file
 
-    The file gets the mode a plain ``open`` would give it (or keeps the mode of the file it
-    replaces); paths that are not UTF-8 are written back as the bytes they were.
-    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_file(path, content.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _new_file_mode(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _tolerant(stream: TextIO) -> None:
@@ -271,7 +245,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
             fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
             for f, fp in everything
         }
-        _write_atomically(Path(options.write_baseline),
+        _write_file(Path(options.write_baseline),
                           json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
                           "--write-baseline")
 
@@ -279,7 +253,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     report_rules = rules if options.format == "sarif" else registry.rules
     write_report(options.format, result, report_rules, buffer, category=options.category)
     if options.output:
-        _write_atomically(Path(options.output), buffer.getvalue())
+        _write_file(Path(options.output), buffer.getvalue())
     else:
         out.write(buffer.getvalue())
     if options.format == "text" and not options.output:

@@ -16,14 +16,13 @@ Fixes are applied by ``apply`` (non-overlapping, byte offsets) and written by ``
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .noreturn import call_ends
+from .safewrite import write_file
 from .syntax import Node, text
 
 if TYPE_CHECKING:
@@ -91,17 +90,9 @@ def apply(source: bytes, fixes: list[Fix]) -> tuple[bytes, list[Fix]]:
 
 
 def write_source(path: Path, data: bytes) -> None:
-    """Replace a source file atomically, keeping its permission bits."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace a source file's bytes: atomically, keeping its mode and owner; through a symbolic
+    link, the file it names (see ``safewrite``)."""
+    write_file(path, data)
 
 
 # Shapes of Go code -------------------------------------------------------------------------
