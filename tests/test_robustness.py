@@ -359,6 +359,44 @@ def test_unreadable_directory_is_a_warning(two_packages: Path,
         "goleaklint: warning: a: cannot read directory (Permission denied)"]
 
 
+def test_an_unreadable_directory_named_is_the_same_warning(
+    two_packages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder without read and search permission (as root, simulated): nothing in it can be
+    listed or looked up, its .goleaklint.toml included, whether it is named or reached."""
+    real_stat, real_lstat, real_scandir = os.stat, os.lstat, os.scandir
+
+    def refused(path) -> None:
+        if Path(path).name == "a" or Path(path).parent.name == "a":
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def stat(path, *args, **kwargs):
+        if Path(path).parent.name == "a":
+            refused(path)
+        return real_stat(path, *args, **kwargs)
+
+    def lstat(path, *args, **kwargs):
+        if Path(path).parent.name == "a":
+            refused(path)
+        return real_lstat(path, *args, **kwargs)
+
+    def scandir(path="."):
+        refused(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "scandir", scandir)
+    for named in (["a"], ["a", "b"], ["."]):
+        code, _, err = run(*named)
+        assert warnings_of(err) == [
+            "goleaklint: warning: a: cannot read directory (Permission denied)"], named
+        assert code == (0 if named == ["a"] else 1)
+    assert run("config", "a")[0] == 0
+    code, _, err = run("a/leak.go")  # what is inside cannot even be seen to exist
+    assert (code, err) == (2, "goleaklint: error: a/leak.go: no such file or directory\n")
+
+
 def test_path_that_vanishes_during_the_run(two_packages: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     real = goleaklint.discover._walk_go_files

@@ -137,7 +137,7 @@ def _resolve_config(options: argparse.Namespace, rules_by_id):
             raise UsageError(f"--config: {options.config}: no such file")
     else:
         start = Path(options.paths[0]) if options.paths else Path.cwd()
-        path = find_config(start if start.exists() else Path.cwd())
+        path = find_config(start if os.path.exists(start) else Path.cwd())
     return load_config(path, rules_by_id)
 
 

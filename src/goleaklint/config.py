@@ -79,13 +79,20 @@ class Config:
 def find_config(start: Path) -> Path | None:
     """The nearest ``.goleaklint.toml`` in ``start`` or its parents."""
     current = start.resolve()
-    if current.is_file():
+    if _is_file(current):
         current = current.parent
     for folder in (current, *current.parents):
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may not look into: as if there were no file (discovery warns)
+        return False
 
 
 def _line_of(source: str, key: str) -> int:
