@@ -1,6 +1,7 @@
 """``--output``, ``--write-baseline`` and ``--fix`` never replace what stands at their path (issue
 16): a regular file is replaced atomically keeping its mode and owner, a symbolic link is followed,
-a FIFO, a device or our own standard output is written through, a missing folder is an error.
+a FIFO, a device or our own standard output is written through, a missing folder is an error;
+and a standard output that fails (a full disk) is one plain line, exit 2.
 
 As root, the devices are ``mknod`` copies in the test's folder: a regression would otherwise
 replace the machine's ``/dev/null``.
@@ -185,3 +186,27 @@ def test_fix_through_a_symlink_fixes_the_file_it_names(
     assert os.readlink(tmp_path / "p" / "p.go") == "../shared/p.go"
     assert b"\tdefer cancel()\n" in real.read_bytes()
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["p.go"]
+
+
+# Standard output ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["pkg"], ["rules"], ["explain", "GL101"], ["config"],
+                                  ["--version"], ["--help"]])
+def test_a_standard_output_that_fails_is_one_plain_line(project: Path, argv: list[str]) -> None:
+    """A full disk is the environment's problem: not an internal error asking for a report."""
+    full = device(project, "full", 1, 7)
+    with open(full, "w") as stdout:
+        proc = subprocess.run([sys.executable, "-m", "goleaklint", *argv], stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (
+        2, "goleaklint: error: cannot write the report: No space left on device\n")
+
+
+def test_an_io_error_on_standard_output_is_one_plain_line(project: Path) -> None:
+    class Failing(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+    err = io.StringIO()
+    assert main(["pkg"], Failing(), err) == 2
+    assert err.getvalue() == "goleaklint: error: cannot write the report: Input/output error\n"

@@ -28,6 +28,10 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        if message:  # argparse's own swallows a failed write (--version > /dev/full)
+            (file or sys.stderr).write(message)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -61,8 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _parse_args(argv: list[str], out: TextIO) -> argparse.Namespace:
     """Parse options; ``--help``/``--version`` write to ``out`` and end with ``SystemExit``."""
-    with contextlib.redirect_stdout(out):
+    with _writing(out), contextlib.redirect_stdout(out):
         return build_parser().parse_args(argv)
+
+
+@contextlib.contextmanager
+def _writing(out: TextIO):
+    """Failing to write standard output (a full disk, an I/O error) is the environment's problem,
+    not goleaklint's: one plain line, exit 2. A closed pipe (``| head``) is not a failure."""
+    try:
+        yield out
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc.strerror or exc}") from None
 
 
 def _codes(value: str | None, known: list[str], option: str) -> list[str]:
@@ -111,7 +127,8 @@ def cmd_rules(err: TextIO, out: TextIO) -> int:
     registry = _load_registry(err)
     width = max(len(r.name) for r in registry.rules)
     for r in registry.rules:
-        out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
+        with _writing(out):
+            out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
     return EXIT_CLEAN
 
 
@@ -124,7 +141,8 @@ def cmd_explain(args: list[str], err: TextIO, out: TextIO) -> int:
     rule = registry.get(args[0])
     if rule is None:
         raise UsageError(f"explain: no rule {args[0]!r} (see 'goleaklint rules')")
-    out.write(render_text(rule))
+    with _writing(out):
+        out.write(render_text(rule))
     return EXIT_CLEAN
 
 
@@ -159,7 +177,8 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
             for r in registry.rules if r.options
         },
     }
-    out.write(json.dumps(shown, indent=2) + "\n")
+    with _writing(out):
+        out.write(json.dumps(shown, indent=2) + "\n")
     return EXIT_CLEAN
 
 
@@ -255,7 +274,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     if options.output:
         _write_file(Path(options.output), buffer.getvalue())
     else:
-        out.write(buffer.getvalue())
+        with _writing(out):
+            out.write(buffer.getvalue())
     if options.format == "text" and not options.output:
         n = len(result.findings)
         if n:
@@ -382,6 +402,19 @@ def main(
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+def _command(argv: list[str], err: TextIO, out: TextIO) -> int:
+    try:
+        if argv and argv[0] == "rules":
+            return cmd_rules(err, out)
+        if argv and argv[0] == "explain":
+            return cmd_explain(argv[1:], err, out)
+        if argv and argv[0] == "config":
+            return cmd_config(argv[1:], err, out)
+        return cmd_check(argv, err, out)
+    except SystemExit as exc:  # --help and --version, already printed to ``out``
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
 def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     from .config import ConfigError
 
@@ -391,13 +424,10 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
         _tolerant(out)
     err = err or sys.stderr
     try:
-        if argv and argv[0] == "rules":
-            return cmd_rules(err, out)
-        if argv and argv[0] == "explain":
-            return cmd_explain(argv[1:], err, out)
-        if argv and argv[0] == "config":
-            return cmd_config(argv[1:], err, out)
-        return cmd_check(argv, err, out)
+        code = _command(argv, err, out)
+        with _writing(out):
+            out.flush()  # what is still buffered fails here, not unreported at exit
+        return code
     except (UsageError, ConfigError) as exc:
         err.write(f"goleaklint: error: {exc}\n")
         return EXIT_USAGE
@@ -409,8 +439,6 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CLEAN
-    except SystemExit as exc:  # --help and --version, already printed to ``out``
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:  # a bug in goleaklint: one line (the traceback with --debug)
         if "--debug" in argv:
             err.write("".join(traceback.format_exception(exc)))
