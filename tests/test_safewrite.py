@@ -84,7 +84,7 @@ def test_a_dangling_link_creates_its_target_when_its_folder_exists(project: Path
     assert (project / "reports" / "new.txt").read_text() == report()
     os.symlink("nowhere/new.txt", project / "lost.txt")
     assert run("--output", "lost.txt", "pkg") == (
-        2, "", f"goleaklint: error: --output: lost.txt: cannot write (no such folder: "
+        2, "", f"goleaklint: error: --output: lost.txt: cannot write (No such folder: "
                f"{project / 'nowhere'})\n")
 
 
@@ -92,8 +92,22 @@ def test_a_dangling_link_creates_its_target_when_its_folder_exists(project: Path
 def test_a_missing_folder_is_never_created(project: Path, option: str) -> None:
     assert run(option, "reports/out.txt", "pkg") == (
         2, "", f"goleaklint: error: {option}: reports/out.txt: cannot write "
-               "(no such folder: reports)\n")
+               "(No such folder: reports)\n")
     assert not (project / "reports").exists()
+
+
+def test_a_link_to_a_directory_or_a_link_loop_is_one_line(project: Path) -> None:
+    (project / "folder").mkdir()
+    os.symlink("folder", project / "to-folder")
+    os.symlink("loop2", project / "loop1")
+    os.symlink("loop1", project / "loop2")
+    assert run("--output", "to-folder", "pkg") == (
+        2, "", "goleaklint: error: --output: to-folder: cannot write (Is a directory)\n")
+    assert run("--output", "loop1", "pkg") == (
+        2, "", "goleaklint: error: --output: loop1: cannot write "
+               "(Too many levels of symbolic links)\n")
+    assert [os.readlink(project / n) for n in ("to-folder", "loop1")] == ["folder", "loop2"]
+    assert list((project / "folder").iterdir()) == []
 
 
 def test_a_fifo_gets_the_report_and_stays_a_fifo(project: Path) -> None:

@@ -35,10 +35,10 @@ def write_file(path: Path, data: bytes) -> None:
         real = Path(os.path.realpath(path))
         if not real.parent.is_dir():
             folder = real.parent if os.path.islink(path) else path.parent
-            raise OSError(errno.ENOENT, f"no such folder: {folder}")
+            raise OSError(errno.ENOENT, f"No such folder: {folder}")
         _replace(real, data, None)
     elif stat.S_ISDIR(st.st_mode):
-        raise OSError(errno.EISDIR, "is a directory")
+        raise OSError(errno.EISDIR, os.strerror(errno.EISDIR))
     elif not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
         _write_through(path, data, append=False)
     elif _is_standard_stream(st):  # after what the stream wrote, as the stream would
