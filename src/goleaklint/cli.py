@@ -265,8 +265,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
             for f, fp in everything
         }
         _write_file(Path(options.write_baseline),
-                          json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
-                          "--write-baseline")
+                    json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
+                    "--write-baseline")
 
     buffer = io.StringIO()
     report_rules = rules if options.format == "sarif" else registry.rules
