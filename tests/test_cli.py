@@ -528,10 +528,75 @@ def test_installed_script_runs(project: Path) -> None:
     assert proc.stdout == leak_line("pkg/leak.go") + "\n"
 
 
-def test_rules_lists_the_catalog() -> None:
+def test_rules_lists_the_catalog(project: Path) -> None:  # no rules/ folder here
     code, out, err = run("rules")
     assert (code, err) == (0, "")
     rows = {line.split()[0]: line for line in out.splitlines()}
     assert "GL101" in rows
     assert "unbounded-global-map" in rows["GL101"] and "retention" in rows["GL101"]
     assert list(rows) == sorted(rows)
+
+
+# Subcommands -------------------------------------------------------------------------------------
+
+def test_check_subcommand_is_the_analysis(project: Path) -> None:
+    assert run("check", "pkg") == run("pkg")
+    assert run("check", "pkg")[1] == leak_line("pkg/leak.go") + "\n"
+    assert run("check", "--select", "GL1", "--exit-zero") == run("--select", "GL1", "--exit-zero")
+    assert run("check") == run()
+
+
+@pytest.mark.parametrize("name", ["rules", "config", "check"])
+def test_subcommand_named_like_a_folder_warns(project: Path, name: str) -> None:
+    write(project / name / "leak.go", LEAK)
+    code, out, err = run(name)
+    assert code == (1 if name == "check" else 0)  # check alone analyses ., findings included
+    assert out
+    assert err.splitlines()[0] == (
+        f"goleaklint: warning: '{name}' runs the {name} subcommand; to analyse the folder "
+        f"{name}, run 'goleaklint check {name}' or 'goleaklint ./{name}'"
+    )
+    assert run("check", name) == (1, leak_line(f"{name}/leak.go") + "\n",
+                                  "goleaklint: 1 finding in 1 file\n")
+    assert run(f"./{name}") == run("check", name)
+    assert run("--select", "GL101", name)[1] == leak_line(f"{name}/leak.go") + "\n"
+
+
+def test_check_with_paths_does_not_warn_of_a_check_folder(project: Path) -> None:
+    write(project / "check" / "leak.go", LEAK)
+    assert run("check", "pkg") == (1, leak_line("pkg/leak.go") + "\n",
+                                   "goleaklint: 1 finding in 1 file\n")
+
+
+def test_subcommand_without_such_a_folder_does_not_warn(project: Path) -> None:
+    code, out, err = run("rules")
+    assert (code, err) == (0, "")
+    assert out.startswith("GL0")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["rules", "foo"], "rules: unrecognized arguments: foo (usage: goleaklint rules)"),
+    (["rules", "--select", "GL1"], "rules: unrecognized arguments: --select GL1"),
+    (["explain", "GL101", "GL102"], "explain: unrecognized arguments: GL102 "
+                                    "(usage: goleaklint explain RULE_ID)"),
+    (["config", "pkg", "clean"], "config: unrecognized arguments: clean "
+                                 "(usage: goleaklint config [--config FILE] [PATH])"),
+    (["config", "--format", "json"], "config: unrecognized arguments: --format"),
+    (["config", "no/such/dir"], "config: no/such/dir: no such file or directory"),
+])
+def test_subcommands_reject_extra_arguments(project: Path, argv: list[str],
+                                            expected: str) -> None:
+    code, out, err = run(*argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("goleaklint: error: "), err
+    assert expected in err
+
+
+def test_subcommand_help(project: Path) -> None:
+    code, out, err = run("explain", "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: goleaklint explain RULE_ID\n")
+    code, out, _ = run("--help")
+    assert code == 0
+    assert out.startswith("usage: goleaklint [check] [options] [PATH ...]\n")
+    assert "goleaklint check rules" in " ".join(out.split())

@@ -17,7 +17,13 @@ from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
-SUBCOMMANDS = ("rules", "explain", "config")
+SUBCOMMANDS = ("check", "rules", "explain", "config")
+USAGE = {
+    "check": "goleaklint [check] [options] [PATH ...]",
+    "rules": "goleaklint rules",
+    "explain": "goleaklint explain RULE_ID",
+    "config": "goleaklint config [--config FILE] [PATH]",
+}
 
 
 class UsageError(Exception):
@@ -25,7 +31,13 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors become ``UsageError``; a subcommand's (``usage_of``) name it and give its usage."""
+
+    usage_of: str | None = None
+
     def error(self, message: str) -> NoReturn:
+        if self.usage_of:
+            raise UsageError(f"{self.usage_of}: {message} (usage: {USAGE[self.usage_of]})")
         raise UsageError(message)
 
     def _print_message(self, message: str, file: TextIO | None = None) -> None:
@@ -34,11 +46,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the analysis (``goleaklint check`` or bare ``goleaklint``)."""
     p = _Parser(
         prog="goleaklint",
+        usage="\n       ".join(USAGE.values()),
         description="Find memory, goroutine and resource leaks in Go code.",
-        epilog="Subcommands: 'goleaklint rules' lists the rules; 'goleaklint explain GL101' "
-        "prints a rule's document; 'goleaklint config' prints the effective configuration.",
+        epilog="Subcommands: 'goleaklint check' analyses the PATHs (the default: a first "
+        "argument that is no subcommand is a PATH); 'goleaklint rules' lists the rules; "
+        "'goleaklint explain GL101' prints a rule's document; 'goleaklint config' prints the "
+        "effective configuration. A folder named like a subcommand: 'goleaklint check rules' "
+        "or 'goleaklint ./rules'.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
@@ -63,10 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _parse_args(argv: list[str], out: TextIO) -> argparse.Namespace:
+def _parse_args(argv: list[str], out: TextIO,
+                parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
     """Parse options; ``--help``/``--version`` write to ``out`` and end with ``SystemExit``."""
     with _writing(out), contextlib.redirect_stdout(out):
-        return build_parser().parse_args(argv)
+        return (parser or build_parser()).parse_args(argv)
+
+
+def _subcommand_parser(name: str, description: str) -> _Parser:
+    p = _Parser(prog=f"goleaklint {name}", usage=USAGE[name], description=description)
+    p.usage_of = name
+    return p
 
 
 @contextlib.contextmanager
@@ -123,7 +147,8 @@ def _load_registry(err: TextIO):
     return registry
 
 
-def cmd_rules(err: TextIO, out: TextIO) -> int:
+def cmd_rules(args: list[str], err: TextIO, out: TextIO) -> int:
+    _parse_args(args, out, _subcommand_parser("rules", "List the rules."))
     registry = _load_registry(err)
     width = max(len(r.name) for r in registry.rules)
     for r in registry.rules:
@@ -135,34 +160,43 @@ def cmd_rules(err: TextIO, out: TextIO) -> int:
 def cmd_explain(args: list[str], err: TextIO, out: TextIO) -> int:
     from .docs import render_text
 
-    if len(args) != 1:
-        raise UsageError("usage: goleaklint explain RULE_ID")
+    parser = _subcommand_parser("explain", "Print a rule's document.")
+    parser.add_argument("rule_id", metavar="RULE_ID")
+    rule_id = _parse_args(args, out, parser).rule_id
     registry = _load_registry(err)
-    rule = registry.get(args[0])
+    rule = registry.get(rule_id)
     if rule is None:
-        raise UsageError(f"explain: no rule {args[0]!r} (see 'goleaklint rules')")
+        raise UsageError(f"explain: no rule {rule_id!r} (see 'goleaklint rules')")
     with _writing(out):
         out.write(render_text(rule))
     return EXIT_CLEAN
 
 
-def _resolve_config(options: argparse.Namespace, rules_by_id):
+def _resolve_config(option: str | None, start: Path | None, rules_by_id):
+    """The configuration named by ``--config``, or the nearest one above ``start`` (a path
+    given on the command line; default: the current directory)."""
     from .config import find_config, load_config
 
-    if options.config:
-        path = Path(options.config)
+    if option:
+        path = Path(option)
         if not path.is_file():
-            raise UsageError(f"--config: {options.config}: no such file")
+            raise UsageError(f"--config: {option}: no such file")
     else:
-        start = Path(options.paths[0]) if options.paths else Path.cwd()
-        path = find_config(start if os.path.exists(start) else Path.cwd())
+        path = find_config(start if start is not None and os.path.exists(start) else Path.cwd())
     return load_config(path, rules_by_id)
 
 
 def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
+    parser = _subcommand_parser(
+        "config", "Print the effective configuration for PATH (default: the current folder).")
+    parser.add_argument("path", nargs="?", metavar="PATH")
+    parser.add_argument("--config", metavar="FILE", help="use FILE instead of .goleaklint.toml")
+    options = _parse_args(args, out, parser)
+    start = Path(options.path) if options.path is not None else None
+    if start is not None and not start.exists():
+        raise UsageError(f"config: {options.path}: no such file or directory")
     registry = _load_registry(err)
-    options = _parse_args(args, out)
-    config = _resolve_config(options, registry.by_id())
+    config = _resolve_config(options.config, start, registry.by_id())
     shown = {
         "file": str(config.path) if config.path else None,
         "select": config.select,
@@ -185,7 +219,9 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
 MAX_FIX_PASSES = 10  # a fix can make room for another (two renames in one function)
 
 
-def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
+def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = False) -> int:
+    """The analysis; ``subcommand``: named as ``goleaklint check`` (which analysed the folder
+    check before there was such a subcommand: a warning says so when it exists)."""
     from .discover import DiscoveryError, discover
     from .engine import analyze, default_jobs
     from .fingerprint import fingerprints
@@ -194,6 +230,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
     from .report import write_report
 
     options = _parse_args(argv, out)
+    if subcommand and not options.paths:
+        _warn_if_shadowed("check", err)
     if options.jobs is not None and options.jobs < 1:
         raise UsageError("--jobs: expected a positive number")
     if options.category is not None and options.format != "sarif":
@@ -202,7 +240,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         raise UsageError("--category: expected a name such as goleaklint")
     registry = _load_registry(err)
     known = [r.id for r in registry.rules]
-    config = _resolve_config(options, registry.by_id())
+    start = Path(options.paths[0]) if options.paths else None
+    config = _resolve_config(options.config, start, registry.by_id())
     config.select = _codes(options.select, known, "--select") or config.select
     config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
     rules = [r for r in registry.rules if config.enabled(r.id)]
@@ -380,6 +419,26 @@ def _read_baseline(path: Path) -> set[str]:
         raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
 
 
+def _dispatch(argv: list[str], err: TextIO, out: TextIO) -> int:
+    """Run the subcommand named first, or the analysis of ``argv`` (bare paths and options)."""
+    name = argv[0] if argv else ""
+    if name == "check":
+        return cmd_check(argv[1:], err, out, subcommand=True)
+    if name not in SUBCOMMANDS:
+        return cmd_check(argv, err, out)
+    _warn_if_shadowed(name, err)
+    command = {"rules": cmd_rules, "explain": cmd_explain, "config": cmd_config}[name]
+    return command(argv[1:], err, out)
+
+
+def _warn_if_shadowed(name: str, err: TextIO) -> None:
+    """Say how to analyse a folder (or file) that has a subcommand's name."""
+    if os.path.exists(name):
+        kind = "folder" if os.path.isdir(name) else "file"
+        err.write(f"goleaklint: warning: '{name}' runs the {name} subcommand; to analyse the "
+                  f"{kind} {name}, run 'goleaklint check {name}' or 'goleaklint ./{name}'\n")
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a cancelled CI job, a timeout): the run stops as on Ctrl-C, workers included."""
 
@@ -404,13 +463,7 @@ def main(
 
 def _command(argv: list[str], err: TextIO, out: TextIO) -> int:
     try:
-        if argv and argv[0] == "rules":
-            return cmd_rules(err, out)
-        if argv and argv[0] == "explain":
-            return cmd_explain(argv[1:], err, out)
-        if argv and argv[0] == "config":
-            return cmd_config(argv[1:], err, out)
-        return cmd_check(argv, err, out)
+        return _dispatch(argv, err, out)
     except SystemExit as exc:  # --help and --version, already printed to ``out``
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
