@@ -440,11 +440,44 @@ def test_symlink_loops(two_packages: Path) -> None:
     assert code == 1
     assert out == "".join(f"{p}/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n" for p in "ab")
     assert sorted(warnings_of(err)) == [
-        "goleaklint: warning: a/loop: symbolic link to a folder already analysed (a loop?); "
+        "goleaklint: warning: a/loop: symbolic link to a folder that contains it (a loop); "
         "skipped",
         "goleaklint: warning: a/self.go: cannot read (Too many levels of symbolic links)",
         "goleaklint: warning: dangling.go: cannot read (No such file or directory)",
     ]
+
+
+@pytest.mark.parametrize("alias", ["code.google.com/p/go.net", "zz/net"])
+def test_folder_reached_through_a_link_is_reported_under_its_own_path(project: Path,
+                                                                     alias: str) -> None:
+    """Debian's code.google.com/p/go.net -> golang.org/x/net: the alias sorts first or last,
+    the findings are golang.org/x/net's, and the link is skipped naming the real folder."""
+    write(project / "golang.org" / "x" / "net" / "leak.go", LEAK)
+    link = project / alias
+    link.parent.mkdir(parents=True)
+    link.symlink_to(os.path.relpath(project / "golang.org" / "x" / "net", link.parent),
+                    target_is_directory=True)
+    code, out, err = run(".")
+    assert (code, out) == (1, f"golang.org/x/net/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == [f"goleaklint: warning: {alias}: symbolic link to a folder "
+                                "already analysed as golang.org/x/net; skipped"]
+
+
+def test_link_to_a_folder_outside_the_tree_is_analysed_under_the_link(project: Path) -> None:
+    write(project / "elsewhere" / "leak.go", LEAK)
+    (project / "tree").mkdir()
+    (project / "tree" / "lib").symlink_to("../elsewhere", target_is_directory=True)
+    code, out, err = run("tree")
+    assert (code, out, warnings_of(err)) == (
+        1, f"tree/lib/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n", [])
+
+
+def test_link_to_a_folder_above_the_analysed_one_is_a_loop(two_packages: Path) -> None:
+    (two_packages / "a" / "up").symlink_to("..", target_is_directory=True)
+    code, out, err = run("a")  # b is not below a: not analysed through a/up either
+    assert (code, out) == (1, f"a/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == ["goleaklint: warning: a/up: symbolic link to a folder that "
+                                "contains it (a loop); skipped"]
 
 
 def test_a_directory_named_like_a_go_file(project: Path) -> None:

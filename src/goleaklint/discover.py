@@ -230,39 +230,71 @@ def _skipped_dir(name: str) -> bool:
 
 
 def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
+    """The Go files below ``root``.
+
+    Folders are walked as they are first, without following symbolic links; the links to
+    folders met on the way are followed afterwards. So a folder reachable both ways is
+    analysed under its own path whatever the names sort like, and the link is skipped with a
+    warning naming that path; a link to a folder that contains it (a loop) is skipped too.
+    """
     found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        directory = stack.pop()
-        try:
-            st = directory.stat()
-            if (st.st_dev, st.st_ino) in seen:
-                if directory.is_symlink():
-                    warnings.append(f"{display_path(directory)}: symbolic link to a folder "
-                                    "already analysed (a loop?); skipped")
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            warnings.append(
-                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
-            )
-            continue
-        subdirs = []
-        for entry in entries:
+    seen: dict[tuple[int, int], Path] = {}  # folder identity -> the path it was walked as
+    links: list[Path] = []  # symbolic links to folders, followed once the real folders are done
+
+    def walk(start: Path) -> None:
+        stack = [start]
+        while stack:
+            directory = stack.pop()
             try:
-                if entry.is_dir():
-                    if not _skipped_dir(entry.name):
-                        subdirs.append(Path(entry.path))
-                elif entry.name.endswith(".go") and entry.is_file():
-                    found.append(Path(entry.path))
-                elif entry.name.endswith(".go") and entry.is_symlink():
-                    os.stat(entry.path)  # a dangling link or a loop: raises with the reason
+                st = directory.stat()
+                walked_as = seen.get((st.st_dev, st.st_ino))
+                if walked_as is not None:  # a bind mount, or below a link's target
+                    warnings.append(f"{display_path(directory)}: already analysed as "
+                                    f"{display_path(walked_as)}; skipped")
+                    continue
+                seen[(st.st_dev, st.st_ino)] = directory
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
-                warnings.append(f"{display_path(Path(entry.path))}: cannot read "
-                                f"({exc.strerror or exc})")
-        stack.extend(reversed(subdirs))
+                warnings.append(
+                    f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
+                )
+                continue
+            subdirs = []
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        if _skipped_dir(entry.name):
+                            continue
+                        (links if entry.is_symlink() else subdirs).append(Path(entry.path))
+                    elif entry.name.endswith(".go") and entry.is_file():
+                        found.append(Path(entry.path))
+                    elif entry.name.endswith(".go") and entry.is_symlink():
+                        os.stat(entry.path)  # a dangling link or a loop: raises with the reason
+                except OSError as exc:
+                    warnings.append(f"{display_path(Path(entry.path))}: cannot read "
+                                    f"({exc.strerror or exc})")
+            stack.extend(reversed(subdirs))
+
+    walk(root)
+    while links:
+        link = links.pop(0)
+        try:
+            target = link.resolve(strict=True)
+            st = target.stat()
+            loop = link.parent.resolve(strict=True).is_relative_to(target)
+        except OSError as exc:
+            warnings.append(f"{display_path(link)}: cannot read directory "
+                            f"({exc.strerror or exc})")
+            continue
+        walked_as = seen.get((st.st_dev, st.st_ino))
+        if loop:
+            warnings.append(f"{display_path(link)}: symbolic link to a folder that contains it "
+                            "(a loop); skipped")
+        elif walked_as is not None:
+            warnings.append(f"{display_path(link)}: symbolic link to a folder already analysed "
+                            f"as {display_path(walked_as)}; skipped")
+        else:
+            walk(link)
     return found
 
 
