@@ -139,3 +139,19 @@ def test_bad_go_version_names_file_line_and_key(tmp_path: Path,
     assert (code, out) == (2, "")
     assert err.startswith("goleaklint: error: ") and err.count("\n") == 1
     assert err.endswith('.goleaklint.toml:2: go-version: expected a Go version such as "1.22"\n')
+
+
+@pytest.mark.parametrize("value", ["-5", "0"])
+def test_numeric_rule_option_must_be_positive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              value: str) -> None:
+    write(tmp_path / ".goleaklint.toml", f"[rules.GL401]\nlarge-size = {value}\n")
+    write(tmp_path / "pkg" / "leak.go", LEAK)
+    monkeypatch.chdir(tmp_path)
+    for argv in (["pkg"], ["config"]):
+        code, out, err = run(*argv)
+        assert (code, out) == (2, "")
+        assert err.startswith("goleaklint: error: ") and err.count("\n") == 1
+        assert err.endswith(".goleaklint.toml:2: rules.GL401.large-size: expected a positive "
+                            f"number, found {value}\n")
+    write(tmp_path / ".goleaklint.toml", "[rules.GL401]\nlarge-size = 1\n")
+    assert json.loads(run("config")[1])["rules"]["GL401"]["large-size"] == 1

@@ -162,6 +162,9 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
                         spec.type is bool
                     ):
                         raise fail(f"{where}.{name}", f"expected {spec.type.__name__}", name)
+                    if spec.type in (int, float) and opt_value <= 0:
+                        raise fail(f"{where}.{name}",
+                                   f"expected a positive number, found {opt_value}", name)
                 config.rule_options[rule.id] = dict(options)
         else:
             raise fail(key, "unknown key (known: select, ignore, exclude, exclude-tests, "

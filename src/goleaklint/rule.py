@@ -59,7 +59,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Option:
-    """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``."""
+    """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``.
+
+    A value must be of ``type``; a number (``int``, ``float``) must also be positive.
+    """
 
     type: type
     default: Any
