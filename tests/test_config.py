@@ -155,3 +155,37 @@ def test_numeric_rule_option_must_be_positive(tmp_path: Path, monkeypatch: pytes
                             f"number, found {value}\n")
     write(tmp_path / ".goleaklint.toml", "[rules.GL401]\nlarge-size = 1\n")
     assert json.loads(run("config")[1])["rules"]["GL401"]["large-size"] == 1
+
+
+def test_exclude_glob_starting_with_dot_slash_is_normalised(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".goleaklint.toml", 'exclude = ["./gen/**", "./api/./store_mock.go"]\n')
+    write(tmp_path / "gen" / "gen.go", LEAK)
+    write(tmp_path / "api" / "api.go", LEAK)
+    write(tmp_path / "api" / "store_mock.go", LEAK.replace("cache", "mocked"))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(".")
+    assert (code, reported(out)) == (1, ["api/api.go"])
+    assert json.loads(run("config")[1])["exclude"] == ["gen/**", "api/store_mock.go"]
+
+
+@pytest.mark.parametrize(("pattern", "why"), [
+    ("/gen/**", "absolute: patterns are relative to the folder of the configuration file "
+                "(write 'gen/**')"),
+    ("[abc", "unbalanced '[' (write '[[]' for a literal '[')"),
+    ("gen/[!x", "unbalanced '[' (write '[[]' for a literal '[')"),
+    ("../gen/**", "a pattern cannot reach above the folder of the configuration file"),
+    ("", "the pattern names no file (write '**' to exclude everything)"),
+])
+def test_exclude_glob_that_cannot_match_is_an_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    pattern: str, why: str) -> None:
+    write(tmp_path / ".goleaklint.toml", f'exclude = [\n  "gen/**",\n  "{pattern}",\n]\n')
+    write(tmp_path / "pkg" / "leak.go", LEAK)
+    monkeypatch.chdir(tmp_path)
+    line = 3 if pattern else 1  # the pattern's own line when it can be told
+    for argv in (["pkg"], ["config"]):
+        code, out, err = run(*argv)
+        assert (code, out) == (2, "")
+        assert err.startswith("goleaklint: error: ") and err.count("\n") == 1
+        assert err.endswith(f".goleaklint.toml:{line}: exclude: {pattern!r}: {why}\n")

@@ -102,6 +102,51 @@ def _line_of(source: str, key: str) -> int:
     return 1
 
 
+def _line_of_value(source: str, key: str, value: str) -> int:
+    """The line of ``value`` in the list of ``key`` (the key's line when not found as is)."""
+    start = _line_of(source, key)
+    for i, line in enumerate(source.splitlines()[start - 1:], start):
+        if value in line:
+            return i
+    return start
+
+
+def _unbalanced_bracket(pattern: str) -> bool:
+    """Whether a ``[`` opens a set that no ``]`` closes (fnmatch would read it literally)."""
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "[":
+            j = i + 1
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":  # a first ] belongs to the set
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                return True
+            i = j
+        i += 1
+    return False
+
+
+def exclude_glob(pattern: str) -> tuple[str | None, str]:
+    """An ``exclude`` pattern as matched (``./gen/**`` is ``gen/**``), or None and why it could
+    never match a path relative to the configuration file's folder."""
+    if pattern.startswith("/"):
+        return None, ("absolute: patterns are relative to the folder of the configuration "
+                      f"file (write {pattern.lstrip('/')!r})")
+    parts = pattern.split("/")
+    if ".." in parts:
+        return None, "a pattern cannot reach above the folder of the configuration file"
+    if _unbalanced_bracket(pattern):
+        return None, "unbalanced '[' (write '[[]' for a literal '[')"
+    kept = [part for part in parts if part not in ("", ".")]
+    if not kept:
+        return None, "the pattern names no file (write '**' to exclude everything)"
+    return "/".join(kept) + ("/" if pattern.endswith("/") else ""), ""
+
+
 def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
     """Read and validate a configuration file (None: the defaults)."""
     if path is None:
@@ -133,7 +178,12 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
         elif key == "exclude":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(key, "expected a list of glob patterns")
-            config.exclude = value
+            for pattern in value:
+                glob, why = exclude_glob(pattern)
+                if glob is None:
+                    line = _line_of_value(source, key, pattern)
+                    raise ConfigError(f"{path}:{line}: {key}: {pattern!r}: {why}")
+                config.exclude.append(glob)
         elif key == "exclude-tests":
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
