@@ -189,3 +189,29 @@ def test_exclude_glob_that_cannot_match_is_an_error(tmp_path: Path,
         assert (code, out) == (2, "")
         assert err.startswith("goleaklint: error: ") and err.count("\n") == 1
         assert err.endswith(f".goleaklint.toml:{line}: exclude: {pattern!r}: {why}\n")
+
+
+def test_config_that_is_a_folder_is_an_error(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".goleaklint.toml", 'ignore = ["GL1"]\n')  # not what applies below
+    write(tmp_path / "svc" / "pkg" / "leak.go", LEAK)
+    (tmp_path / "svc" / ".goleaklint.toml").mkdir()
+    monkeypatch.chdir(tmp_path)
+    expected = f"{(tmp_path / 'svc' / '.goleaklint.toml').resolve()}: a folder, not a " \
+               "configuration file"
+    for argv in (["svc/pkg"], ["config", "svc/pkg"]):
+        assert run(*argv) == (2, "", f"goleaklint: error: {expected}\n")
+    assert run("--config", "svc/.goleaklint.toml", "svc") == (
+        2, "", "goleaklint: error: --config: svc/.goleaklint.toml: a folder, not a "
+        "configuration file\n")
+
+
+def test_config_that_is_a_dangling_link_is_an_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "pkg" / "leak.go", LEAK)
+    (tmp_path / ".goleaklint.toml").symlink_to("shared/goleaklint.toml")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("pkg")
+    assert (code, out) == (2, "")
+    assert err == (f"goleaklint: error: {tmp_path.resolve() / '.goleaklint.toml'}: cannot read "
+                   "(a dangling symbolic link)\n")

@@ -180,7 +180,9 @@ def _resolve_config(option: str | None, start: Path | None, rules_by_id):
     if option:
         path = Path(option)
         if not path.is_file():
-            raise UsageError(f"--config: {option}: no such file")
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise UsageError(f"--config: {option}: {kind}, not a configuration file"
+                             if path.exists() else f"--config: {option}: no such file")
     else:
         path = find_config(start if start is not None and os.path.exists(start) else Path.cwd())
     return load_config(path, rules_by_id)

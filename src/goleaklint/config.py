@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,14 +78,30 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest ``.goleaklint.toml`` in ``start`` or its parents."""
+    """The nearest ``.goleaklint.toml`` in ``start`` or its parents.
+
+    One that is there but cannot be a configuration file (a folder, a dangling link) is an
+    error rather than passed over for one further up.
+    """
     current = start.resolve()
     if _is_file(current):
         current = current.parent
     for folder in (current, *current.parents):
         candidate = folder / CONFIG_NAME
-        if _is_file(candidate):
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            if candidate.is_symlink():
+                raise ConfigError(f"{candidate}: cannot read (a dangling symbolic link)") from None
+            continue
+        except PermissionError:
+            continue  # a folder we may not look into: as if there were no file (discovery warns)
+        except OSError as exc:
+            raise ConfigError(f"{candidate}: cannot read ({exc.strerror or exc})") from None
+        if stat.S_ISREG(mode):
             return candidate
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigError(f"{candidate}: {kind}, not a configuration file")
     return None
 
 
