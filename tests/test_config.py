@@ -215,3 +215,37 @@ def test_config_that_is_a_dangling_link_is_an_error(tmp_path: Path,
     assert (code, out) == (2, "")
     assert err == (f"goleaklint: error: {tmp_path.resolve() / '.goleaklint.toml'}: cannot read "
                    "(a dangling symbolic link)\n")
+
+
+def test_go_mod_that_cannot_be_read_is_a_warning(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dangling link: unreadable even by root (the tests' user, whom chmod does not stop)."""
+    write(tmp_path / "outer" / "go.mod", "module example.com/outer\n\ngo 1.22\n")
+    write(tmp_path / "outer" / "inner" / "poll" / "poll.go", POLL)
+    (tmp_path / "outer" / "inner" / "go.mod").symlink_to("../../elsewhere/go.mod")
+    monkeypatch.chdir(tmp_path / "outer")
+    warning = ("goleaklint: warning: inner/go.mod: cannot read (No such file or directory); "
+               "the packages below it are analysed without its go version")
+    _, _, err = run("inner")
+    assert warning in err.splitlines()
+
+
+def test_go_mod_without_read_permission_is_a_warning(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as root, where chmod 000 does not stop reading: the refusal is simulated."""
+    write(tmp_path / "go.mod", "module example.com/m\n\ngo 1.22\n")
+    write(tmp_path / "pkg" / "leak.go", LEAK)
+    real = Path.read_text
+
+    def read_text(self: Path, *args, **kwargs) -> str:
+        if self.name == "go.mod":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("pkg")
+    assert code == 1 and reported(out) == ["pkg/leak.go"]
+    assert err.splitlines()[0] == ("goleaklint: warning: go.mod: cannot read (Permission "
+                                   "denied); the packages below it are analysed without its go "
+                                   "version")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +29,15 @@ class DiscoveryError(Exception):
 class Module:
     """What the nearest go.mod says: module path and ``go`` directive (None when absent).
 
-    ``error`` names the file and line of a ``go`` directive that is not a Go version.
+    ``error`` names the file and line of a ``go`` directive that is not a Go version;
+    ``warning`` says that the go.mod could not be read (as if it had no ``go`` directive).
     """
 
     path: str | None
     go_version: tuple[int, int] | None
     gomod: Path | None
     error: str = ""
+    warning: str = ""
 
 
 @dataclass
@@ -186,13 +189,8 @@ class ModuleFinder:
                 module = self._cache[current]
                 break
             chain.append(current)
-            gomod = current / "go.mod"
-            try:
-                found = gomod.is_file()
-            except OSError:  # a folder we may not look into: as if there were no go.mod
-                found = False
-            if found:
-                module = read_gomod(gomod)
+            module = _gomod_in(current)
+            if module is not None:
                 break
             if current.parent == current:
                 module = Module(None, None, None)
@@ -203,12 +201,25 @@ class ModuleFinder:
         return module
 
 
+def _gomod_in(directory: Path) -> Module | None:
+    """The module of ``directory``'s go.mod, None when there is none. A folder or a FIFO named
+    go.mod is none; a dangling link or a link loop is a go.mod that cannot be read."""
+    gomod = directory / "go.mod"
+    try:
+        mode = os.stat(gomod).st_mode
+    except OSError:  # absent, a dangling link or a loop, or a folder we may not look into
+        return read_gomod(gomod) if os.path.islink(gomod) else None
+    return read_gomod(gomod) if stat.S_ISREG(mode) else None
+
+
 def read_gomod(gomod: Path) -> Module:
     """Read the module path and ``go`` directive of a go.mod file."""
     try:
         content = gomod.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return Module(None, None, gomod)
+    except OSError as exc:
+        return Module(None, None, gomod, warning=(
+            f"{display_path(gomod)}: cannot read ({exc.strerror or exc}); the packages below "
+            "it are analysed without its go version"))
     module = MODULE_DIRECTIVE.search(content)
     version, error = None, ""
     directive = GO_DIRECTIVE.search(content)
@@ -384,5 +395,6 @@ def discover(
                 )
             pkg.files.append(SourceFile(path, None, wanted, generated, size))
     result = [p for p in packages.values() if any(f.reported for f in p.files)]
+    warnings += [p.module.warning for p in result if p.module.warning]
     return Discovery(result, list(dict.fromkeys(warnings)))
 
