@@ -126,8 +126,10 @@ def test_go_version_overrides_go_mod(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert sorted(line.split()[1] for line in out.splitlines()) == expected
     assert code == (1 if expected else 0)
     _, shown, _ = run("config", "poll")
-    version = setting.split('"')[1][:4] if setting else None
+    version = setting.split('"')[1][:4] if setting else "1.22"
+    source = tmp_path / (".goleaklint.toml" if setting else "go.mod")
     assert json.loads(shown)["go-version"] == version
+    assert json.loads(shown)["go-version-from"] == str(source.resolve())
 
 
 def test_bad_go_version_names_file_line_and_key(tmp_path: Path,
@@ -191,6 +193,28 @@ def test_exclude_glob_that_cannot_match_is_an_error(tmp_path: Path,
         assert err.endswith(f".goleaklint.toml:{line}: exclude: {pattern!r}: {why}\n")
 
 
+def test_config_shows_the_go_version_of_go_mod_and_where_it_came_from(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "mod" / "go.mod", "module example.com/m\n\ngo 1.23\n")
+    write(tmp_path / "mod" / "poll" / "poll.go", POLL)
+    write(tmp_path / "loose" / "poll.go", POLL)
+    monkeypatch.chdir(tmp_path)
+
+    def shown(*argv: str) -> tuple[str | None, str]:
+        code, out, err = run("config", *argv)
+        assert (code, err) == (0, "")
+        data = json.loads(out)
+        return data["go-version"], data["go-version-from"]
+
+    gomod = str((tmp_path / "mod" / "go.mod").resolve())
+    assert shown("mod/poll") == ("1.23", gomod)
+    assert shown("mod/poll/poll.go") == ("1.23", gomod)
+    monkeypatch.chdir(tmp_path / "mod" / "poll")
+    assert shown() == ("1.23", gomod)
+    monkeypatch.chdir(tmp_path)
+    assert shown("loose") == (None, "default")  # no go.mod above
+
+
 def test_config_that_is_a_folder_is_an_error(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / ".goleaklint.toml", 'ignore = ["GL1"]\n')  # not what applies below
@@ -228,6 +252,10 @@ def test_go_mod_that_cannot_be_read_is_a_warning(tmp_path: Path,
                "the packages below it are analysed without its go version")
     _, _, err = run("inner")
     assert warning in err.splitlines()
+    code, out, err = run("config", "inner/poll")
+    assert (code, err) == (0, warning + "\n")
+    shown = json.loads(out)
+    assert (shown["go-version"], shown["go-version-from"]) == (None, "default")  # not outer's
 
 
 def test_go_mod_without_read_permission_is_a_warning(tmp_path: Path,

@@ -199,13 +199,15 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
         raise UsageError(f"config: {options.path}: no such file or directory")
     registry = _load_registry(err)
     config = _resolve_config(options.config, start, registry.by_id())
+    go_version, go_version_from = _effective_go_version(config, start or Path.cwd(), err)
     shown = {
         "file": str(config.path) if config.path else None,
         "select": config.select,
         "ignore": config.ignore,
         "exclude": config.exclude,
         "exclude-tests": config.exclude_tests,
-        "go-version": ".".join(map(str, config.go_version)) if config.go_version else None,
+        "go-version": go_version,
+        "go-version-from": go_version_from,
         "enabled-rules": [r.id for r in registry.rules if config.enabled(r.id)],
         "rules": {
             r.id: {n: config.rule_options.get(r.id, {}).get(n, o.default)
@@ -216,6 +218,23 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     with _writing(out):
         out.write(json.dumps(shown, indent=2) + "\n")
     return EXIT_CLEAN
+
+
+def _effective_go_version(config, start: Path, err: TextIO) -> tuple[str | None, str]:
+    """The Go version the rules see for the packages at ``start``, and where it comes from:
+    the configuration file, the nearest go.mod, or "default" (None: neither says)."""
+    from .discover import ModuleFinder
+
+    if config.go_version is not None:
+        return ".".join(map(str, config.go_version)), str(config.path)
+    module = ModuleFinder().for_directory(start if start.is_dir() else start.parent)
+    if module.error:
+        raise UsageError(f"{module.error} (or set go-version in .goleaklint.toml)")
+    if module.warning:
+        err.write(f"goleaklint: warning: {module.warning}\n")
+    if module.go_version is None:
+        return None, "default"
+    return ".".join(map(str, module.go_version)), str(module.gomod)
 
 
 MAX_FIX_PASSES = 10  # a fix can make room for another (two renames in one function)
