@@ -278,6 +278,38 @@ def test_baseline_and_write_baseline_together(project: Path) -> None:
     assert run("--baseline", "new.json", "pkg") == (0, "", "")
 
 
+BAD_BASELINES = {
+    '{"version": 1, "findings": "abc"}': "findings: expected an object, found a string",
+    '{"findings": "abc"}': "no version",
+    '{"version": 2, "findings": {}}': "version 2, expected 1",
+    '{"version": "1", "findings": {}}': 'version "1", expected 1',
+    '{"version": 1, "findings": ["abc"]}': "findings: expected an object, found an array",
+    '{"version": 1, "findings": {"abc": "GL101"}}': "findings: 'abc': expected an object, "
+                                                    "found a string",
+    '{"version": 1}': "no findings",
+    '["abc"]': "expected an object, found an array",
+    '{"version": 1,\n "findings": {}': "not JSON: line 2: Expecting ',' delimiter",
+    "[" * 100_000: "nested too deeply",
+}
+
+
+@pytest.mark.parametrize("content", sorted(BAD_BASELINES))
+def test_baseline_that_is_not_a_baseline_is_a_usage_error(project: Path, content: str) -> None:
+    write(project / "baseline.json", content)
+    assert run("--baseline", "baseline.json", "pkg") == (
+        2, "", "goleaklint: error: --baseline: baseline.json: not a goleaklint baseline file "
+        f"({BAD_BASELINES[content]})\n")
+
+
+def test_baseline_entries_are_objects_of_any_shape(project: Path) -> None:
+    """Only the schema's frame is checked: version 1, fingerprint -> object."""
+    assert run("--write-baseline", "baseline.json", "pkg")[0] == 0
+    recorded = json.loads((project / "baseline.json").read_text(encoding="utf-8"))
+    recorded["findings"] = {fp: {} for fp in recorded["findings"]}
+    write(project / "baseline.json", json.dumps(recorded))
+    assert run("--baseline", "baseline.json", "pkg") == (0, "", "")
+
+
 # Suppression comments ----------------------------------------------------------------------------
 
 SUPPRESSIONS = {

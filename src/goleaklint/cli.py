@@ -430,14 +430,54 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         err.write(f"    {count:>{width}}  {folder}\n")
 
 
+BASELINE_VERSION = 1  # what --write-baseline writes
+
+
 def _read_baseline(path: Path) -> set[str]:
+    """The fingerprints recorded in a baseline file (``--write-baseline``'s schema: version 1,
+    ``findings`` an object of fingerprint -> entry object); anything else is a usage error."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return set(data["findings"])
+        why = _baseline_problem(data)
     except OSError as exc:
         raise UsageError(f"--baseline: {path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, KeyError, TypeError):
-        raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
+    except UnicodeDecodeError:
+        why = "not UTF-8"
+    except json.JSONDecodeError as exc:
+        why = f"not JSON: line {exc.lineno}: {exc.msg}"
+    except RecursionError:
+        why = "nested too deeply"
+    if why:
+        raise UsageError(f"--baseline: {path}: not a goleaklint baseline file ({why})")
+    return set(data["findings"])
+
+
+def _baseline_problem(data: object) -> str:
+    """What makes ``data`` something else than a baseline ("" when it is one)."""
+    if not isinstance(data, dict):
+        return f"expected an object, found {_json_type(data)}"
+    if "version" not in data:
+        return "no version"
+    version = data["version"]
+    if type(version) is not int or version != BASELINE_VERSION:
+        return f"version {json.dumps(version)[:40]}, expected {BASELINE_VERSION}"
+    if "findings" not in data:
+        return "no findings"
+    findings = data["findings"]
+    if not isinstance(findings, dict):
+        return f"findings: expected an object, found {_json_type(findings)}"
+    for fingerprint, entry in findings.items():
+        if not isinstance(entry, dict):
+            return f"findings: {fingerprint!r}: expected an object, found {_json_type(entry)}"
+    return ""
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):  # before int, which bool is
+        return "a boolean"
+    names = {dict: "an object", list: "an array", str: "a string", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _dispatch(argv: list[str], err: TextIO, out: TextIO) -> int:
