@@ -97,6 +97,11 @@ def _overrides_finish(rule: Rule) -> bool:
     return type(rule).finish is not Rule.finish
 
 
+# Gates (``Rule.gate``, ``applies_to``, ``begin_file`` returning False) skip work that would
+# find nothing; ``GOLEAKLINT_NO_GATES=1`` turns them off, to prove that promise (a test does).
+GATES = os.environ.get("GOLEAKLINT_NO_GATES") != "1"
+
+
 def analyze_package(
     pf: PackageFiles,
     rules: list[type[Rule]],
@@ -149,7 +154,8 @@ def analyze_package(
     for rule in rules:
         context = RuleContext(package, config.rule_options.get(rule.id, {}))
         try:
-            if rule.applies_to(package):
+            if not GATES or (any(rule.gate.admits(f) for f in files)
+                             and rule.applies_to(package)):
                 instances.append(rule(context))
             else:
                 idle.add(rule.id)
@@ -170,11 +176,14 @@ def analyze_package(
             ))
             failed.add(id(r))
 
-        idle_here: set[int] = set()  # rules whose begin_file said the walk is not for them
+        idle_here: set[int] = set()  # rules whose gate or begin_file said the file is not theirs
         for r in instances:
             r.file = f
+            if GATES and not r.gate.admits(f):
+                idle_here.add(id(r))
+                continue
             try:
-                if r.begin_file(f) is False:
+                if r.begin_file(f) is False and GATES:
                     idle_here.add(id(r))
             except Exception as exc:
                 fail(r, exc)
@@ -183,7 +192,7 @@ def analyze_package(
         if walkers:
             run_visitors(walkers, f.root, fail)  # type: ignore[arg-type]
         for r in instances:
-            if id(r) in failed_here:
+            if id(r) in failed_here or (GATES and not r.gate.admits(f)):
                 continue
             try:
                 r.end_file(f)

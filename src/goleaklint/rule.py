@@ -58,6 +58,27 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """What a file must hold for a rule to look at it: any of ``mentions`` in its bytes (an
+    identifier, a keyword) or any of ``imports`` among its import paths.  Empty: every file.
+
+    A gate is a promise that the rule finds nothing in a file that fails it: the engine skips
+    the rule's ``begin_file``, walk and ``end_file`` there, and a test runs every rule with
+    gates off to hold the promise.
+    """
+
+    mentions: tuple[bytes, ...] = ()
+    imports: tuple[str, ...] = ()
+
+    def admits(self, file: FileModel) -> bool:
+        if not self.mentions and not self.imports:
+            return True
+        source = file.source
+        return any(m in source for m in self.mentions) or any(
+            file.imports_path(p) for p in self.imports)
+
+
+@dataclass(frozen=True)
 class Option:
     """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``.
 
@@ -102,6 +123,7 @@ class Rule(Visitor):
     level: ClassVar[str] = "warning"
     precision: ClassVar[str] = "high"
     requires: ClassVar[tuple[Fact[Any], ...]] = ()  # the facts this rule reads
+    gate: ClassVar[Gate] = Gate()  # what a file must mention for the rule to look at it
     tags: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Option]] = {}
     suppressible: ClassVar[bool] = True  # False for rules about suppressions themselves

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..longlived import resolver_at
-from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
+from ..model import FUNCTION_NODES, FileModel, function_name, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Option, Rule
+from ..rule import Gate, Option, Rule
 from ..sizes import (
     DEFAULT_LARGE_SIZE,
     LocalValues,
@@ -149,10 +149,7 @@ class CapturedLargeClosure(Rule):
     }
     requires = (large_functions, maker_candidates, returned_values, large_type_names)
 
-    @classmethod
-    def applies_to(cls, package: Package) -> bool:
-        """Only packages with function literals."""
-        return any(b"func(" in f.source for f in package.files)
+    gate = Gate(mentions=(b"func",))  # a function literal starts with the keyword
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -160,8 +157,6 @@ class CapturedLargeClosure(Rule):
         self.summaries: dict[tuple[int, int], Escape | None] = {}
 
     def begin_file(self, file: FileModel) -> None:
-        if b"func(" not in file.source:
-            return
         threshold = self.option("large-size")
         for function in candidate_functions(self.package, file, threshold, _has_literals):
             literals = captures(_LITERALS, function).get("f", [])

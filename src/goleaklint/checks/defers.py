@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..loops import LoopAnalysis, enclosing_loops, loop_header
-from ..model import FileModel, Package, function_name
+from ..model import FileModel, function_name
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..syntax import Node, captures, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
@@ -127,16 +127,14 @@ class DeferInLoop(Rule):
     precision = "high"
     tags = ("resources", "leak", "defer")
 
-    @classmethod
-    def applies_to(cls, package: Package) -> bool:
-        return any(b"defer" in f.source for f in package.files)
+    gate = Gate(mentions=(b"defer",))
 
     def __init__(self, context) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
 
     def begin_file(self, file: FileModel) -> None:
-        self.loops = LoopAnalysis(file, self.package) if b"defer" in file.source else None
+        self.loops = LoopAnalysis(file, self.package)
 
     def visit_defer_statement(self, node: Node) -> None:
         if self.loops is None or not enclosing_loops(node):

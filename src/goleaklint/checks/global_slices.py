@@ -23,7 +23,7 @@ from ..model import (
     resolve_selector,
 )
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
 from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
@@ -138,11 +138,11 @@ class UnboundedGlobalSlice(Rule):
     tags = ("memory", "leak", "retention")
     requires = (held_types, short_declarations, init_or_registration_functions)
 
+    gate = Gate(mentions=(b"append",))
+
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages that append somewhere and hold a slice (or a value of unknown type)."""
-        if not any(b"append(" in f.source for f in package.files):
-            return False
+        """Only packages that hold a slice (or a value of unknown type) at package level."""
         return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars)
 
     def __init__(self, context) -> None:

@@ -22,7 +22,7 @@ from ..flow import CFG, Block, find_escape, flows
 from ..localtypes import expression_type
 from ..model import FUNCTION_NODES, FileModel, Package, function_name
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..sizes import const_int
 from ..syntax import Node, captures, learn, text
 
@@ -71,6 +71,7 @@ class _GoroutineRule(Rule):
     """Shared: per-file list of functions that start goroutines, and flow graphs."""
 
     requires = (flows, functions_with_go)
+    gate = Gate(mentions=(b"go",))  # the keyword: no go statement without it
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -85,8 +86,7 @@ class _GoroutineRule(Rule):
         cache = self.fact(functions_with_go)
         found = cache.get(file.path)
         if found is None:
-            has_go = b"go " in file.source or b"go\t" in file.source
-            found = cache[file.path] = _functions_with_go(file) if has_go else []
+            found = cache[file.path] = _functions_with_go(file)
         return found
 
     def check_function(self, function: Node, file: FileModel) -> None:

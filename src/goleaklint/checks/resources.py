@@ -20,7 +20,7 @@ from ..model import (
 )
 from ..ownership import FILE_LIKE, Resource, mentions, ownership
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..syntax import Node, captures_in, learn, text
 from ..types import TypeRef
 
@@ -439,12 +439,9 @@ class UnclosedResource(_FlowRule):
     tags = ("resources", "leak")
 
     def begin_file(self, file: FileModel) -> bool | None:
-        self.active = _may_open(file, self.package)
-        return None if self.active else False  # no walk of this file for nothing
+        return None if _may_open(file, self.package) else False  # no walk for nothing
 
     def visit_call_expression(self, node: Node) -> None:
-        if not self.active:
-            return
         opener = self._opener(node)
         if opener is not None:
             self._check(opener)
@@ -743,13 +740,9 @@ class LostCancel(_FlowRule):
     precision = "very-high"
     tags = ("resources", "context", "leak")
 
-    def begin_file(self, file: FileModel) -> bool | None:
-        self.active = file.imports_path("context")
-        return None if self.active else False  # no walk of this file for nothing
+    gate = Gate(imports=("context",))
 
     def visit_call_expression(self, node: Node) -> None:
-        if not self.active:
-            return
         assert self.file is not None
         fn = node.child_by_field_name("function")
         if fn is None or _called_name(fn) not in _WITH_CANCEL_NAMES:
@@ -864,17 +857,20 @@ class TickerLeak(_FlowRule):
     precision = "high"
     tags = ("resources", "timers", "leak")
 
+    gate = Gate(imports=("time",))
+
     @classmethod
     def applies_to(cls, package: Package) -> bool:
         version = package.go_version
         return version is not None and version < (1, 23)
 
-    def begin_file(self, file: FileModel) -> bool | None:
-        self.active = file.imports_path("time")
-        return None if self.active else False  # no walk of this file for nothing
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        version = self.package.go_version  # the rule is about Go releases before 1.23
+        self.relevant = version is not None and version < (1, 23)
 
     def visit_call_expression(self, node: Node) -> None:
-        if not self.active:
+        if not self.relevant:
             return
         assert self.file is not None
         fn = node.child_by_field_name("function")
