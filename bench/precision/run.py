@@ -2,6 +2,7 @@
 
     python bench/precision/run.py install              # apt-get install packages.txt (root)
     python bench/precision/run.py scan [-o FILE]       # findings + counts, JSON (default in /tmp)
+    python bench/precision/run.py table SCAN           # per-rule counts, Markdown
     python bench/precision/run.py sample SCAN --seed N [--per-rule 15] [-o TSV]
     python bench/precision/run.py score TSV            # per-rule precision of a judged TSV
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -74,6 +76,7 @@ def count_lines(root: str) -> dict[str, Any]:
     """Files and lines that goleaklint analyses under ``root``, symbolic-link aliases once."""
     totals: Counter[str] = Counter()
     seen: set[str] = set()
+    digests: set[bytes] = set()
     for pkg in discover([root]).packages:
         for f in pkg.files:
             real = os.path.realpath(f.path)
@@ -82,9 +85,14 @@ def count_lines(root: str) -> dict[str, Any]:
                 continue
             seen.add(real)
             try:
-                lines = f.read().count(b"\n")
+                source = f.read()
             except OSError:
                 continue
+            lines = source.count(b"\n")
+            digest = hashlib.sha1(source).digest()
+            if f.reported and not f.generated:
+                totals["handwritten_same_content_as_another"] += digest in digests
+                digests.add(digest)
             kind = "generated" if f.generated else "handwritten" if f.reported else "excluded"
             totals[f"{kind}_files"] += 1
             totals[f"{kind}_lines"] += lines
@@ -109,25 +117,30 @@ def run_goleaklint(root: str, jobs: int) -> tuple[list[Finding], list[str], list
 def scan_corpus(name: str, root: str, jobs: int) -> tuple[dict[str, Any], list[Finding]]:
     """One corpus: findings (deduplicated by real path) and its counts."""
     findings, stderr, cmd = run_goleaklint(root, jobs)
+    real_root = os.path.realpath(root)
     kept: list[Finding] = []
     keys: set[tuple[str, str, int, int, str]] = set()
     for f in findings:
-        real = os.path.realpath(os.path.join(root, f["path"]))
-        key = (f["rule"], real, f["line"], f["column"], f["message"])
+        # The path below the real root: an alias folder walked first does not rename a finding.
+        path = os.path.relpath(os.path.realpath(os.path.join(root, f["path"])), real_root)
+        key = (f["rule"], path, f["line"], f["column"], f["message"])
         if key in keys:
             continue
         keys.add(key)
-        kept.append({"corpus": name, "root": root, "rule": f["rule"], "name": f["name"],
-                     "path": f["path"], "line": f["line"], "column": f["column"],
-                     "message": f["message"], "test": f["path"].endswith("_test.go")})
+        kept.append({"corpus": name, "root": real_root, "rule": f["rule"], "name": f["name"],
+                     "path": path, "reported_as": f["path"], "line": f["line"],
+                     "column": f["column"], "message": f["message"],
+                     "test": path.endswith("_test.go")})
     lines = count_lines(root)
     summary = {
-        "root": root, "real_root": os.path.realpath(root), "command": " ".join(cmd[1:]),
+        "root": root, "real_root": real_root, "command": " ".join(cmd[1:]),
         **lines,
         "findings": len(kept),
         "duplicate_findings_dropped": len(findings) - len(kept),
+        "findings_reported_under_an_alias": sum(f["path"] != f["reported_as"] for f in kept),
         "alias_warnings": sum("symbolic link" in w for w in stderr),
         "warnings": len(stderr),
+        "warning_lines": stderr[:200],
         "per_rule": per_rule(kept, lines.get("handwritten_lines", 0)),
     }
     return summary, kept
@@ -166,9 +179,44 @@ def scan(output: Path, jobs: int, goroot: str, gocode: str) -> dict[str, Any]:
 
 
 def git_commit() -> str:
+    """The checkout's commit, ``+changes`` when src/ differs from it (what was analysed with)."""
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
                           capture_output=True, text=True)
-    return done.stdout.strip() if done.returncode == 0 else "unknown"
+    if done.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "../../src"], cwd=HERE)
+    return done.stdout.strip() + ("+changes" if dirty.returncode else "")
+
+
+def counts_table(data: dict[str, Any]) -> str:
+    """Markdown: corpus sizes, then per rule and corpus the findings, in tests, per 1k lines."""
+    corpora = data["corpora"]
+    out = ["| corpus | hand-written files | hand-written lines | of which in tests | "
+           "generated files (context) | findings | in tests | per 1k lines |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, c in corpora.items():
+        lines, found = c.get("handwritten_lines", 0), c["findings"]
+        tests = sum(r["in_tests"] for r in c["per_rule"].values())
+        out.append(f"| {name} | {c.get('handwritten_files', 0):,} | {lines:,} | "
+                   f"{_share(c.get('handwritten_test_lines', 0), lines)} | "
+                   f"{c.get('generated_files', 0):,} | {found:,} | {_share(tests, found)} | "
+                   f"{per_1k(found, lines):.3f} |")
+    out += ["", "| rule | " + " | ".join(f"{n}: findings (in tests), per 1k" for n in corpora)
+            + " |", "|---|" + "---:|" * len(corpora)]
+    rules = sorted({r for c in corpora.values() for r in c["per_rule"]})
+    for rule in rules:
+        cells = []
+        for c in corpora.values():
+            r = c["per_rule"].get(rule)
+            cells.append("0" if r is None else
+                         f"{r['findings']:,} ({_share(r['in_tests'], r['findings'])}), "
+                         f"{r['per_1k_lines']:.4f}")
+        out.append(f"| {rule} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
 
 
 # sample ------------------------------------------------------------------------------------------
@@ -288,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--goroot-src", default=None)
     p.add_argument("--gocode", default=GOCODE)
+    p = sub.add_parser("table", help="the per-rule counts of a scan, as Markdown")
+    p.add_argument("scan", type=Path)
     p = sub.add_parser("sample", help="a seeded sample per rule, as a TSV to judge")
     p.add_argument("scan", type=Path)
     p.add_argument("--seed", type=int, required=True)
@@ -305,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {c['findings']} findings, {c.get('handwritten_lines', 0):,} "
                       f"hand-written lines", file=sys.stderr)
             print(f"wrote {args.output}", file=sys.stderr)
+        elif args.command == "table":
+            sys.stdout.write(counts_table(load_json(args.scan)))
         elif args.command == "sample":
             n = write_sample(args.scan, args.seed, args.per_rule, args.output)
             print(f"{n} findings sampled", file=sys.stderr)
