@@ -82,13 +82,20 @@ def test_findings_exit_1_with_compiler_style_lines(project: Path) -> None:
     code, out, err = run("pkg")
     assert code == 1
     assert out == leak_line("pkg/leak.go") + "\n"
-    assert err == "goleaklint: 1 finding in 1 file\n"
+    assert err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
 
 
 def test_default_path_is_the_current_directory(project: Path) -> None:
     code, out, _ = run()
     assert code == 1
     assert out == leak_line("pkg/leak.go") + "\n"
+
+
+def test_summary_counts_files_with_findings_and_files_analysed(project: Path) -> None:
+    write(project / "pkg" / "other.go", "package pkg\n")
+    code, _, err = run(".")
+    assert code == 1
+    assert err == "goleaklint: 1 finding in 1 file; 3 files analysed\n"
 
 
 def test_absolute_argument_is_shown_relative_to_the_cwd(project: Path) -> None:
@@ -107,7 +114,7 @@ def test_path_outside_the_cwd_is_shown_absolute(
 def test_one_file_spelled_several_ways_is_reported_once(project: Path) -> None:
     code, out, err = run("pkg", "pkg/leak.go", "./pkg/../pkg/leak.go", str(project / "pkg"))
     assert (code, out) == (1, leak_line("pkg/leak.go") + "\n")
-    assert err == "goleaklint: 1 finding in 1 file\n"
+    assert err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
 
 
 # Usage errors: exit 2 and exactly one line on stderr ---------------------------------------------
@@ -589,7 +596,7 @@ def test_subcommand_named_like_a_folder_warns(project: Path, name: str) -> None:
         f"{name}, run 'goleaklint check {name}' or 'goleaklint ./{name}'"
     )
     assert run("check", name) == (1, leak_line(f"{name}/leak.go") + "\n",
-                                  "goleaklint: 1 finding in 1 file\n")
+                                  "goleaklint: 1 finding in 1 file; 1 file analysed\n")
     assert run(f"./{name}") == run("check", name)
     assert run("--select", "GL101", name)[1] == leak_line(f"{name}/leak.go") + "\n"
 
@@ -597,7 +604,7 @@ def test_subcommand_named_like_a_folder_warns(project: Path, name: str) -> None:
 def test_check_with_paths_does_not_warn_of_a_check_folder(project: Path) -> None:
     write(project / "check" / "leak.go", LEAK)
     assert run("check", "pkg") == (1, leak_line("pkg/leak.go") + "\n",
-                                   "goleaklint: 1 finding in 1 file\n")
+                                   "goleaklint: 1 finding in 1 file; 1 file analysed\n")
 
 
 def test_subcommand_without_such_a_folder_does_not_warn(project: Path) -> None:

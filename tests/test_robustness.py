@@ -145,7 +145,7 @@ def test_positions_are_right_in_text_and_sarif(project: Path, case: str) -> None
     source, line, column = ENCODINGS[case]
     write(project / "pkg" / "leak.go", source)
     code, out, err = run("pkg")
-    assert code == 1 and err == "goleaklint: 1 finding in 1 file\n"
+    assert code == 1 and err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
     assert out == f"pkg/leak.go:{line}:{column}: {MESSAGE}\n"
     [result] = sarif_results("pkg")
     region = result["locations"][0]["physicalLocation"]["region"]
@@ -310,7 +310,7 @@ def test_extremely_long_lines(project: Path) -> None:
     write(project / "pkg" / "leak.go", source)
     code, out, err = run("pkg")
     column = 2 + len(padding) + len(blob) - len("var blob = ") + len("_ = ")
-    assert (code, err) == (1, "goleaklint: 1 finding in 1 file\n")
+    assert (code, err) == (1, "goleaklint: 1 finding in 1 file; 1 file analysed\n")
     assert out == f"pkg/leak.go:{LEAK_LINE}:{column}: {MESSAGE}\n"
 
 

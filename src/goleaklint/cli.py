@@ -336,10 +336,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     else:
         with _writing(out):
             out.write(buffer.getvalue())
-    if options.format == "text" and not options.output:
-        n = len(result.findings)
-        if n:
-            err.write(f"goleaklint: {_plural(n, 'finding')} in {_plural(result.files, 'file')}\n")
+    if options.format == "text" and not options.output and result.findings:
+        err.write(f"goleaklint: {_tally(result)}\n")
     if options.statistics:
         _write_statistics(result, options.paths or ["."], err)
     if result.findings and not options.exit_zero and not options.write_baseline:
@@ -349,6 +347,14 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
 
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _tally(result) -> str:
+    """``5 findings in 1 file; 2 files analysed``: the files with findings, then all of them."""
+    n = len(result.findings)
+    where = len({f.location.path for f in result.findings})
+    found = f"{_plural(n, 'finding')} in {_plural(where, 'file')}" if n else "no findings"
+    return f"{found}; {_plural(result.files, 'file')} analysed"
 
 
 def _apply_fixes(findings: list, err: TextIO) -> list:
@@ -415,8 +421,7 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         folder = _top_directory(Path(os.path.abspath(f.location.path)), roots)
         by_dir[display_path(folder).rstrip("/") + "/"] += 1
     n = len(result.findings)
-    err.write(f"statistics: {_plural(n, 'finding') if n else 'no findings'} in "
-              f"{_plural(result.files, 'file')}\n")
+    err.write(f"statistics: {_tally(result)}\n")
     if not n:
         return
     width = len(str(n))
