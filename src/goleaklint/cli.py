@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
+from .oneline import line_start, one_line
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
@@ -141,7 +142,7 @@ def _load_registry(err: TextIO):
 
     registry = load_rules()
     for w in registry.warnings:
-        err.write(f"goleaklint: warning: {w}\n")
+        err.write(f"goleaklint: warning: {one_line(w)}\n")
     if not registry.rules:
         raise UsageError("no rules are registered: is goleaklint installed (pip install .)?")
     return registry
@@ -231,7 +232,7 @@ def _effective_go_version(config, start: Path, err: TextIO) -> tuple[str | None,
     if module.error:
         raise UsageError(f"{module.error} (or set go-version in .goleaklint.toml)")
     if module.warning:
-        err.write(f"goleaklint: warning: {module.warning}\n")
+        err.write(f"goleaklint: warning: {one_line(module.warning)}\n")
     if module.go_version is None:
         return None, "default"
     return ".".join(map(str, module.go_version)), str(module.gomod)
@@ -276,7 +277,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             raise UsageError(str(exc)) from None
         if first:
             for w in found.warnings:
-                err.write(f"goleaklint: warning: {w}\n")
+                err.write(f"goleaklint: warning: {one_line(w)}\n")
         broken = sorted({p.module.error for p in found.packages if p.module.error})
         if broken and config.go_version is None:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
@@ -304,8 +305,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             break
         for f in applied:
             loc = f.location
-            err.write(f"{display_path(loc.path)}:{loc.line}:{loc.column}: fixed {f.rule_id} "
-                      f"{f.rule_name}: {f.fix.description}\n")
+            err.write(f"{line_start(display_path(loc.path))}:{loc.line}:{loc.column}: fixed "
+                      f"{f.rule_id} {f.rule_name}: {one_line(f.fix.description)}\n")
         fixed.extend(applied)
         result, everything = run(first=False)
     if options.fix:
@@ -314,8 +315,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
                   f"{_plural(files, 'file')}\n" if fixed else "goleaklint: nothing to fix\n")
 
     for n in result.notices:
-        where = display_path(n.path) + (f":{n.line}" if n.line else "")
-        err.write(f"{where}: warning: {n.kind}: {n.message}\n")
+        where = line_start(display_path(n.path)) + (f":{n.line}" if n.line else "")
+        err.write(f"{where}: warning: {n.kind}: {one_line(n.message)}\n")
         if options.debug and n.detail:
             err.write(n.detail)
 
@@ -374,14 +375,14 @@ def _apply_fixes(findings: list, err: TextIO) -> list:
             current = [f for f in items if f.location.line <= len(lines) and " ".join(
                 lines[f.location.line - 1].split()) == f.snippet]
             if len(current) < len(items):  # edited since it was analysed: offsets are stale
-                err.write(f"goleaklint: warning: {display_path(path)}: changed during the "
-                          "run; not fixed\n")
+                err.write(f"goleaklint: warning: {one_line(display_path(path))}: changed "
+                          "during the run; not fixed\n")
                 continue
             new, chosen = apply(source, [f.fix for f in items])
             if chosen:
                 write_source(path, new)
         except OSError as exc:
-            err.write(f"goleaklint: warning: {display_path(path)}: cannot fix "
+            err.write(f"goleaklint: warning: {one_line(display_path(path))}: cannot fix "
                       f"({exc.strerror or exc})\n")
             continue
         done = {id(fix) for fix in chosen}
@@ -432,7 +433,7 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         err.write(f"    {count:>{width}}  {rule_id} {name}{note}\n")
     err.write("  by directory:\n")
     for folder, count in sorted(by_dir.items(), key=lambda kv: (-kv[1], kv[0])):
-        err.write(f"    {count:>{width}}  {folder}\n")
+        err.write(f"    {count:>{width}}  {one_line(folder)}\n")
 
 
 BASELINE_VERSION = 1  # what --write-baseline writes
@@ -548,7 +549,7 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
             out.flush()  # what is still buffered fails here, not unreported at exit
         return code
     except (UsageError, ConfigError) as exc:
-        err.write(f"goleaklint: error: {exc}\n")
+        err.write(f"goleaklint: error: {one_line(str(exc))}\n")
         return EXIT_USAGE
     except Terminated:
         err.write("goleaklint: terminated\n")
@@ -561,7 +562,7 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
     except Exception as exc:  # a bug in goleaklint: one line (the traceback with --debug)
         if "--debug" in argv:
             err.write("".join(traceback.format_exception(exc)))
-        message = " ".join(str(exc).split())
+        message = one_line(" ".join(str(exc).split()))
         err.write(f"goleaklint: error: internal error: {type(exc).__name__}: {message} "
                   "(please report it; --debug shows the traceback)\n")
         return EXIT_USAGE

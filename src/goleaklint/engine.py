@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .discover import PackageFiles
 from .model import FileModel, Package
+from .oneline import one_line
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
 from .syntax import expect_walks, forget_queries, handler_types, run_visitors
@@ -32,6 +33,9 @@ class Notice:
     kind: str  # parse-error, too-deep, read-error, rule-error, worker-died, internal-error
     message: str
     detail: str = ""  # a traceback, shown with --debug
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
 
 
 @dataclass

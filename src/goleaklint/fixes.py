@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .noreturn import call_ends
+from .oneline import one_line
 from .safewrite import write_file
 from .syntax import Node, text
 
@@ -55,6 +56,9 @@ class Fix:
     description: str
     edits: tuple[Edit, ...]
     scope: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "description", one_line(self.description))
 
 
 def edit(f: FileModel, start_byte: int, end_byte: int, new_text: str) -> Edit:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .facts import STRICT, Fact, FactError
 from .fixes import Fix
+from .oneline import one_line
 from .syntax import Node, Visitor
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ class Related:
     location: Location
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -50,6 +54,9 @@ class Finding:
     snippet: str = ""  # the reported line's text, for fingerprints
     related: tuple[Related, ...] = ()
     fix: Fix | None = None  # a mechanical repair (SARIF ``fixes``, ``goleaklint --fix``)
+
+    def __post_init__(self) -> None:  # messages quote code: one line in every format
+        object.__setattr__(self, "message", one_line(self.message))
 
     @property
     def sort_key(self) -> tuple:
