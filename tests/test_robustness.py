@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 
@@ -516,6 +517,29 @@ def test_file_name_that_is_not_utf8(project: Path) -> None:
     assert text_run.stdout.startswith(b"pkg/caf\xe9.go:6:2: GL101 ")
     code, _, _ = run("--output", "report.txt", "pkg")
     assert code == 1 and (project / "report.txt").read_bytes().startswith(b"pkg/caf\xe9.go:6:2:")
+
+
+def test_json_file_names_are_valid_utf8_and_lossless(project: Path) -> None:
+    """JSON paths (report and baseline): ``%`` and bytes that are not UTF-8 percent-encoded."""
+    try:
+        write(project / "one" / os.fsdecode(b"caf\xe9.go"), LEAK)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system does not take names that are not UTF-8")
+    write(project / "two" / "100% sure ☕.go", LEAK)
+    proc = subprocess.run([sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero",
+                           "--write-baseline", "base.json", "one", "two"],
+                          cwd=project, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    baseline = (project / "base.json").read_bytes()
+    for document in (proc.stdout, baseline):
+        data = json.loads(document.decode("utf-8"))  # strict UTF-8
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # and no lone surrogate inside
+    paths = [item["path"] for item in json.loads(proc.stdout)]
+    assert paths == ["one/caf%E9.go", "two/100%25 sure ☕.go"]
+    assert [unquote_to_bytes(p) for p in paths] == [b"one/caf\xe9.go",
+                                                    "two/100% sure ☕.go".encode()]
+    recorded = json.loads(baseline)["findings"].values()
+    assert sorted(entry["path"] for entry in recorded) == paths
 
 
 def test_config_that_is_not_utf8_is_one_line_naming_file_and_line(project: Path) -> None:

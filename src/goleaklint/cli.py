@@ -247,7 +247,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     from .discover import DiscoveryError, discover
     from .engine import analyze, default_jobs
     from .fingerprint import fingerprints
-    from .paths import display_path
+    from .paths import display_path, utf8_path
     from .progress import Progress
     from .report import write_report
 
@@ -322,7 +322,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
 
     if options.write_baseline:
         entries = {
-            fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
+            fp: {"rule": f.rule_id, "path": utf8_path(f.location.path), "message": f.message}
             for f, fp in everything
         }
         _write_file(Path(options.write_baseline),
