@@ -245,7 +245,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     """The analysis; ``subcommand``: named as ``goleaklint check`` (which analysed the folder
     check before there was such a subcommand: a warning says so when it exists)."""
     from .discover import DiscoveryError, discover
-    from .engine import analyze, default_jobs
+    from .engine import Notice, analyze, default_jobs
     from .fingerprint import fingerprints
     from .paths import display_path, utf8_path
     from .progress import Progress
@@ -277,7 +277,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             raise UsageError(str(exc)) from None
         if first:
             for w in found.warnings:
-                err.write(f"goleaklint: warning: {one_line(w)}\n")
+                err.write(f"goleaklint: warning: {one_line(str(w))}\n")
         broken = sorted({p.module.error for p in found.packages if p.module.error})
         if broken and config.go_version is None:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
@@ -290,9 +290,10 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         prints = fingerprints(result.findings, display_path)
         everything = list(zip(result.findings, prints, strict=True))
         result.findings = [f for f, fp in everything if fp not in known_prints]
-        return result, everything
+        skipped = [Notice(s.path, 0, s.kind, s.reason) for s in found.warnings]
+        return result, everything, skipped
 
-    result, everything = run(first=True)
+    result, everything, skipped = run(first=True)
     fixed = []
     applied_to: set[str] = set()  # fingerprints: a fix that did not help is not applied again
     for _ in range(MAX_FIX_PASSES if options.fix else 0):
@@ -308,7 +309,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             err.write(f"{line_start(display_path(loc.path))}:{loc.line}:{loc.column}: fixed "
                       f"{f.rule_id} {f.rule_name}: {one_line(f.fix.description)}\n")
         fixed.extend(applied)
-        result, everything = run(first=False)
+        result, everything, skipped = run(first=False)
     if options.fix:
         files = len({f.location.path for f in fixed})
         err.write(f"goleaklint: fixed {_plural(len(fixed), 'finding')} in "
@@ -319,6 +320,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         err.write(f"{where}: warning: {n.kind}: {one_line(n.message)}\n")
         if options.debug and n.detail:
             err.write(n.detail)
+
+    # Said on stderr as discovery found them; in the report, notices like the others.
+    result.notices = sorted({*result.notices, *skipped}, key=lambda n: n.sort_key)
 
     if options.write_baseline:
         entries = {

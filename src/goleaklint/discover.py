@@ -83,12 +83,31 @@ class PackageFiles:
         return sum(f.size for f in self.files)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A path discovery could not take (or a go.mod it could not read): ``kind`` is
+    ``read-error`` (unreadable, dangling, a link loop), ``symlink-loop`` (a link to a folder
+    that contains it), ``already-analysed`` (a folder reached twice), ``binary-file`` or
+    ``no-package-clause``; ``str()`` is the warning printed for it."""
+
+    path: Path
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}: {self.reason}"
+
+
+def _unreadable(path: Path, exc: OSError, what: str = "") -> Skipped:
+    return Skipped(path, "read-error", f"cannot read{what} ({exc.strerror or exc})")
+
+
 @dataclass
 class Discovery:
-    """The packages found, and the paths that could not be read (with the reason)."""
+    """The packages found, and the paths that could not be taken (with the reason)."""
 
     packages: list[PackageFiles]
-    warnings: list[str]
+    warnings: list[Skipped]
 
 
 def is_generated(source: bytes) -> bool:
@@ -236,11 +255,17 @@ def read_gomod(gomod: Path) -> Module:
     return Module(module.group(1) if module else None, version, gomod, error)
 
 
+def _gomod_unreadable(module: Module) -> Skipped:
+    """A go.mod that could not be read, as a ``read-error`` (its warning names it first)."""
+    gomod = module.gomod or Path("go.mod")  # always set when there is a warning
+    return Skipped(gomod, "read-error", module.warning.removeprefix(f"{display_path(gomod)}: "))
+
+
 def _skipped_dir(name: str) -> bool:
     return name in SKIPPED_DIRS or name.startswith((".", "_"))
 
 
-def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
+def _walk_go_files(root: Path, warnings: list[Skipped]) -> list[Path]:
     """The Go files below ``root``.
 
     Folders are walked as they are first, without following symbolic links; the links to
@@ -260,15 +285,13 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
                 st = directory.stat()
                 walked_as = seen.get((st.st_dev, st.st_ino))
                 if walked_as is not None:  # a bind mount, or below a link's target
-                    warnings.append(f"{display_path(directory)}: already analysed as "
-                                    f"{display_path(walked_as)}; skipped")
+                    warnings.append(Skipped(directory, "already-analysed", "already analysed "
+                                            f"as {display_path(walked_as)}; skipped"))
                     continue
                 seen[(st.st_dev, st.st_ino)] = directory
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
-                warnings.append(
-                    f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
-                )
+                warnings.append(_unreadable(directory, exc, " directory"))
                 continue
             subdirs = []
             for entry in entries:
@@ -282,8 +305,7 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
                     elif entry.name.endswith(".go") and entry.is_symlink():
                         os.stat(entry.path)  # a dangling link or a loop: raises with the reason
                 except OSError as exc:
-                    warnings.append(f"{display_path(Path(entry.path))}: cannot read "
-                                    f"({exc.strerror or exc})")
+                    warnings.append(_unreadable(Path(entry.path), exc))
             stack.extend(reversed(subdirs))
 
     walk(root)
@@ -294,16 +316,15 @@ def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
             st = target.stat()
             loop = link.parent.resolve(strict=True).is_relative_to(target)
         except OSError as exc:
-            warnings.append(f"{display_path(link)}: cannot read directory "
-                            f"({exc.strerror or exc})")
+            warnings.append(_unreadable(link, exc, " directory"))
             continue
         walked_as = seen.get((st.st_dev, st.st_ino))
         if loop:
-            warnings.append(f"{display_path(link)}: symbolic link to a folder that contains it "
-                            "(a loop); skipped")
+            warnings.append(Skipped(link, "symlink-loop", "symbolic link to a folder that "
+                                    "contains it (a loop); skipped"))
         elif walked_as is not None:
-            warnings.append(f"{display_path(link)}: symbolic link to a folder already analysed "
-                            f"as {display_path(walked_as)}; skipped")
+            warnings.append(Skipped(link, "already-analysed", "symbolic link to a folder already "
+                                    f"analysed as {display_path(walked_as)}; skipped"))
         else:
             walk(link)
     return found
@@ -322,7 +343,7 @@ def discover(
     ``exclude`` is an optional predicate on a path: excluded files are context only, and with
     ``force_exclude`` (pre-commit passes every staged file) even named files honour it.
     """
-    warnings: list[str] = []
+    warnings: list[Skipped] = []
     reported: dict[Path, bool] = {}  # absolute path -> named explicitly
     for raw in paths:
         p = Path(os.path.abspath(raw))  # one key per file however it is spelled
@@ -331,7 +352,7 @@ def discover(
         except OSError as exc:
             if not os.path.lexists(p):
                 raise DiscoveryError(f"{raw}: no such file or directory") from None
-            warnings.append(f"{display_path(p)}: cannot read ({exc.strerror or exc})")
+            warnings.append(_unreadable(p, exc))
             continue
         if p.is_dir():
             for f in _walk_go_files(p, warnings):
@@ -351,9 +372,7 @@ def discover(
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            warnings.append(
-                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
-            )
+            warnings.append(_unreadable(directory, exc, " directory"))
             entries = []
         siblings = []
         for e in entries:
@@ -368,18 +387,19 @@ def discover(
                 source, size = read_head(path)  # the rest is read where it is analysed
             except OSError as exc:
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: cannot read ({exc.strerror or exc})")
+                    warnings.append(_unreadable(path, exc))
                 continue
             nul = source.find(b"\0", 0, BINARY_PROBE)
             if nul >= 0:  # not Go source: nothing of it is handed to the rules
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: binary file (a NUL byte at offset "
-                                    f"{nul}); skipped")
+                    warnings.append(Skipped(path, "binary-file", f"binary file (a NUL byte at "
+                                            f"offset {nul}); skipped"))
                 continue
             name = package_name(source)
             if name is None:
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: no package clause; skipped")
+                    warnings.append(Skipped(path, "no-package-clause",
+                                            "no package clause; skipped"))
                 continue
             explicit = reported.get(path)
             generated = is_generated(source)
@@ -395,6 +415,6 @@ def discover(
                 )
             pkg.files.append(SourceFile(path, None, wanted, generated, size))
     result = [p for p in packages.values() if any(f.reported for f in p.files)]
-    warnings += [p.module.warning for p in result if p.module.warning]
+    warnings += [_gomod_unreadable(p.module) for p in result if p.module.warning]
     return Discovery(result, list(dict.fromkeys(warnings)))
 

@@ -37,6 +37,10 @@ class Notice:
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", one_line(self.message))
 
+    @property
+    def sort_key(self) -> tuple:
+        return (str(self.path), self.line, self.kind, self.message, self.detail)
+
 
 @dataclass
 class Result:
@@ -485,9 +489,7 @@ def analyze(
     for part in parts:
         result.extend(part)
     result.findings = sorted(set(result.findings), key=_finding_order)
-    result.notices = sorted(
-        set(result.notices), key=lambda n: (str(n.path), n.line, n.kind, n.message, n.detail)
-    )
+    result.notices = sorted(set(result.notices), key=lambda n: n.sort_key)
     return result
 
 
