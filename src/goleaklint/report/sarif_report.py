@@ -9,6 +9,7 @@ points; ``partialFingerprints`` independent of line numbers; ``automationDetails
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -57,6 +58,7 @@ def _descriptor(rule: type[Rule]) -> om.ReportingDescriptor:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a file's findings share one; emptied by each build
 def _artifact(path: Path, root: Path) -> om.ArtifactLocation:
     shown = display_path(path, root)
     if shown.startswith("/"):
@@ -149,8 +151,9 @@ def build(
 ) -> om.SarifLog:
     """The SARIF log object for a run."""
     root = (root or Path.cwd()).resolve()
+    _artifact.cache_clear()
     index = {r.id: i for i, r in enumerate(rules)}
-    prints = fingerprints(result.findings, lambda p: display_path(p, root))
+    prints = fingerprints(result.findings, functools.cache(lambda p: display_path(p, root)))
     driver = om.ToolComponent(
         name="goleaklint",
         version=__version__,
@@ -180,20 +183,28 @@ def build(
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA, runs=[run])
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, schema property name, default omitted) of a sarif-om class; the default is
+    ``attr.NOTHING`` for a property that has none or is always written."""
+    fields = []
+    for a in attr.fields(cls):
+        default = a.default
+        if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        name = a.metadata.get("schema_property_name", a.name)
+        fields.append((a.name, name, attr.NOTHING if name in _ALWAYS_WRITTEN else default))
+    return tuple(fields)
+
+
 def to_jsonable(obj: Any) -> Any:
     """Serialise sarif-om objects by their schema property names, leaving defaults out
     (except ``level``, always written)."""
     if attr.has(type(obj)):
         out: dict[str, Any] = {}
-        for a in attr.fields(type(obj)):
-            value = getattr(obj, a.name)
-            default = a.default
-            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            name = a.metadata.get("schema_property_name", a.name)
-            if value is None or (
-                default is not attr.NOTHING and value == default and name not in _ALWAYS_WRITTEN
-            ):
+        for attribute, name, default in _fields(type(obj)):
+            value = getattr(obj, attribute)
+            if value is None or (default is not attr.NOTHING and value == default):
                 continue
             out[name] = to_jsonable(value)
         return out
