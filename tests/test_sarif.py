@@ -24,6 +24,7 @@ import pytest
 from goleaklint import __version__
 from goleaklint.cli import main
 from goleaklint.registry import load_rules
+from goleaklint.report import sarif_report
 from goleaklint.rule import LEVELS, PRECISIONS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -316,11 +317,14 @@ def test_multitool_flags_a_bad_log(validator: Path, tmp_path: Path) -> None:
     assert _PROBLEM.search(validate(validator, bad))
 
 
-@pytest.mark.parametrize("tree", ["fixtures", "notices"])
-def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str,
-                                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize("tree", ["fixtures", "notices", "capped"])
+def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     if tree == "fixtures":
         cwd, target = REPO, "fixtures"
+    elif tree == "capped":  # results left out, and the notification that says so
+        cwd, target = REPO, "fixtures"
+        monkeypatch.setattr(sarif_report, "MAX_RESULTS", 10)
     else:  # a finding with related locations plus tool notifications (a file that won't
         # parse, files discovery skips)
         shutil.copytree(SEED, tmp_path / "src" / "seed")
@@ -333,6 +337,11 @@ def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str,
         code = main(["--format", "sarif", "--category", "goleaklint", "--exit-zero",
                      "--output", str(report), target], out=io.StringIO(), err=io.StringIO())
     assert code == 0
+    if tree == "capped":
+        log = json.loads(report.read_text(encoding="utf-8"))
+        assert len(log["runs"][0]["results"]) == 10
+        notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        assert [n["descriptor"]["id"] for n in notes] == ["too-many-results"]
     output = validate(validator, report)
     problems = [line for line in output.splitlines() if _PROBLEM.search(line)]
     assert not problems, "\n".join(problems)

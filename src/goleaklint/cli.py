@@ -335,7 +335,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
 
     buffer = io.StringIO()
     report_rules = rules if options.format == "sarif" else registry.rules
-    write_report(options.format, result, report_rules, buffer, category=options.category)
+    for warning in write_report(options.format, result, report_rules, buffer,
+                                category=options.category):
+        err.write(f"goleaklint: warning: {one_line(warning)}\n")
     if options.output:
         _write_file(Path(options.output), buffer.getvalue())
     else:
