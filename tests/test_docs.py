@@ -97,7 +97,8 @@ def test_generator_fills_the_readme_table_between_markers(tmp_path: Path) -> Non
     assert content.startswith("# goleaklint\n\n<!-- rules:start -->\n| ID |")
     assert content.endswith("<!-- rules:end -->\n\nMore text.\n")
     for r in RULES:
-        assert f"| [{r.id}](rules/{r.id}.md) | `{r.name}` |" in content
+        link = f"https://github.com/goleaklint/goleaklint/blob/main/rules/{r.id}.md"
+        assert f"| [{r.id}]({link}) | `{r.name}` |" in content
     assert generator.check(tmp_path, RULES) == []
     readme.write_text(content.replace(f"[{RULES[0].id}]", "[GL000]"), encoding="utf-8")
     assert generator.check(tmp_path, RULES) == ["README.md: stale"]

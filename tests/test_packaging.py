@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,3 +83,20 @@ def test_sdist_metadata_declares_the_mit_license_by_spdx_expression(
     assert license_file is not None
     text = license_file.read().decode("utf-8")
     assert text.startswith("MIT License\n\nCopyright (c) the goleaklint authors\n")
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def test_readme_links_work_on_pypi_too() -> None:
+    """The README is the project's PyPI page: links are absolute, to files this repository has."""
+    home = PYPROJECT["project"]["urls"]["Homepage"]
+    links = _LINK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert links
+    assert [t for t in links if not t.startswith(("https://", "http://", "#"))] == []
+    for target in links:
+        for kind in ("blob", "tree"):
+            prefix = f"{home}/{kind}/main/"
+            if target.startswith(prefix):
+                path = ROOT / target[len(prefix):].split("#")[0]
+                assert path.is_file() if kind == "blob" else path.is_dir(), target
