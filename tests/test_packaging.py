@@ -1,4 +1,4 @@
-"""The distribution: what the sdist holds and its license metadata.
+"""The distribution: what the sdist holds, its license metadata and the dependency bounds.
 
 Building the sdist runs ``python -m build`` (an isolated environment: setuptools comes from the
 package index). Skipped without ``build``, except in CI (``CI`` set), where that is a failure.
@@ -6,6 +6,8 @@ package index). Skipped without ``build``, except in CI (``CI`` set), where that
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import importlib.util
 import os
 import re
@@ -17,6 +19,8 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +87,43 @@ def test_sdist_metadata_declares_the_mit_license_by_spdx_expression(
     assert license_file is not None
     text = license_file.read().decode("utf-8")
     assert text.startswith("MIT License\n\nCopyright (c) the goleaklint authors\n")
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level names of the modules the package imports that are neither ours nor stdlib."""
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m != "goleaklint"}
+
+
+def _requirements() -> dict[str, Requirement]:
+    parsed = [Requirement(line) for line in PYPROJECT["project"]["dependencies"]]
+    return {canonicalize_name(r.name): r for r in parsed}
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    declared = _requirements()
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = []
+    for module in sorted(_third_party_imports()):
+        # A module not installed here (tomli on Python >= 3.11) goes by its own name.
+        names = {canonicalize_name(d) for d in distributions.get(module, [module])}
+        if not names & declared.keys():
+            undeclared.append(f"{module} (from {', '.join(sorted(names))})")
+    assert undeclared == []
+
+
+def test_every_dependency_has_a_lower_and_an_upper_bound() -> None:
+    unbounded = [
+        str(r) for r in _requirements().values()
+        if not ({">=", "<"} <= {s.operator for s in r.specifier})
+    ]
+    assert unbounded == []
 
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
