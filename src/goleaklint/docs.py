@@ -22,7 +22,6 @@ SECTIONS = (
 CODE_SECTIONS = ("Example", "Use instead")
 _HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 _GO_BLOCK = re.compile(r"```go\n(.*?)```", re.DOTALL)
-_GO_FENCED = re.compile(r"(```go\n)(.*?)(```)", re.DOTALL)
 
 
 def cleandoc(doc: str) -> str:
@@ -35,7 +34,7 @@ def cleandoc(doc: str) -> str:
     back into ``k`` tabs.
     """
     text = "\n".join(line.rstrip() for line in inspect.cleandoc(doc).splitlines())
-    return _GO_FENCED.sub(lambda m: m.group(1) + _retab(m.group(2)) + m.group(3), text)
+    return _GO_BLOCK.sub(lambda m: "```go\n" + _retab(m.group(1)) + "```", text)
 
 
 def _retab(code: str) -> str:
