@@ -21,8 +21,16 @@ import (
 	"testing"
 
 	"github.com/sirupsen/logrus"
+	"github.com/stretchr/testify/assert"
 	"go.uber.org/zap"
 )
+
+type DBTest struct {
+	*testing.T
+	db int
+}
+
+func (dbt *DBTest) Fatal(args ...any) {}
 
 type Cursor struct{}
 
@@ -63,14 +71,19 @@ CASES = [
     ("s.out.Panicf(\"x\")", "process"),
     ("it.Skip(1)", None),
     ("logger.Fatalf(\"x\")", "process"),
+    ("dbt.Skip(\"x\")", "goroutine"),
+    ("dbt.Fatal(\"x\")", None),
+    ("dbt.Log(\"x\")", None),
+    ("assert.FailNow(t, \"x\")", "goroutine"),
+    ("assert.Fail(t, \"x\")", None),
 ]
 
 
 @pytest.mark.parametrize(("call", "ending"), CASES)
 def test_calls_that_end_the_process_or_the_goroutine(tmp_path: Path, call: str,
                                                       ending: str | None) -> None:
-    body = ("\nfunc f(t *testing.T, tb testing.TB, c *Cursor, s *Suite, it iter, logger lg) {\n"
-            f"\t{call}\n}}\n")
+    body = ("\nfunc f(t *testing.T, tb testing.TB, c *Cursor, s *Suite, it iter, logger lg,\n"
+            f"\tdbt *DBTest) {{\n\t{call}\n}}\n")
     calls, fm, pkg = _calls(tmp_path, body)
     assert call_ends(calls[call], fm, pkg) == ending
 

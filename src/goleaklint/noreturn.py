@@ -41,6 +41,10 @@ FUNCTIONS: dict[str, Ending] = {
        for path in ("k8s.io/klog", "k8s.io/klog/v2", "github.com/golang/glog")
        for n in (*_FATAL, "FatalDepth", *_EXIT)},
     **{f"github.com/sirupsen/logrus.{n}": PROCESS for n in _FATAL + _PANIC},
+    # testify: assert.FailNow(t, …) and require's Fail/FailNow call t.FailNow().
+    "github.com/stretchr/testify/assert.FailNow": GOROUTINE,
+    "github.com/stretchr/testify/require.FailNow": GOROUTINE,
+    "github.com/stretchr/testify/require.Fail": GOROUTINE,
 }
 
 _TESTING = ("testing.T", "testing.B", "testing.F", "testing.TB")
@@ -54,6 +58,10 @@ METHODS: dict[str, dict[str, Ending]] = {
     "go.uber.org/zap.Logger": dict.fromkeys(("Fatal", "Panic"), PROCESS),
     "go.uber.org/zap.SugaredLogger": dict.fromkeys(
         (*_FATAL, "Fatalw", *_PANIC, "Panicw"), PROCESS),
+    **{f"github.com/stretchr/testify/{p}.Assertions": {"FailNow": GOROUTINE}
+       for p in ("assert", "require")},
+    "github.com/stretchr/testify/require.Assertions": dict.fromkeys(("Fail", "FailNow"),
+                                                                   GOROUTINE),
 }
 
 # Receivers of unknown type: the names that end alike in every testing and logging package.
@@ -94,19 +102,39 @@ def _method_ends(fn: Node, file: FileModel, package: Package | None) -> Ending |
     if operand is None:
         return None
     receiver = _receiver_type(operand, file, package)
-    if receiver is not None:
-        if receiver.kind == "named" and package is not None and method in package.methods.get(
-            receiver.name, {}
-        ):
-            return None  # the package's own method: it returns (a promoted one may not)
-        if receiver.kind == "qualified":
-            known = METHODS.get(receiver.qualified_name)
-            if known is not None:
-                return known.get(method)
+    if receiver is not None and package is not None:
+        known = _known_methods(receiver, method, package)
+        if known is not None:
+            return known.get(method)
     if method in _UNTYPED_ENDS:
         return GOROUTINE if text(operand) in _TEST_RECEIVERS else PROCESS
     if method in ("Skip", "Skipf") and text(operand) in _TEST_RECEIVERS:
         return GOROUTINE
+    return None
+
+
+def _known_methods(receiver: TypeRef, method: str, package: Package, depth: int = 0
+                   ) -> dict[str, Ending] | None:
+    """The table that decides ``method`` of ``receiver``: the known type's own, the
+    package's type's (an empty table: its declared methods return) or that of the known type
+    it embeds (``type DBTest struct{ *testing.T }``: ``dbt.Skip`` is testing's); None when
+    nothing is known."""
+    if receiver.kind == "qualified":
+        return METHODS.get(receiver.qualified_name)
+    if receiver.kind != "named" or receiver.name not in package.types:
+        return None
+    if method in package.methods.get(receiver.name, {}):
+        return {}  # the package's own method: it returns
+    struct = package.underlying(receiver)
+    if struct.kind != "struct" or depth > 4:
+        return None
+    for name, field in struct.fields:
+        embedded = field.deref()
+        if name != embedded.name:
+            continue  # a named field, not an embedded one
+        found = _known_methods(embedded, method, package, depth + 1)
+        if found is not None and method in found:
+            return found
     return None
 
 
