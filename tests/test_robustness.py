@@ -25,10 +25,10 @@ from urllib.parse import unquote_to_bytes
 
 import pytest
 
-import goleaklint.checks.resources
 import goleaklint.cli
 import goleaklint.discover
 import goleaklint.engine
+import goleaklint.flowrule
 import goleaklint.registry
 from goleaklint import Rule, hookimpl
 from goleaklint.cli import main
@@ -300,7 +300,7 @@ def test_a_long_condition_after_an_opener(tmp_path: Path, op: str) -> None:
     condition = parse_guarded(source.encode())[1].root_node.children[-1].child_by_field_name(
         "body").named_children[0].named_children[1].child_by_field_name("condition")
     assert condition.type == "binary_expression"
-    assert goleaklint.checks.resources._failed(condition, True, "err", "f") is (op == "&&")
+    assert goleaklint.flowrule._failed(condition, True, "err", "f") is (op == "&&")
 
 
 def test_extremely_long_lines(project: Path) -> None:
