@@ -1,4 +1,4 @@
-"""GL103: a small part of a large buffer kept in a long-lived place."""
+"""GL103 subslice-retention: a small part of a large buffer kept in a long-lived place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GL401: a function literal that captures a large value and outlives its function."""
+"""GL401 captured-large-closure: a function literal that captures a large value and outlives
+its function."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention rules: package-level state that only grows."""
+"""GL101 unbounded-global-map: package-level maps that only grow."""
 
 from __future__ import annotations
 
@@ -18,22 +18,17 @@ from ..longlived import (
 )
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
+from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule
 from ..syntax import Node, text
 from ..types import TypeRef
-
-LEN_CALL = re.compile(rb"len\s*\(")  # a comparison can bound only if it measures
 
 SYNC_MAP = "sync.Map"
 SYNC_MAP_WRITES = frozenset({"Store", "LoadOrStore", "Swap"})
 SYNC_MAP_REMOVALS = frozenset({"Delete", "LoadAndDelete", "CompareAndDelete", "Clear"})
 MAP_REMOVAL_FUNCS = frozenset({"maps.DeleteFunc", "golang.org/x/exp/maps.DeleteFunc",
                                "golang.org/x/exp/maps.Clear"})
-# Calls that only read the maps passed to them (anything else may prune what it is given).
-READ_ONLY_CALLS = frozenset({"len", "cap", "print", "println", "append", "copy", "min", "max",
-                             "panic", "new", "make", "complex", "real", "imag"})
-READ_ONLY_PACKAGES = frozenset({"fmt", "log", "encoding/json", "reflect", "sort", "slices",
-                                "strings", "strconv", "log/slog", "errors"})
+# Functions of the maps package that only read the maps passed to them.
 READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc", "All",
                                   "Collect", "Copy"})
 # Map keys drawn from a closed set: the map cannot grow past it.
@@ -41,7 +36,6 @@ BOUNDED_KEY_TYPES = frozenset({"bool", "byte", "uint8", "int8"})
 BOUNDED_QUALIFIED_KEYS = frozenset({"reflect.Type", "reflect.Kind"})
 # Another package's enum-like key type (codes.Code, trace.UtilFlags, slog.Level…).
 ENUM_LIKE_NAME = re.compile(r"(Kind|Flags?|Mode|Op|Level|Code|State)$")
-COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
 
 
 @dataclass

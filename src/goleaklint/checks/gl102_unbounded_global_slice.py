@@ -1,4 +1,4 @@
-"""GL102: package-level slices that only grow."""
+"""GL102 unbounded-global-slice: package-level slices that only grow."""
 
 from __future__ import annotations
 
@@ -15,18 +15,12 @@ from ..longlived import (
     lazy_initialisation,
     resolver_at,
 )
-from ..model import (
-    FileModel,
-    Package,
-    receiver_name,
-    receiver_type_name,
-    resolve_selector,
-)
+from ..model import FileModel, Package, receiver_name, receiver_type_name, resolve_selector
 from ..plugins import hookimpl
+from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Gate, Rule
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
-from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _WORDS = re.compile(rb"\w+")
