@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .facts import STRICT, Fact, FactError
+from .fixes import Edit as Edit  # re-exported: the contract a rule's fix is built of
 from .fixes import Fix
 from .oneline import one_line
 from .syntax import Node, Visitor

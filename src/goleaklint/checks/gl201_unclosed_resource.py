@@ -3,13 +3,14 @@ path."""
 
 from __future__ import annotations
 
-from ..fixes import defer_close
+from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
 from ..flowrule import FlowRule, describe_escape, statement_of
 from ..model import FileModel, Package, function_name
+from ..noreturn import call_ends
 from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
-from ..ownership import mentions
+from ..ownership import Ownership, Resource, mentions
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Edit, Fix, Rule
 from ..syntax import Node, text
 
 
@@ -202,6 +203,119 @@ def _may_open(file: FileModel, pkg: Package) -> bool:
         return True
     return bool(pkg.facts.get(local_openers).found) or any(
         p.endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
+
+
+# The fix: defer x.Close() ------------------------------------------------------------------
+
+
+def _next_statement(statement: Node) -> Node | None:
+    sibling = statement.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_named_sibling
+    return sibling
+
+
+def _checks_error(node: Node | None, err: str) -> bool:
+    """``if err != nil {`` with no initialiser and no else."""
+    if node is None or node.type != "if_statement":
+        return False
+    if node.child_by_field_name("initializer") is not None:
+        return False
+    if node.child_by_field_name("alternative") is not None:
+        return False
+    cond = node.child_by_field_name("condition")
+    return cond is not None and cond.type == "binary_expression" and (
+        text(cond.child_by_field_name("left")) == err
+        and text(cond.child_by_field_name("operator")) == "!="
+        and text(cond.child_by_field_name("right")) == "nil"
+    )
+
+
+def _leaves(block: Node | None, f: FileModel, package: Package | None) -> bool:
+    """Whether a block ends in ``return``, ``continue`` or a call that never returns
+    (``panic``, ``os.Exit``, ``log.Fatal…``, ``t.Fatal…``): after it, the opener did not fail."""
+    if block is None:
+        return False
+    statements = [c for c in block.named_children if c.type == "statement_list"]
+    body = statements[0].named_children if statements else []
+    body = [s for s in body if s.type != "comment"]
+    if not body:
+        return False
+    last = body[-1]
+    if last.type in ("return_statement", "continue_statement"):
+        return True
+    if last.type != "expression_statement" or not last.named_child_count:
+        return False
+    return call_ends(last.named_children[0], f, package) is not None
+
+
+def defer_close(
+    f: FileModel | None, statement: Node, function: Node, release: str, ownership: Ownership,
+    resource: Resource, package: Package | None = None,
+) -> Fix | None:
+    """GL201: ``defer x.Close()`` (``release`` is ``x`` or ``resp.Body``) after the
+    ``if err != nil { … return }`` that follows ``x, err := opener(…)``; a later
+    ``defer x.Close()`` of the same block moves up."""
+    if f is None or statement.type != "short_var_declaration" or not plain_statement(
+        statement, function
+    ):
+        return None
+    left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+    if left is None or right is None or right.named_child_count != 1:
+        return None
+    targets = left.named_children
+    if len(targets) != 2 or any(t.type != "identifier" for t in targets):
+        return None
+    value, err = (text(t) for t in targets)
+    if "_" in (value, err) or right.named_children[0].type != "call_expression":
+        return None
+    check = _next_statement(statement)
+    if check is None or not _checks_error(check, err) or not _leaves(
+        check.child_by_field_name("consequence"), f, package
+    ):
+        return None
+    body = function.child_by_field_name("body")
+    if body is None:
+        return None
+    deferred = f"{release}.Close()"
+    moved: list[Edit] = []
+    for m in nodes_after(identifiers(body, value), statement):
+        verdict = ownership.classify(f, m, resource)
+        if verdict == "lost":
+            return None  # reassigned: a deferred Close would close the wrong value, or twice
+        if verdict != "release":
+            continue
+        call = _release_call(m, resource)
+        if call is None:
+            return None  # handed on: returned, stored, given to a goroutine…
+        if call.parent is not None and call.parent.type == "defer_statement":
+            delete = moved_defer(f, call, statement, deferred)
+            if delete is None:
+                return None  # deferred elsewhere, differently: not a mechanical change
+            moved.append(delete)
+    insert = insert_after(f, statement, check, f"defer {deferred}")
+    if insert is None:
+        return None
+    return make_fix(f"{'move up' if moved else 'insert'} defer {deferred}", [*moved, insert])
+
+
+def _release_call(ident: Node, resource: Resource) -> Node | None:
+    """The call ``x.Close()`` / ``resp.Body.Close()`` that ``ident`` is the receiver of (not a
+    method value handed on), or None."""
+    node = ident
+    if resource.through_field and node.parent is not None and (
+        node.parent.type == "selector_expression"
+    ):
+        node = node.parent
+    selector = node.parent
+    call = selector.parent if selector is not None else None
+    if selector is None or selector.type != "selector_expression" or call is None or (
+        call.type != "call_expression"
+    ):
+        return None
+    if text(selector.child_by_field_name("field")) not in resource.release_methods:
+        return None
+    return call
 
 
 @hookimpl

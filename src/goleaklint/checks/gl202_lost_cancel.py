@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from ..fixes import defer_cancel
+import re
+
+from ..fixes import (
+    edit,
+    identifiers,
+    insert_after,
+    make_fix,
+    moved_defer,
+    nodes_after,
+    plain_statement,
+)
 from ..flow import Escape, find_escape
 from ..flowrule import FlowRule, called_name, describe_escape, result_names, statement_of
-from ..model import function_name, resolve_selector
+from ..model import FileModel, function_name, resolve_selector
 from ..ownership import mentions
 from ..plugins import hookimpl
-from ..rule import Gate, Rule
+from ..rule import Edit, Fix, Gate, Rule
 from ..syntax import Node, text
 
 WITH_CANCEL = frozenset({f"context.{n}" for n in (
@@ -141,6 +151,131 @@ class LostCancel(FlowRule):
             if block is not None and block is not start:
                 used.add(id(block))
         return find_escape(cfg, start, releases=lambda b: id(b) in used)
+
+
+# The fix: defer cancel() -------------------------------------------------------------------
+
+
+# Result types that may hold a context: contexts, requests, functions, channels, interfaces.
+_CARRIERS = re.compile(r"Context|Request|Cancel|\b(?:func|chan|any|interface)\b")
+
+
+def _inside(node: Node, kinds: frozenset[str], stop: Node) -> bool:
+    parent = node.parent
+    while parent is not None and parent.id != stop.id:
+        if parent.type in kinds:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _may_carry_context(function: Node) -> bool:
+    """Whether the function's results could hold a context (a request, a func, an interface…):
+    returning something built from the derived context then outlives a deferred cancel."""
+    result = function.child_by_field_name("result")
+    if result is None:
+        return False
+    return _CARRIERS.search(text(result)) is not None
+
+
+def _context_stays(f: FileModel, ctx: Node, statement: Node, function: Node) -> bool:
+    """Whether the derived context is only used while the function runs: not returned (unless
+    the results cannot hold it), stored, sent, or handed to a function literal or goroutine."""
+    if ctx.type != "identifier" or text(ctx) == "_":
+        return True
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    carries = _may_carry_context(function)
+    for m in nodes_after(identifiers(body, text(ctx)), statement):
+        parent = m.parent
+        if parent is None:
+            return False
+        if parent.type == "selector_expression" and parent.child_by_field_name("operand") == m:
+            continue  # ctx.Done(), ctx.Err(), ctx.Value(k)
+        if _inside(m, frozenset({"func_literal", "go_statement"}), function):
+            return False
+        if carries and _inside(m, frozenset({"return_statement"}), function):
+            return False
+        if parent.type in ("keyed_element", "literal_element", "send_statement"):
+            return False
+        holder = parent.parent if parent.type == "expression_list" else None
+        if holder is not None and holder.type == "return_statement":
+            return False  # returned as is
+        if holder is not None and holder.type in ("assignment_statement",
+                                                  "short_var_declaration"):
+            left = holder.child_by_field_name("left")
+            if left != parent and not (left is not None and all(
+                text(t) == "_" for t in left.named_children
+            )):
+                return False  # another name for it, or stored
+    return True
+
+
+def _only_called(
+    f: FileModel, name: str, statement: Node, function: Node, deferred: str
+) -> list[Edit] | None:
+    """When every later mention of ``name`` is a plain call of the function itself (not passed
+    on, stored, returned, or called from a function literal): edits deleting the existing
+    ``defer <deferred>`` statements of the same block. None otherwise."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return None
+    moved: list[Edit] = []
+    for m in nodes_after(identifiers(body, name), statement):
+        call = m.parent
+        if call is None or call.type != "call_expression" or (
+            call.child_by_field_name("function") != m
+        ):
+            return None
+        if _inside(m, frozenset({"func_literal"}), function):
+            return None
+        delete = moved_defer(f, call, statement, deferred)
+        if delete is not None:
+            moved.append(delete)
+    return moved
+
+
+def defer_cancel(
+    f: FileModel | None, call: Node, statement: Node, left: Node, function: Node | None
+) -> Fix | None:
+    """GL202: ``defer cancel()`` after ``ctx, cancel := context.With…(…)``; ``ctx, _ :=`` is
+    renamed to ``cancel`` first when that name is free in the function. A later
+    ``defer cancel()`` of the same block moves up."""
+    targets = left.named_children
+    if f is None or function is None or len(targets) != 2 or not plain_statement(
+        statement, function
+    ):
+        return None
+    ctx, target = targets
+    if target.type != "identifier" or not _context_stays(f, ctx, statement, function):
+        return None
+    name = text(target)
+    callee = text(call.child_by_field_name("function"))
+    argument = "nil" if callee.endswith("WithCancelCause") else ""  # a CancelCauseFunc
+    deferred = f"{name}({argument})"
+    edits: list[Edit] = []
+    scope = None
+    if name == "_":
+        name = "cancel"
+        deferred = f"{name}({argument})"
+        if statement.type not in ("short_var_declaration", "var_declaration") or identifiers(
+            function, name
+        ):
+            return None
+        edits.append(edit(f, target.start_byte, target.end_byte, name))
+        scope = (function.start_byte, function.end_byte)
+        what = f"rename _ to {name} and insert"
+    else:
+        moved = _only_called(f, name, statement, function, deferred)
+        if moved is None:
+            return None
+        edits.extend(moved)
+        what = "move up" if moved else "insert"
+    insert = insert_after(f, statement, statement, f"defer {deferred}")
+    if insert is None:
+        return None
+    return make_fix(f"{what} defer {deferred}", [*edits, insert], scope)
 
 
 @hookimpl
