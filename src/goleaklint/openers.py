@@ -19,7 +19,6 @@ from .types import TypeRef
 RESPONSE = Resource(through_field="Body")
 TX = Resource(release_methods=frozenset({"Commit", "Rollback"}))
 
-
 # Package functions that open something the caller must close: name -> (resource, indices).
 PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
     **{f"os.{n}": (FILE_LIKE, (0,)) for n in ("Open", "Create", "OpenFile")},
