@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..longlived import Resolver, resolver_at
-from ..model import FileModel, Package
-from ..plugins import hookimpl
-from ..rule import Option, Rule
-from ..sizes import (
+from ..largevalues import (
     DEFAULT_LARGE_SIZE,
     LocalValues,
     Value,
@@ -18,6 +14,10 @@ from ..sizes import (
     maker_candidates,
     returned_values,
 )
+from ..longlived import Resolver, resolver_at
+from ..model import FileModel, Package
+from ..plugins import hookimpl
+from ..rule import Option, Rule
 from ..syntax import Node, captures, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).

@@ -4,12 +4,12 @@ return without reading."""
 from __future__ import annotations
 
 from ..channels import Goroutine, Made, escapes
+from ..constants import const_int
 from ..flow import Block, find_escape
 from ..goroutinerule import GoroutineRule
 from ..model import FUNCTION_NODES, FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..sizes import const_int
 from ..syntax import Node, text
 
 

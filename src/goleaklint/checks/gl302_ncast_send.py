@@ -4,12 +4,12 @@ reads less."""
 from __future__ import annotations
 
 from ..channels import Made, enclosing_loop, escapes, receives
+from ..constants import const_int
 from ..goroutinerule import GoroutineRule, outside
 from ..loopexits import is_endless, leaves_early
 from ..model import FileModel
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..sizes import const_int
 from ..syntax import Node, text
 
 

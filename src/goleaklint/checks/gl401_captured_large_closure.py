@@ -7,11 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..longlived import resolver_at
-from ..model import FUNCTION_NODES, FileModel, function_name, resolve_selector
-from ..plugins import hookimpl
-from ..rule import Gate, Option, Rule
-from ..sizes import (
+from ..largevalues import (
     DEFAULT_LARGE_SIZE,
     LocalValues,
     Value,
@@ -21,6 +17,10 @@ from ..sizes import (
     maker_candidates,
     returned_values,
 )
+from ..longlived import resolver_at
+from ..model import FUNCTION_NODES, FileModel, function_name, resolve_selector
+from ..plugins import hookimpl
+from ..rule import Gate, Option, Rule
 from ..syntax import Node, captures, text
 
 # Calls of other packages that keep the function they are given (DESIGN §1: configurable).
