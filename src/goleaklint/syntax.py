@@ -88,7 +88,27 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     contents of huge data literals blanked out: the bytes parsed, their tree and the elisions.
 
     Blanking keeps every byte offset and line, so positions elsewhere in the file are exact.
+    In a big file the data literals are first looked for in its bytes (``_data_spans``), so
+    that their trees are never built: a 30 MB ``[]byte{…}`` is a 1.9 GB tree.
     """
+    found = _data_spans(source) if len(source) >= PRESCAN_SIZE else []
+    if found:
+        blanked = blank(source, found)
+        tree = parse(blanked)
+        if all(_is_literal_body(tree, start, end) for start, end in found):
+            later = _elisions(tree, blanked)
+            # A declaration too deep is elided whole, the data literals in it with it.
+            whole = [(e.start, e.end) for e in later if e.reason]
+            elisions = sorted(
+                [Elision(s, e) for s, e in found
+                 if not any(ws <= s and e <= we for ws, we in whole)] + later,
+                key=attrgetter("start"))
+            if not later:
+                return blanked, tree, elisions
+            del tree
+            parsed = blank(blanked, [(e.start, e.end) for e in later])
+            return parsed, parse(parsed), elisions
+        del tree  # not what the bytes suggested (a syntax error): the whole file's tree then
     tree = parse(source)
     elisions = _elisions(tree, source)
     if not elisions:
@@ -96,6 +116,61 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     del tree  # a huge file's first tree need not live beside its second
     parsed = blank(source, [(e.start, e.end) for e in elisions])
     return parsed, parse(parsed), elisions
+
+
+# Files from this size on are searched for huge data literals in their bytes before parsing.
+PRESCAN_SIZE = 1_000_000
+# Strings, runes and comments (skipped: they may hold any byte), else a brace or parenthesis.
+_DATA_TOKENS = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/|([{}(])', re.S
+)
+
+
+def _data_spans(source: bytes) -> list[tuple[int, int]]:
+    """The insides of the outermost brace pairs holding more than ``LARGE_LITERAL`` commas
+    of their own and no ``(`` (strings and comments skipped): in Go, huge data literals.
+
+    More than N commas separate more than N elements, so each is a literal that
+    ``_check_declaration`` would elide (``parse_guarded`` checks that the tree agrees).
+    Python steps only over braces, parentheses, strings and comments; commas are counted in C.
+    """
+    if source.count(b",") <= LARGE_LITERAL:
+        return []
+    found: list[tuple[int, int]] = []
+    # Open braces: [inside's start, commas not its own (in strings, comments, inner braces),
+    # whether it holds a parenthesis].
+    stack: list[list] = []
+    for m in _DATA_TOKENS.finditer(source):
+        token = m.group(1)
+        if token is None:
+            if stack:
+                stack[-1][1] += m.group().count(b",")
+            continue
+        if token == b"{":
+            stack.append([m.end(), 0, False])
+        elif token == b"(":
+            if stack:
+                stack[-1][2] = True
+        elif stack:
+            start, foreign, code = stack.pop()
+            end = m.start()
+            commas = source.count(b",", start, end)
+            if not code and commas - foreign > LARGE_LITERAL:
+                while found and found[-1][0] >= start:
+                    found.pop()  # inside this one
+                found.append((start, end))
+            if stack:
+                stack[-1][1] += commas
+                stack[-1][2] = stack[-1][2] or code
+    return found
+
+
+def _is_literal_body(tree: Tree, start: int, end: int) -> bool:
+    """Whether bytes ``start:end`` are exactly the inside of a composite literal's braces."""
+    brace = tree.root_node.descendant_for_byte_range(start - 1, start)
+    literal = brace.parent if brace is not None and brace.type == "{" else None
+    return literal is not None and literal.type == "literal_value" and (
+        literal.byte_range == (start - 1, end + 1))
 
 
 def blank(source: bytes, ranges: Collection[tuple[int, int]]) -> bytes:

@@ -1,0 +1,75 @@
+"""Memory on one big file (issue 16, item 10): what is spent beyond tree-sitter's own tree.
+
+Figures are in ``bench/RESULTS.md`` (``bench/bigfile.py``); these tests check, without timing
+or measuring memory, the mechanisms that keep it down.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import goleaklint.syntax
+from goleaklint.syntax import LARGE_LITERAL, parse_guarded
+
+N = LARGE_LITERAL + 1
+ROW = b"0x01, 0x02, 0x03, 0x04,\n"
+TABLE = b"package p\n\nvar t = []byte{\n" + ROW * (N // 4 + 1) + b"}\n"
+
+
+def _sexp(tree) -> str:
+    return str(tree.root_node)
+
+
+# Inputs for which the byte scan and the tree must agree on what is data.
+CASES = {
+    "table": TABLE,
+    "strings with braces, parens and commas": b"package p\n\nvar t = []string{\n"
+        + b'"a{(", `}),`, \'{\', /* ( { */ // ) }\n' * (N // 2 + 1) + b"}\n",
+    "a call inside": TABLE.replace(b"0x02,", b"f(2),", 1),
+    "a function literal inside": TABLE.replace(b"0x02,", b"func() {},", 1),
+    "nested: the outer one has the elements": b"package p\n\nvar t = [][]int{\n"
+        + b"{1, 2}, {3},\n" * (N // 2 + 1) + b"}\n",
+    "nested: an inner one has them": b"package p\n\nvar t = [][]int{\n{1},\n{"
+        + b"1, 2, 3, 4,\n" * (N // 4 + 1) + b"},\n{f(1)},\n}\n",
+    "not a literal: a block of assignments": b"package p\n\nfunc F() {\n\tvar a, b int\n"
+        + b"\ta, b = 1, 2\n" * (N + 1) + b"}\n",
+    "a syntax error inside": TABLE.replace(b"0x02,", b"0x02 +,", 1),
+    "unbalanced braces": TABLE.replace(b"0x02,", b"{0x02,", 1),
+    "a declaration too deep around it": b"package p\n\nvar t = " + b"[]any{" * 300
+        + b"[]byte{\n" + ROW * (N // 4 + 1) + b"}" + b"}" * 300 + b"\n",
+    "two tables and code": TABLE + b"\nfunc G() { _ = t }\n"
+        + TABLE.replace(b"package p\n\nvar t", b"var u"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_data_found_in_the_bytes_is_what_the_tree_would_elide(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = CASES[name]
+    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", len(source) + 1, raising=False)
+    parsed, tree, elisions = parse_guarded(source)
+    expected = (parsed, _sexp(tree), elisions)
+    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", 0, raising=False)
+    parsed, tree, elisions = parse_guarded(source)
+    assert (parsed, _sexp(tree), elisions) == expected
+
+
+def test_a_huge_data_literal_is_never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its tree would cost about 60 bytes a byte of source: found in the bytes, it is blanked
+    before tree-sitter sees it."""
+    source = TABLE + b"\nvar u = []byte{\n" + ROW * (300_000 // len(ROW)) + b"}\n"
+    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", 100_000, raising=False)
+    assert len(source) > 100_000
+    built: list[int] = []
+    parse = goleaklint.syntax.parse
+
+    def counting(data: bytes):
+        tree = parse(data)
+        built.append(tree.root_node.descendant_count)
+        return tree
+
+    monkeypatch.setattr(goleaklint.syntax, "parse", counting)
+    parsed, _, elisions = parse_guarded(source)
+    assert len(elisions) == 2 and parsed.count(b"0x") == 0
+    assert built and max(built) < 100
