@@ -6,9 +6,14 @@ or measuring memory, the mechanisms that keep it down.
 
 from __future__ import annotations
 
+import tracemalloc
+from pathlib import Path
+
 import pytest
 
 import goleaklint.syntax
+from goleaklint.discover import SourceFile
+from goleaklint.model import FileModel
 from goleaklint.syntax import LARGE_LITERAL, parse_guarded
 
 N = LARGE_LITERAL + 1
@@ -73,3 +78,20 @@ def test_a_huge_data_literal_is_never_parsed(monkeypatch: pytest.MonkeyPatch) ->
     parsed, _, elisions = parse_guarded(source)
     assert len(elisions) == 2 and parsed.count(b"0x") == 0
     assert built and max(built) < 100
+
+
+def test_the_line_table_takes_8_bytes_a_line(tmp_path: Path) -> None:
+    """A list of Python ints took 40 (a 30 MB file has 1.7 million lines)."""
+    path = tmp_path / "lines.go"
+    path.write_bytes(b"package p\n" + b"// a line\n" * 100_000)
+    f = FileModel(SourceFile(path, None, reported=True))
+    tracemalloc.start()
+    try:
+        starts = f._line_starts
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(starts) == 100_002
+    assert allocated < 10 * len(starts)
+    assert f.position(len(b"package p\n") + 3) == (2, 4)
+

@@ -7,6 +7,7 @@ shared by every rule; expensive facts are computed lazily, on first question.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -173,8 +174,10 @@ class FileModel:
     # Positions -------------------------------------------------------------------------------
 
     @cached_property
-    def _line_starts(self) -> list[int]:
-        starts = [0]
+    def _line_starts(self) -> array[int]:
+        """The offset of each line's start: machine integers, a fifth of a list's memory (a
+        30 MB file has 1.7 million lines)."""
+        starts = array("q", [0])
         source = self.raw
         i = source.find(b"\n")
         while i >= 0:
