@@ -14,7 +14,7 @@ import pytest
 import goleaklint.syntax
 from goleaklint.discover import SourceFile
 from goleaklint.model import FileModel
-from goleaklint.syntax import LARGE_LITERAL, parse_guarded
+from goleaklint.syntax import LARGE_LITERAL, captures, forget_queries, parse, parse_guarded
 
 N = LARGE_LITERAL + 1
 ROW = b"0x01, 0x02, 0x03, 0x04,\n"
@@ -94,4 +94,23 @@ def test_the_line_table_takes_8_bytes_a_line(tmp_path: Path) -> None:
     assert len(starts) == 100_002
     assert allocated < 10 * len(starts)
     assert f.position(len(b"package p\n") + 3) == (2, 4)
+
+
+def test_memoised_answers_about_scopes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers about nodes below a root (function bodies) are dropped past ``SCOPED_LIMIT``
+    nodes; the file-wide answers stay."""
+    monkeypatch.setattr(goleaklint.syntax, "SCOPED_LIMIT", 50, raising=False)
+    forget_queries()
+    tree = parse(b"package p\n\n" + b"func f() { a, b := 1, 2; _, _ = a, b }\n" * 100)
+    root = tree.root_node
+    identifiers = captures("(identifier) @i", root)
+    held = []
+    for body in (d.child_by_field_name("body") for d in root.named_children[1:]):
+        assert len(captures("(identifier) @i", body)["i"]) == 6
+        held.append(sum(len(nodes) for (_, node), found in goleaklint.syntax._memo.items()
+                        if node.type != "source_file" for nodes in found.values()))
+    assert max(held) <= 50
+    assert captures("(identifier) @i", root) == identifiers
+    assert ("(identifier) @i", root) in goleaklint.syntax._memo
+    forget_queries()
 

@@ -303,10 +303,16 @@ def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
 # questions (see ``_nodes_of_types``): a file is walked by tree-sitter once, rules and all.
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
+# Nodes held by the memoised answers about nodes below a file's root (function bodies…); past
+# it those answers are dropped, the files' own kept. Questions about a function come while the
+# walk is in it, and a huge file's answers would otherwise all stay until its package ends.
+SCOPED_LIMIT = 100_000
 LEARN_LIMIT = 64  # root patterns combined at most (a plugin could make up patterns on the fly)
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
 _learnt: dict[str, None] = {}  # patterns asked of a file's root, in first-asked order
 _fetched: set[Node] = set()  # the roots the learnt patterns have been run over
+_scoped: list[tuple[str, Node]] = []  # the memo's keys below a root, in the order asked
+_scoped_nodes = 0  # the nodes their answers hold
 _walk_kinds: set[str] = set()  # the node types of the visitors' walks (``_nodes_of_types``)
 _walk_pattern = ""
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
@@ -328,8 +334,19 @@ def learn(pattern: str) -> str:
 
 def forget_queries() -> None:
     """Drop the memoised query results (and with them the trees their nodes keep alive)."""
+    global _scoped_nodes
     _memo.clear()
     _fetched.clear()
+    _scoped.clear()
+    _scoped_nodes = 0
+
+
+def _forget_scoped() -> None:
+    global _scoped_nodes
+    for key in _scoped:
+        _memo.pop(key, None)
+    _scoped.clear()
+    _scoped_nodes = 0
 
 
 def _by_start(found: dict[str, list[Node]]) -> dict[str, list[Node]]:
@@ -357,6 +374,12 @@ def _captured(pattern: str, node: Node, combine: bool = True) -> dict[str, list[
             _prefetch(node, tuple(_learnt))
             return _memo[key]
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
+    if node.type != "source_file":
+        global _scoped_nodes
+        _scoped.append(key)
+        _scoped_nodes += sum(map(len, found.values()))
+        if _scoped_nodes > SCOPED_LIMIT:
+            _forget_scoped()
     return found
 
 
