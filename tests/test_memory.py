@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import goleaklint.syntax
+from goleaklint.flow import FlowCache
 from goleaklint.discover import SourceFile
 from goleaklint.model import FileModel
 from goleaklint.syntax import LARGE_LITERAL, captures, forget_queries, parse, parse_guarded
@@ -114,3 +115,13 @@ def test_memoised_answers_about_scopes_are_bounded(monkeypatch: pytest.MonkeyPat
     assert ("(identifier) @i", root) in goleaklint.syntax._memo
     forget_queries()
 
+
+def test_flow_graphs_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FlowCache, "LIMIT", 3, raising=False)
+    source = b"package p\n\n" + b"func f() { if true { return } }\n" * 10
+    file = FileModel(SourceFile(Path("p.go"), source, True), source)
+    cache = FlowCache()
+    functions = file.root.named_children[1:]
+    graphs = [cache.graph(f, file) for f in functions]
+    assert len(cache._graphs) <= 3
+    assert cache.graph(functions[-1], file) is graphs[-1]

@@ -46,7 +46,13 @@ class _Loop:
 
 
 class FlowCache:
-    """Control-flow graphs of the functions of one package, built on first question."""
+    """Control-flow graphs of the functions of one package, built on first question.
+
+    At most ``LIMIT`` are kept (then it starts afresh): the questions about a function come
+    together, while the walk is in it, and a huge file's graphs would all stay otherwise.
+    """
+
+    LIMIT = 512
 
     def __init__(self, package: Package | None = None) -> None:
         self.package = package
@@ -56,6 +62,8 @@ class FlowCache:
         """The graph of ``function``, a function of ``file``."""
         cfg = self._graphs.get(function.id)
         if cfg is None:
+            if len(self._graphs) >= self.LIMIT:
+                self._graphs.clear()
             package = self.package
             cfg = self._graphs[function.id] = CFG(
                 function.child_by_field_name("body"),
