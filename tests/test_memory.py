@@ -12,10 +12,22 @@ from pathlib import Path
 import pytest
 
 import goleaklint.syntax
+from goleaklint.config import Config
+from goleaklint.discover import SourceFile, discover
+from goleaklint.engine import analyze
 from goleaklint.flow import FlowCache
-from goleaklint.discover import SourceFile
 from goleaklint.model import FileModel
-from goleaklint.syntax import LARGE_LITERAL, captures, forget_queries, parse, parse_guarded
+from goleaklint.registry import load_rules
+from goleaklint.syntax import (
+    LARGE_LITERAL,
+    Node,
+    Visitor,
+    captures,
+    forget_queries,
+    handler_types,
+    parse,
+    parse_guarded,
+)
 
 N = LARGE_LITERAL + 1
 ROW = b"0x01, 0x02, 0x03, 0x04,\n"
@@ -125,3 +137,80 @@ def test_flow_graphs_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     graphs = [cache.graph(f, file) for f in functions]
     assert len(cache._graphs) <= 3
     assert cache.graph(functions[-1], file) is graphs[-1]
+
+
+ALL_KINDS = sorted({kind for rule in load_rules().rules for kinds in handler_types(rule)
+                    for kind in kinds} | {"source_file", "ERROR", "identifier"})
+FIXTURE_FILES = sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.go"))
+BROKEN = (b"\xef\xbb\xbf// a comment first\npackage p\n\nfunc f( {\n\tgo func() { x := <-c }\n}\n"
+          b"func g() {\n\tif x {\n\t\treturn\n}\n\nvar v = []int{1, 2,\n")
+
+
+def _walk(source: bytes, monkeypatch: pytest.MonkeyPatch, threshold: int) -> list[tuple]:
+    monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", threshold, raising=False)
+    forget_queries()
+    root = parse(source).root_node
+    found = [(start, n.end_byte, n.type, kind)
+             for start, n, kind in goleaklint.syntax._nodes_of_types(root, ALL_KINDS)]
+    forget_queries()
+    return found
+
+
+@pytest.mark.parametrize("path", [*FIXTURE_FILES[::5], None],
+                         ids=lambda p: "broken" if p is None else f"{p.parent.name}/{p.name}")
+def test_a_walk_by_declaration_is_the_walk_of_the_file(
+    path: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = BROKEN if path is None else path.read_bytes()
+    whole = _walk(source, monkeypatch, len(source) + 1)
+    assert whole and whole == _walk(source, monkeypatch, 0)
+
+
+def test_findings_are_the_same_when_every_file_is_walked_by_declaration(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = load_rules().rules
+    packages = discover([str(FIXTURE_FILES[0].parents[2])]).packages
+
+    def run(threshold: int) -> tuple[list, list]:
+        monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", threshold, raising=False)
+        result = analyze(packages, rules, Config())
+        return result.findings, result.notices
+
+    whole = run(10**12)
+    assert len(whole[0]) > 100
+    assert run(0) == whole
+
+
+class _Identifiers(Visitor):
+    def __init__(self) -> None:
+        self.seen = 0
+        self.peak = 0
+
+    def visit_identifier(self, node: Node) -> None:
+        self.seen += 1
+        self.peak = max(self.peak, tracemalloc.get_traced_memory()[0])
+
+
+def test_a_big_file_is_walked_without_making_all_its_nodes_at_once(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", 100_000, raising=False)
+    source = b"package p\n\n" + b"".join(
+        b"func f%d(a, b int) int {\n\tc := a + b\n\treturn c * a\n}\n\n" % i
+        for i in range(4_000))
+    assert len(source) > 100_000
+    root = parse(source).root_node
+    forget_queries()
+    visitor = _Identifiers()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        visitor.walk(root)
+    finally:
+        tracemalloc.stop()
+        forget_queries()
+    assert visitor.seen == 4_000 * 8  # the name, a and b twice, c and a twice again
+    # Each node of a whole-file walk held a Node, a tuple and an int, about 200 bytes with the
+    # query's lists; by declaration, the top-level nodes stay (10 bytes an identifier here).
+    assert visitor.peak - before < 40 * visitor.seen

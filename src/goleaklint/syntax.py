@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress, islice
@@ -371,8 +371,11 @@ def _captured(pattern: str, node: Node, combine: bool = True) -> dict[str, list[
         _learnt.setdefault(pattern)
         if node not in _fetched:
             _fetched.add(node)
-            _prefetch(node, tuple(_learnt))
-            return _memo[key]
+            big = node.end_byte >= WALK_BY_DECLARATION  # walked apart: see ``_nodes_of_types``
+            _prefetch(node, tuple(p for p in _learnt if not (big and p == _walk_pattern)))
+        found = _memo.get(key)
+        if found is not None:
+            return found
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
     if node.type != "source_file":
         global _scoped_nodes
@@ -620,17 +623,28 @@ def expect_walks(kinds: Collection[str]) -> None:
         _learnt.setdefault(_walk_pattern)
 
 
-def _nodes_of_types(root: Node, kinds: Collection[str]) -> list[tuple[int, Node, str]]:
+# A file from this size on is walked one top-level declaration at a time, apart from its
+# combined query: the Python objects of a whole file's walk are not all made at once (those
+# of a 30 MB file took 200 MB).  Go's standard library has no file half this size.
+WALK_BY_DECLARATION = 4_000_000
+
+
+def _nodes_of_types(
+    root: Node, kinds: Collection[str]
+) -> Iterable[tuple[int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, node, type).
 
     One query, each type captured under its own name.  Of a file's root it is asked like any
     other root question, so that it joins the file's one combined walk; its answer is then
     dropped from the memo: a walk needs its nodes once, and they are the bulk of a file's
-    nodes, not to be kept for the package's lifetime.
+    nodes, not to be kept for the package's lifetime.  A file of ``WALK_BY_DECLARATION``
+    bytes or more is queried one top-level node at a time, as the walk goes.
     """
     # One walk pattern for the rules' walks (``expect_walks``: the types of all their visitors),
     # so that rules active in some packages only do not each add a pattern to the combined query.
+    if root.type == "source_file" and root.end_byte >= WALK_BY_DECLARATION:
+        return _by_declaration(root, kinds)
     if root.type == "source_file" and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
         expect_walks(kinds)
         by_kind = _captured(_walk_pattern, root)
@@ -639,6 +653,20 @@ def _nodes_of_types(root: Node, kinds: Collection[str]) -> list[tuple[int, Node,
     else:  # a walk of other types than the rules' (a rule's second pass): a query of its own
         pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
         by_kind = QueryCursor(query(pattern)).captures(root)
+    return _preorder(by_kind)
+
+
+def _by_declaration(root: Node, kinds: Collection[str]) -> Iterator[tuple[int, Node, str]]:
+    """``_nodes_of_types`` of a file's root, queried one top-level node at a time."""
+    if root.type in kinds:
+        yield root.start_byte, root, root.type
+    cursor = QueryCursor(query("\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))))
+    for child in root.children:
+        yield from _preorder(cursor.captures(child))
+
+
+def _preorder(by_kind: dict[str, list[Node]]) -> list[tuple[int, Node, str]]:
+    """Captured nodes, each under its type's name, as (start byte, node, type) in pre-order."""
     found: list[tuple[int, Node, str]] = []
     for kind, captured in by_kind.items():
         found += [(n.start_byte, n, kind) for n in captured]
