@@ -365,19 +365,22 @@ def _captured(pattern: str, node: Node, combine: bool = True) -> dict[str, list[
     if len(_memo) >= MEMO_LIMIT:
         forget_queries()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
-    if combine and node.type == "source_file" and (
+    root = node.type == "source_file"
+    if combine and root and (
         pattern in _learnt or len(_learnt) < LEARN_LIMIT
     ):
         _learnt.setdefault(pattern)
         if node not in _fetched:
             _fetched.add(node)
-            big = node.end_byte >= WALK_BY_DECLARATION  # walked apart: see ``_nodes_of_types``
-            _prefetch(node, tuple(p for p in _learnt if not (big and p == _walk_pattern)))
+            patterns = tuple(_learnt)
+            if node.end_byte >= WALK_BY_DECLARATION:  # walked apart: see ``_nodes_of_types``
+                patterns = tuple(p for p in patterns if p != _walk_pattern)
+            _prefetch(node, patterns)
         found = _memo.get(key)
         if found is not None:
             return found
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
-    if node.type != "source_file":
+    if not root:
         global _scoped_nodes
         _scoped.append(key)
         _scoped_nodes += sum(map(len, found.values()))
@@ -643,9 +646,10 @@ def _nodes_of_types(
     """
     # One walk pattern for the rules' walks (``expect_walks``: the types of all their visitors),
     # so that rules active in some packages only do not each add a pattern to the combined query.
-    if root.type == "source_file" and root.end_byte >= WALK_BY_DECLARATION:
+    is_file = root.type == "source_file"
+    if is_file and root.end_byte >= WALK_BY_DECLARATION:
         return _by_declaration(root, kinds)
-    if root.type == "source_file" and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
+    if is_file and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
         expect_walks(kinds)
         by_kind = _captured(_walk_pattern, root)
         _memo.pop((_walk_pattern, root), None)
