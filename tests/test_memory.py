@@ -57,6 +57,8 @@ CASES = {
         + b"[]byte{\n" + ROW * (N // 4 + 1) + b"}" + b"}" * 300 + b"\n",
     "two tables and code": TABLE + b"\nfunc G() { _ = t }\n"
         + TABLE.replace(b"package p\n\nvar t", b"var u"),
+    "unclosed comments after it": TABLE + b"\nvar u = 1 " + b"/* { " * 2_000 + b"\n",
+    "an unclosed raw string after it": TABLE + b"\nvar u = `{ " + b"/* { " * 2_000 + b"\n",
 }
 
 
@@ -71,6 +73,17 @@ def test_data_found_in_the_bytes_is_what_the_tree_would_elide(
     monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", 0, raising=False)
     parsed, tree, elisions = parse_guarded(source)
     assert (parsed, _sexp(tree), elisions) == expected
+
+
+def test_an_unclosed_comment_or_raw_string_runs_to_the_end() -> None:
+    """As in Go; and the byte scan stays linear: a search to the end for every ``/*`` of a
+    file that never closes them would be quadratic."""
+    tokens = goleaklint.syntax._DATA_TOKENS
+    for unclosed in (b"/* { never closed, (", b"` { never closed, ("):
+        found = tokens.match(unclosed)
+        assert found is not None and found.end() == len(unclosed)
+    assert goleaklint.syntax._data_spans(CASES["unclosed comments after it"]) == [
+        (26, TABLE.rindex(b"}"))]
 
 
 def test_a_huge_data_literal_is_never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,8 +121,11 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
 # Files from this size on are searched for huge data literals in their bytes before parsing.
 PRESCAN_SIZE = 1_000_000
 # Strings, runes and comments (skipped: they may hold any byte), else a brace or parenthesis.
+# An unclosed raw string or block comment runs to the end (as in Go): tried again at each
+# ``/*``, a failing search to the end would make the scan quadratic.
 _DATA_TOKENS = re.compile(
-    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/|([{}(])', re.S
+    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*(?:`|\Z)|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?(?:\*/|\Z)'
+    rb'|([{}(])', re.S
 )
 
 
