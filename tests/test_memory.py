@@ -43,6 +43,8 @@ CASES = {
     "table": TABLE,
     "strings with braces, parens and commas": b"package p\n\nvar t = []string{\n"
         + b'"a{(", `}),`, \'{\', /* ( { */ // ) }\n' * (N // 2 + 1) + b"}\n",
+    "strings with braces and commas": b"package p\n\nvar t = []string{\n"
+        + b'"a{,", `},{`, \'{\', /* { , */ // } ,\n' * (N // 2 + 1) + b"}\n",
     "a call inside": TABLE.replace(b"0x02,", b"f(2),", 1),
     "a function literal inside": TABLE.replace(b"0x02,", b"func() {},", 1),
     "nested: the outer one has the elements": b"package p\n\nvar t = [][]int{\n"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress, islice
-from operator import attrgetter, eq, itemgetter
+from operator import attrgetter, eq, itemgetter, methodcaller
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -122,10 +122,11 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
 PRESCAN_SIZE = 1_000_000
 # Strings, runes and comments (skipped: they may hold any byte), else a brace or parenthesis.
 # An unclosed raw string or block comment runs to the end (as in Go): tried again at each
-# ``/*``, a failing search to the end would make the scan quadratic.
+# ``/*``, a failing search to the end would make the scan quadratic. Every alternative starts
+# with a literal byte, so that the regular expression engine skips to the next such byte in C.
 _DATA_TOKENS = re.compile(
     rb'"(?:[^"\\\n]|\\.)*"|`[^`]*(?:`|\Z)|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?(?:\*/|\Z)'
-    rb'|([{}(])', re.S
+    rb'|\{|\}|\(', re.S
 )
 
 
@@ -135,36 +136,37 @@ def _data_spans(source: bytes) -> list[tuple[int, int]]:
 
     More than N commas separate more than N elements, so each is a literal that
     ``_check_declaration`` would elide (``parse_guarded`` checks that the tree agrees).
-    Python steps only over braces, parentheses, strings and comments; commas are counted in C.
+    Python steps only over braces, parentheses, strings and comments; the commas between
+    them are counted in C, each byte once (nesting makes no rescan).
     """
     if source.count(b",") <= LARGE_LITERAL:
         return []
+    # Such a literal lies between two "(" of the file: in ordinary code no stretch between
+    # them holds that many commas, and the scan (Python steps) is skipped. (A literal whose
+    # strings hold a "(" is then left to the tree, which elides it as before.)
+    if max(map(methodcaller("count", b","), source.split(b"("))) <= LARGE_LITERAL:
+        return []
     found: list[tuple[int, int]] = []
-    # Open braces: [inside's start, commas not its own (in strings, comments, inner braces),
-    # whether it holds a parenthesis].
-    stack: list[list] = []
+    stack: list[list] = []  # open braces: [inside's start, its own commas, holds a "("]
+    at = 0  # where the last token ended
     for m in _DATA_TOKENS.finditer(source):
-        token = m.group(1)
-        if token is None:
-            if stack:
-                stack[-1][1] += m.group().count(b",")
-            continue
+        if stack:
+            stack[-1][1] += source.count(b",", at, m.start())
+        at = m.end()
+        token = m.group()
         if token == b"{":
-            stack.append([m.end(), 0, False])
+            stack.append([at, 0, False])
         elif token == b"(":
             if stack:
                 stack[-1][2] = True
-        elif stack:
-            start, foreign, code = stack.pop()
-            end = m.start()
-            commas = source.count(b",", start, end)
-            if not code and commas - foreign > LARGE_LITERAL:
+        elif token == b"}" and stack:
+            start, commas, code = stack.pop()
+            if not code and commas > LARGE_LITERAL:
                 while found and found[-1][0] >= start:
                     found.pop()  # inside this one
-                found.append((start, end))
-            if stack:
-                stack[-1][1] += commas
-                stack[-1][2] = stack[-1][2] or code
+                found.append((start, m.start()))
+            if stack and code:
+                stack[-1][2] = True
     return found
 
 
