@@ -24,6 +24,8 @@ from goleaklint.rule import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = "rules"
+# The README is also the package's page on PyPI, where a relative link leads nowhere.
+BLOB = "https://github.com/goleaklint/goleaklint/blob/main/"
 README = "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
@@ -39,13 +41,12 @@ def rule_documents(rules: list[type[Rule]]) -> dict[str, str]:
 
 
 def rule_table(rules: list[type[Rule]]) -> str:
-    """The README's markdown table of the catalog, linking each rule's document."""
+    """The README's markdown table of the catalog, linking each rule's document on GitHub."""
     lines = ["| ID | Name | Family | Level | What it finds |", "|---|---|---|---|---|"]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
-        lines.append(
-            f"| [{r.id}]({RULES_DIR}/{r.id}.md) | `{r.name}` | {r.family} | {r.level} | {summary} |"
-        )
+        link = f"{BLOB}{RULES_DIR}/{r.id}.md"
+        lines.append(f"| [{r.id}]({link}) | `{r.name}` | {r.family} | {r.level} | {summary} |")
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from goleaklint.checks.resources import OPENER_NAMES
+from goleaklint.openers import OPENER_NAMES
 from goleaklint.syntax import Node, captures, parse, text
 
 RULES = ("GL101", "GL102", "GL103", "GL201", "GL202", "GL203", "GL204", "GL205", "GL301",

@@ -73,7 +73,7 @@ def test_no_bar_when_stderr_is_not_a_terminal(tree: Path, monkeypatch) -> None:
     monkeypatch.setattr(progress, "MIN_FILES", 0)
     code, _, err = run("services")
     assert code == 1
-    assert err == "goleaklint: 4 findings in 5 files\n"
+    assert err == "goleaklint: 4 findings in 4 files; 5 files analysed\n"
 
 
 def test_bar_on_a_terminal_for_a_long_run(tree: Path, monkeypatch) -> None:
@@ -85,7 +85,7 @@ def test_bar_on_a_terminal_for_a_long_run(tree: Path, monkeypatch) -> None:
     assert "goleaklint [" in err and "5/5 files" in err
     # The bar is erased before anything else is written on stderr.
     drawn, _, rest = err.rpartition("\r")
-    assert rest == "goleaklint: 4 findings in 5 files\n"
+    assert rest == "goleaklint: 4 findings in 4 files; 5 files analysed\n"
     assert drawn.endswith(" ")  # the erasing blanks
 
 
@@ -143,7 +143,7 @@ def test_progress_thresholds_with_a_clock(monkeypatch) -> None:
 
 # Statistics --------------------------------------------------------------------------------
 
-STATISTICS = """statistics: 4 findings in 5 files
+STATISTICS = """statistics: 4 findings in 4 files; 5 files analysed
   by rule:
     3  GL101 unbounded-global-map
     1  GL202 lost-cancel  (1 fixable with --fix)
@@ -157,13 +157,13 @@ def test_statistics_per_rule_and_directory(tree: Path) -> None:
     code, out, err = run("--statistics", "services")
     assert code == 1
     assert out.count("\n") == 4
-    assert err == "goleaklint: 4 findings in 5 files\n" + STATISTICS
+    assert err == "goleaklint: 4 findings in 4 files; 5 files analysed\n" + STATISTICS
 
 
 def test_statistics_for_the_current_directory(tree: Path) -> None:
     _, _, err = run("--statistics")
     assert "  by directory:\n    4  services/\n" in err
-    assert "statistics: 4 findings in 6 files\n" in err
+    assert "statistics: 4 findings in 4 files; 6 files analysed\n" in err
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
@@ -177,7 +177,7 @@ def test_statistics_keep_machine_readable_stdout(tree: Path, fmt: str) -> None:
 def test_statistics_without_findings(tree: Path) -> None:
     code, out, err = run("--statistics", "tools")
     assert (code, out) == (0, "")
-    assert err == "statistics: no findings in 1 file\n"
+    assert err == "statistics: no findings; 1 file analysed\n"
 
 
 def test_statistics_with_an_output_file(tree: Path) -> None:

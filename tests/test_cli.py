@@ -82,13 +82,20 @@ def test_findings_exit_1_with_compiler_style_lines(project: Path) -> None:
     code, out, err = run("pkg")
     assert code == 1
     assert out == leak_line("pkg/leak.go") + "\n"
-    assert err == "goleaklint: 1 finding in 1 file\n"
+    assert err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
 
 
 def test_default_path_is_the_current_directory(project: Path) -> None:
     code, out, _ = run()
     assert code == 1
     assert out == leak_line("pkg/leak.go") + "\n"
+
+
+def test_summary_counts_files_with_findings_and_files_analysed(project: Path) -> None:
+    write(project / "pkg" / "other.go", "package pkg\n")
+    code, _, err = run(".")
+    assert code == 1
+    assert err == "goleaklint: 1 finding in 1 file; 3 files analysed\n"
 
 
 def test_absolute_argument_is_shown_relative_to_the_cwd(project: Path) -> None:
@@ -107,7 +114,7 @@ def test_path_outside_the_cwd_is_shown_absolute(
 def test_one_file_spelled_several_ways_is_reported_once(project: Path) -> None:
     code, out, err = run("pkg", "pkg/leak.go", "./pkg/../pkg/leak.go", str(project / "pkg"))
     assert (code, out) == (1, leak_line("pkg/leak.go") + "\n")
-    assert err == "goleaklint: 1 finding in 1 file\n"
+    assert err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
 
 
 # Usage errors: exit 2 and exactly one line on stderr ---------------------------------------------
@@ -199,6 +206,7 @@ def test_github_format(project: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
 def test_output_file(project: Path, fmt: str) -> None:
+    (project / "reports").mkdir()  # never created by goleaklint (test_safewrite.py)
     code, out, err = run("--format", fmt, "--output", "reports/out.txt", "pkg")
     assert (code, out, err) == (1, "", "")
     written = (project / "reports" / "out.txt").read_text(encoding="utf-8")
@@ -275,6 +283,38 @@ def test_baseline_and_write_baseline_together(project: Path) -> None:
     recorded = json.loads((project / "new.json").read_text(encoding="utf-8"))
     assert len(recorded["findings"]) == 2
     assert run("--baseline", "new.json", "pkg") == (0, "", "")
+
+
+BAD_BASELINES = {
+    '{"version": 1, "findings": "abc"}': "findings: expected an object, found a string",
+    '{"findings": "abc"}': "no version",
+    '{"version": 2, "findings": {}}': "version 2, expected 1",
+    '{"version": "1", "findings": {}}': 'version "1", expected 1',
+    '{"version": 1, "findings": ["abc"]}': "findings: expected an object, found an array",
+    '{"version": 1, "findings": {"abc": "GL101"}}': "findings: 'abc': expected an object, "
+                                                    "found a string",
+    '{"version": 1}': "no findings",
+    '["abc"]': "expected an object, found an array",
+    '{"version": 1,\n "findings": {}': "not JSON: line 2: Expecting ',' delimiter",
+    "[" * 100_000: "nested too deeply",
+}
+
+
+@pytest.mark.parametrize("content", sorted(BAD_BASELINES))
+def test_baseline_that_is_not_a_baseline_is_a_usage_error(project: Path, content: str) -> None:
+    write(project / "baseline.json", content)
+    assert run("--baseline", "baseline.json", "pkg") == (
+        2, "", "goleaklint: error: --baseline: baseline.json: not a goleaklint baseline file "
+        f"({BAD_BASELINES[content]})\n")
+
+
+def test_baseline_entries_are_objects_of_any_shape(project: Path) -> None:
+    """Only the schema's frame is checked: version 1, fingerprint -> object."""
+    assert run("--write-baseline", "baseline.json", "pkg")[0] == 0
+    recorded = json.loads((project / "baseline.json").read_text(encoding="utf-8"))
+    recorded["findings"] = {fp: {} for fp in recorded["findings"]}
+    write(project / "baseline.json", json.dumps(recorded))
+    assert run("--baseline", "baseline.json", "pkg") == (0, "", "")
 
 
 # Suppression comments ----------------------------------------------------------------------------
@@ -527,10 +567,75 @@ def test_installed_script_runs(project: Path) -> None:
     assert proc.stdout == leak_line("pkg/leak.go") + "\n"
 
 
-def test_rules_lists_the_catalog() -> None:
+def test_rules_lists_the_catalog(project: Path) -> None:  # no rules/ folder here
     code, out, err = run("rules")
     assert (code, err) == (0, "")
     rows = {line.split()[0]: line for line in out.splitlines()}
     assert "GL101" in rows
     assert "unbounded-global-map" in rows["GL101"] and "retention" in rows["GL101"]
     assert list(rows) == sorted(rows)
+
+
+# Subcommands -------------------------------------------------------------------------------------
+
+def test_check_subcommand_is_the_analysis(project: Path) -> None:
+    assert run("check", "pkg") == run("pkg")
+    assert run("check", "pkg")[1] == leak_line("pkg/leak.go") + "\n"
+    assert run("check", "--select", "GL1", "--exit-zero") == run("--select", "GL1", "--exit-zero")
+    assert run("check") == run()
+
+
+@pytest.mark.parametrize("name", ["rules", "config", "check"])
+def test_subcommand_named_like_a_folder_warns(project: Path, name: str) -> None:
+    write(project / name / "leak.go", LEAK)
+    code, out, err = run(name)
+    assert code == (1 if name == "check" else 0)  # check alone analyses ., findings included
+    assert out
+    assert err.splitlines()[0] == (
+        f"goleaklint: warning: '{name}' runs the {name} subcommand; to analyse the folder "
+        f"{name}, run 'goleaklint check {name}' or 'goleaklint ./{name}'"
+    )
+    assert run("check", name) == (1, leak_line(f"{name}/leak.go") + "\n",
+                                  "goleaklint: 1 finding in 1 file; 1 file analysed\n")
+    assert run(f"./{name}") == run("check", name)
+    assert run("--select", "GL101", name)[1] == leak_line(f"{name}/leak.go") + "\n"
+
+
+def test_check_with_paths_does_not_warn_of_a_check_folder(project: Path) -> None:
+    write(project / "check" / "leak.go", LEAK)
+    assert run("check", "pkg") == (1, leak_line("pkg/leak.go") + "\n",
+                                   "goleaklint: 1 finding in 1 file; 1 file analysed\n")
+
+
+def test_subcommand_without_such_a_folder_does_not_warn(project: Path) -> None:
+    code, out, err = run("rules")
+    assert (code, err) == (0, "")
+    assert out.startswith("GL0")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["rules", "foo"], "rules: unrecognized arguments: foo (usage: goleaklint rules)"),
+    (["rules", "--select", "GL1"], "rules: unrecognized arguments: --select GL1"),
+    (["explain", "GL101", "GL102"], "explain: unrecognized arguments: GL102 "
+                                    "(usage: goleaklint explain RULE_ID)"),
+    (["config", "pkg", "clean"], "config: unrecognized arguments: clean "
+                                 "(usage: goleaklint config [--config FILE] [PATH])"),
+    (["config", "--format", "json"], "config: unrecognized arguments: --format"),
+    (["config", "no/such/dir"], "config: no/such/dir: no such file or directory"),
+])
+def test_subcommands_reject_extra_arguments(project: Path, argv: list[str],
+                                            expected: str) -> None:
+    code, out, err = run(*argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("goleaklint: error: "), err
+    assert expected in err
+
+
+def test_subcommand_help(project: Path) -> None:
+    code, out, err = run("explain", "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: goleaklint explain RULE_ID\n")
+    code, out, _ = run("--help")
+    assert code == 0
+    assert out.startswith("usage: goleaklint [check] [options] [PATH ...]\n")
+    assert "goleaklint check rules" in " ".join(out.split())

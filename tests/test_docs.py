@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import inspect
 import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ import pytest
 from goleaklint.cli import main
 from goleaklint.config import Config
 from goleaklint.discover import discover
-from goleaklint.docs import SECTIONS, go_code, render_markdown, sections
+from goleaklint.docs import SECTIONS, cleandoc, go_code, render_markdown, sections
 from goleaklint.engine import Result, analyze
 from goleaklint.registry import load_rules
 from goleaklint.rule import Rule
@@ -94,7 +97,8 @@ def test_generator_fills_the_readme_table_between_markers(tmp_path: Path) -> Non
     assert content.startswith("# goleaklint\n\n<!-- rules:start -->\n| ID |")
     assert content.endswith("<!-- rules:end -->\n\nMore text.\n")
     for r in RULES:
-        assert f"| [{r.id}](rules/{r.id}.md) | `{r.name}` |" in content
+        link = f"https://github.com/goleaklint/goleaklint/blob/main/rules/{r.id}.md"
+        assert f"| [{r.id}]({link}) | `{r.name}` |" in content
     assert generator.check(tmp_path, RULES) == []
     readme.write_text(content.replace(f"[{RULES[0].id}]", "[GL000]"), encoding="utf-8")
     assert generator.check(tmp_path, RULES) == ["README.md: stale"]
@@ -141,6 +145,73 @@ def test_go_code_keeps_gofmt_tabs(rule: type[Rule]) -> None:
         assert all(line.startswith("\t") for line in indented), (
             f"{section} of {rule.id}: Go code indented with spaces, not gofmt tabs"
         )
+
+
+def as_written(rule: type[Rule]) -> str:
+    """The rule's docstring as its source file spells it (``ast`` does not clean docstrings)."""
+    tree = ast.parse(inspect.getsource(sys.modules[rule.__module__]))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == rule.__name__:
+            doc = ast.get_docstring(node, clean=False)
+            assert doc is not None
+            return doc
+    raise AssertionError(f"no class {rule.__name__} in {rule.__module__}")
+
+
+def compiled_as_by_python_313(doc: str) -> str:
+    """``__doc__`` of a docstring written as ``doc`` from Python 3.13 on, which cleans it when
+    compiling: tabs expanded, the first line's leading blanks and the common margin removed."""
+    lines = doc.expandtabs().split("\n")
+    margin = min((len(x) - len(x.lstrip(" ")) for x in lines[1:] if x.strip()), default=0)
+    return "\n".join([lines[0].lstrip(), *(x[margin:] for x in lines[1:])])
+
+
+def with_doc(rule: type[Rule], doc: str) -> type[Rule]:
+    return type(rule.__name__, (rule,), {"__doc__": doc, "__module__": rule.__module__})
+
+
+def test_the_simulated_compiler_cleaning_is_what_this_python_does() -> None:
+    written = " first\n    text\n      \n    ```go\n    \tx\n    ```\n    "
+    cleaned = "first\ntext\n  \n```go\n    x\n```\n"
+    namespace: dict[str, type] = {}
+    exec(compile(f'class C:\n    """{written}"""\n', "<doc>", "exec"), namespace)
+    assert namespace["C"].__doc__ == (cleaned if sys.version_info >= (3, 13) else written)
+    assert compiled_as_by_python_313(written) == cleaned
+
+
+@pytest.mark.parametrize("rule", RULES, ids=rule_id)
+def test_document_does_not_depend_on_the_python_version(rule: type[Rule]) -> None:
+    written = as_written(rule)
+    compiled = compiled_as_by_python_313(written)
+    assert rule.__doc__ in (written, compiled)
+    document = (ROOT / "rules" / f"{rule.id}.md").read_text(encoding="utf-8")
+    assert render_markdown(with_doc(rule, written)) == document
+    assert render_markdown(with_doc(rule, compiled)) == document
+
+
+GO = ["func f() {", "\tfor {", "\t\tg()", "\t}", "}"]
+
+
+def docstring(margin: int, go: list[str]) -> str:
+    """A docstring with a Go block, its lines indented by ``margin`` spaces."""
+    lines = ["```go", *go, "```", ""]
+    return "Text.\n" + "\n".join(" " * margin + line for line in lines)
+
+
+@pytest.mark.parametrize("margin", [0, 3, 4, 8, 12])
+def test_go_code_keeps_its_tabs_under_any_docstring_margin(margin: int) -> None:
+    doc = docstring(margin, GO)
+    expected = "\n".join(["Text.", "```go", *GO, "```"])
+    assert cleandoc(doc) == expected
+    assert cleandoc(compiled_as_by_python_313(doc)) == expected
+
+
+def test_go_code_indented_with_spaces_by_hand_is_kept() -> None:
+    go = [line.replace("\t", "    ") for line in GO]
+    doc = docstring(4, go)
+    expected = "\n".join(["Text.", "```go", *go, "```"])
+    assert cleandoc(doc) == expected
+    assert cleandoc(compiled_as_by_python_313(doc)) == expected
 
 
 @pytest.mark.skipif(shutil.which("gofmt") is None, reason="gofmt is not installed")

@@ -40,3 +40,13 @@ def test_every_rule_has_at_least_as_many_negatives_as_positives() -> None:
         assert positives[rule] >= 5, f"{rule} lost its positive cases\n{table}"
         assert on_markers[rule] * 10 >= positives[rule] * 9, f"{rule}: naive rule off\n{table}"
         assert flagged[rule] - on_markers[rule] >= positives[rule], table
+
+
+def test_the_harness_fails_on_any_notice(tmp_path: Path) -> None:
+    """A fixture that does not parse, or that a rule or the engine chokes on, is a broken
+    fixture even when its markers happen to match: the harness names the notice."""
+    package = tmp_path / "broken"
+    package.mkdir()
+    (package / "broken.go").write_text("package broken\n\nfunc f() {\n\tif {\n}\n")
+    problems = mismatches(package)
+    assert any("parse-error" in p for p in problems), problems

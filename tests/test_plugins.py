@@ -203,7 +203,7 @@ def test_invalid_rule_is_rejected_with_a_warning(case: str) -> None:
     assert mine and any(reason in w for w in mine), registry.warnings
     assert all("\n" not in w for w in registry.warnings)
     gl101 = registry.get("GL101")
-    assert gl101 is not None and gl101.__module__ == "goleaklint.checks.retention"
+    assert gl101 is not None and gl101.__module__ == "goleaklint.checks.gl101_unbounded_global_map"
 
 
 def test_valid_plugin_rule_loads_beside_builtins() -> None:

@@ -21,13 +21,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 
-import goleaklint.checks.resources
 import goleaklint.cli
 import goleaklint.discover
 import goleaklint.engine
+import goleaklint.flowrule
 import goleaklint.plugins
 import goleaklint.registry
 import goleaklint.report
@@ -147,7 +148,7 @@ def test_positions_are_right_in_text_and_sarif(project: Path, case: str) -> None
     source, line, column = ENCODINGS[case]
     write(project / "pkg" / "leak.go", source)
     code, out, err = run("pkg")
-    assert code == 1 and err == "goleaklint: 1 finding in 1 file\n"
+    assert code == 1 and err == "goleaklint: 1 finding in 1 file; 1 file analysed\n"
     assert out == f"pkg/leak.go:{line}:{column}: {MESSAGE}\n"
     [result] = sarif_results("pkg")
     region = result["locations"][0]["physicalLocation"]["region"]
@@ -301,7 +302,7 @@ def test_a_long_condition_after_an_opener(tmp_path: Path, op: str) -> None:
     condition = parse_guarded(source.encode())[1].root_node.children[-1].child_by_field_name(
         "body").named_children[0].named_children[1].child_by_field_name("condition")
     assert condition.type == "binary_expression"
-    assert goleaklint.checks.resources._failed(condition, True, "err", "f") is (op == "&&")
+    assert goleaklint.flowrule._failed(condition, True, "err", "f") is (op == "&&")
 
 
 def test_extremely_long_lines(project: Path) -> None:
@@ -312,7 +313,7 @@ def test_extremely_long_lines(project: Path) -> None:
     write(project / "pkg" / "leak.go", source)
     code, out, err = run("pkg")
     column = 2 + len(padding) + len(blob) - len("var blob = ") + len("_ = ")
-    assert (code, err) == (1, "goleaklint: 1 finding in 1 file\n")
+    assert (code, err) == (1, "goleaklint: 1 finding in 1 file; 1 file analysed\n")
     assert out == f"pkg/leak.go:{LEAK_LINE}:{column}: {MESSAGE}\n"
 
 
@@ -361,6 +362,44 @@ def test_unreadable_directory_is_a_warning(two_packages: Path,
         "goleaklint: warning: a: cannot read directory (Permission denied)"]
 
 
+def test_an_unreadable_directory_named_is_the_same_warning(
+    two_packages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder without read and search permission (as root, simulated): nothing in it can be
+    listed or looked up, its .goleaklint.toml included, whether it is named or reached."""
+    real_stat, real_lstat, real_scandir = os.stat, os.lstat, os.scandir
+
+    def refused(path) -> None:
+        if Path(path).name == "a" or Path(path).parent.name == "a":
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def stat(path, *args, **kwargs):
+        if Path(path).parent.name == "a":
+            refused(path)
+        return real_stat(path, *args, **kwargs)
+
+    def lstat(path, *args, **kwargs):
+        if Path(path).parent.name == "a":
+            refused(path)
+        return real_lstat(path, *args, **kwargs)
+
+    def scandir(path="."):
+        refused(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "scandir", scandir)
+    for named in (["a"], ["a", "b"], ["."]):
+        code, _, err = run(*named)
+        assert warnings_of(err) == [
+            "goleaklint: warning: a: cannot read directory (Permission denied)"], named
+        assert code == (0 if named == ["a"] else 1)
+    assert run("config", "a")[0] == 0
+    code, _, err = run("a/leak.go")  # what is inside cannot even be seen to exist
+    assert (code, err) == (2, "goleaklint: error: a/leak.go: no such file or directory\n")
+
+
 def test_path_that_vanishes_during_the_run(two_packages: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     real = goleaklint.discover._walk_go_files
@@ -404,11 +443,44 @@ def test_symlink_loops(two_packages: Path) -> None:
     assert code == 1
     assert out == "".join(f"{p}/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n" for p in "ab")
     assert sorted(warnings_of(err)) == [
-        "goleaklint: warning: a/loop: symbolic link to a folder already analysed (a loop?); "
+        "goleaklint: warning: a/loop: symbolic link to a folder that contains it (a loop); "
         "skipped",
         "goleaklint: warning: a/self.go: cannot read (Too many levels of symbolic links)",
         "goleaklint: warning: dangling.go: cannot read (No such file or directory)",
     ]
+
+
+@pytest.mark.parametrize("alias", ["code.google.com/p/go.net", "zz/net"])
+def test_folder_reached_through_a_link_is_reported_under_its_own_path(project: Path,
+                                                                     alias: str) -> None:
+    """Debian's code.google.com/p/go.net -> golang.org/x/net: the alias sorts first or last,
+    the findings are golang.org/x/net's, and the link is skipped naming the real folder."""
+    write(project / "golang.org" / "x" / "net" / "leak.go", LEAK)
+    link = project / alias
+    link.parent.mkdir(parents=True)
+    link.symlink_to(os.path.relpath(project / "golang.org" / "x" / "net", link.parent),
+                    target_is_directory=True)
+    code, out, err = run(".")
+    assert (code, out) == (1, f"golang.org/x/net/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == [f"goleaklint: warning: {alias}: symbolic link to a folder "
+                                "already analysed as golang.org/x/net; skipped"]
+
+
+def test_link_to_a_folder_outside_the_tree_is_analysed_under_the_link(project: Path) -> None:
+    write(project / "elsewhere" / "leak.go", LEAK)
+    (project / "tree").mkdir()
+    (project / "tree" / "lib").symlink_to("../elsewhere", target_is_directory=True)
+    code, out, err = run("tree")
+    assert (code, out, warnings_of(err)) == (
+        1, f"tree/lib/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n", [])
+
+
+def test_link_to_a_folder_above_the_analysed_one_is_a_loop(two_packages: Path) -> None:
+    (two_packages / "a" / "up").symlink_to("..", target_is_directory=True)
+    code, out, err = run("a")  # b is not below a: not analysed through a/up either
+    assert (code, out) == (1, f"a/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == ["goleaklint: warning: a/up: symbolic link to a folder that "
+                                "contains it (a loop); skipped"]
 
 
 def test_a_directory_named_like_a_go_file(project: Path) -> None:
@@ -447,6 +519,29 @@ def test_file_name_that_is_not_utf8(project: Path) -> None:
     assert text_run.stdout.startswith(b"pkg/caf\xe9.go:6:2: GL101 ")
     code, _, _ = run("--output", "report.txt", "pkg")
     assert code == 1 and (project / "report.txt").read_bytes().startswith(b"pkg/caf\xe9.go:6:2:")
+
+
+def test_json_file_names_are_valid_utf8_and_lossless(project: Path) -> None:
+    """JSON paths (report and baseline): ``%`` and bytes that are not UTF-8 percent-encoded."""
+    try:
+        write(project / "one" / os.fsdecode(b"caf\xe9.go"), LEAK)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system does not take names that are not UTF-8")
+    write(project / "two" / "100% sure ☕.go", LEAK)
+    proc = subprocess.run([sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero",
+                           "--write-baseline", "base.json", "one", "two"],
+                          cwd=project, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    baseline = (project / "base.json").read_bytes()
+    for document in (proc.stdout, baseline):
+        data = json.loads(document.decode("utf-8"))  # strict UTF-8
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # and no lone surrogate inside
+    paths = [item["path"] for item in json.loads(proc.stdout)]
+    assert paths == ["one/caf%E9.go", "two/100%25 sure ☕.go"]
+    assert [unquote_to_bytes(p) for p in paths] == [b"one/caf\xe9.go",
+                                                    "two/100% sure ☕.go".encode()]
+    recorded = json.loads(baseline)["findings"].values()
+    assert sorted(entry["path"] for entry in recorded) == paths
 
 
 def test_config_that_is_not_utf8_is_one_line_naming_file_and_line(project: Path) -> None:
@@ -804,13 +899,13 @@ def test_reports_and_baselines_are_written_atomically(project: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "pkg" / "leak.go", LEAK)
     written: list[str] = []
-    real = goleaklint.cli._write_atomically
+    real = goleaklint.cli._write_file
 
     def spy(path: Path, content: str, *args) -> None:
         written.append(str(path))
         real(path, content, *args)
 
-    monkeypatch.setattr(goleaklint.cli, "_write_atomically", spy)
+    monkeypatch.setattr(goleaklint.cli, "_write_file", spy)
     run("--format", "sarif", "--output", "out.sarif", "--write-baseline", "base.json", "pkg")
     assert sorted(written) == ["base.json", "out.sarif"]
     umask = os.umask(0)
@@ -1003,11 +1098,11 @@ def test_the_command_handles_signals_before_it_loads_the_parser_and_rules() -> N
     # What ``import goleaklint.cli`` imports runs under Python's default handlers: the less,
     # the shorter the time in which a signal gets a traceback instead of the one line.
     script = ("import sys, goleaklint.cli\n"
-              "print(sorted(m for m in sys.modules if m.startswith(('goleaklint.', 'tree_sitter',"
-              " 'pluggy'))))")
+              "print(sorted(m for m in sys.modules if m.startswith(('goleaklint.rule', "
+              "'goleaklint.syntax', 'goleaklint.plugins', 'tree_sitter', 'pluggy'))))")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
-    assert (proc.stdout, proc.stderr) == ("['goleaklint.cli']\n", "")
+    assert (proc.stdout, proc.stderr) == ("[]\n", "")
     from goleaklint import Finding, Option, Visitor, hookimpl  # still there, when asked for
 
     assert (Finding.__module__, Option.__module__, Visitor.__module__) == (

@@ -24,6 +24,7 @@ import pytest
 from goleaklint import __version__
 from goleaklint.cli import main
 from goleaklint.registry import load_rules
+from goleaklint.report import sarif_report
 from goleaklint.rule import LEVELS, PRECISIONS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,6 +162,36 @@ def test_unreadable_file_is_a_tool_notification_not_a_result(tmp_path: Path) -> 
     assert {"uri": "broken/broken.go", "uriBaseId": "%SRCROOT%"} in uris
 
 
+def skipped_files(seed: Path) -> set[tuple[str, str]]:
+    """Paths discovery does not take (or read), added in and beside a copy of the seed
+    package: (uri, kind)."""
+    (seed / "blob.go").write_bytes(b"package seed\n\x00")
+    (seed / "notes.go").write_text("// no package clause\n")
+    (seed / "dangling.go").symlink_to("nowhere.go")
+    (seed / "self.go").symlink_to("self.go")
+    (seed / "again").symlink_to(".", target_is_directory=True)
+    (seed.parent / "mirror").symlink_to("seed", target_is_directory=True)
+    (seed / "go.mod").symlink_to("missing.mod")
+    return {("seed/blob.go", "binary-file"), ("seed/notes.go", "no-package-clause"),
+            ("seed/dangling.go", "read-error"), ("seed/self.go", "read-error"),
+            ("seed/again", "symlink-loop"), ("mirror", "already-analysed"),
+            ("seed/go.mod", "read-error")}
+
+
+def test_skipped_files_are_tool_notifications(tmp_path: Path) -> None:
+    shutil.copytree(SEED, tmp_path / "seed")
+    expected = skipped_files(tmp_path / "seed")
+    run = sarif_of(tmp_path, ".")["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["GL101"]
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is True  # skipping a file is not a failure
+    notes = invocation["toolExecutionNotifications"]
+    assert {n["level"] for n in notes} == {"warning"}
+    assert {(n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+             n["descriptor"]["id"]) for n in notes} == expected
+    assert all(n["message"]["text"] for n in notes)
+
+
 def test_mechanical_fixes_are_offered(run: dict) -> None:
     """GL201/GL202 results carry SARIF fixes (validated by the Multitool test below)."""
     fixed = [r for r in run["results"] if "fixes" in r]
@@ -286,14 +317,19 @@ def test_multitool_flags_a_bad_log(validator: Path, tmp_path: Path) -> None:
     assert _PROBLEM.search(validate(validator, bad))
 
 
-@pytest.mark.parametrize("tree", ["fixtures", "notices"])
-def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str,
-                                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize("tree", ["fixtures", "notices", "capped"])
+def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     if tree == "fixtures":
         cwd, target = REPO, "fixtures"
-    else:  # a finding with related locations plus a tool notification (a file that won't parse)
+    elif tree == "capped":  # results left out, and the notification that says so
+        cwd, target = REPO, "fixtures"
+        monkeypatch.setattr(sarif_report, "MAX_RESULTS", 10)
+    else:  # a finding with related locations plus tool notifications (a file that won't
+        # parse, files discovery skips)
         shutil.copytree(SEED, tmp_path / "src" / "seed")
         (tmp_path / "src" / "broken.go").write_text("package broken\n\nfunc f( {\n")
+        skipped_files(tmp_path / "src" / "seed")
         cwd, target = tmp_path / "src", "."
     report = tmp_path / "goleaklint.sarif"
     with pytest.MonkeyPatch.context() as mp:
@@ -301,6 +337,11 @@ def test_multitool_reports_no_errors_or_warnings(validator: Path, tree: str,
         code = main(["--format", "sarif", "--category", "goleaklint", "--exit-zero",
                      "--output", str(report), target], out=io.StringIO(), err=io.StringIO())
     assert code == 0
+    if tree == "capped":
+        log = json.loads(report.read_text(encoding="utf-8"))
+        assert len(log["runs"][0]["results"]) == 10
+        notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        assert [n["descriptor"]["id"] for n in notes] == ["too-many-results"]
     output = validate(validator, report)
     problems = [line for line in output.splitlines() if _PROBLEM.search(line)]
     assert not problems, "\n".join(problems)

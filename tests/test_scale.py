@@ -338,7 +338,7 @@ def test_a_one_file_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "a.go", "package pkg\n\nfunc A() {}\n")
     write(tmp_path / "pkg" / "b.go", "package pkg\n\nfunc B() {}\n")
     modules = imported_by(["pkg/a.go"], tmp_path)
-    assert "goleaklint.checks.resources" in modules  # the rules did load
+    assert "goleaklint.checks.gl201_unclosed_resource" in modules  # the rules did load
     unneeded = {"sarif_om", "jschema_to_python", "multiprocessing", "concurrent.futures.process",
                 "importlib.metadata", "goleaklint.report.sarif_report"}
     assert not modules & unneeded

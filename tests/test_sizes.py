@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from goleaklint.cli import main
+from goleaklint.constants import const_int
 from goleaklint.discover import Module, SourceFile
+from goleaklint.largevalues import large_value
 from goleaklint.model import FileModel, Package
-from goleaklint.sizes import const_int, human_size, large_value, sized
 from goleaklint.syntax import captures
+from goleaklint.typesizes import human_size, sized
 
 CONSTS = """package p
 

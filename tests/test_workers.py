@@ -65,7 +65,8 @@ def test_a_worker_that_dies_as_it_starts_loses_nothing(tmp_path: Path,
         write(tmp_path / f"p{i:02d}" / "leak.go", LEAK)
     KILL_NEXT_FORK.append(True)
     code, out, err = run("--jobs", "2", ".")
-    assert (code, len(out.splitlines()), err) == (1, 80, "goleaklint: 80 findings in 80 files\n")
+    assert (code, len(out.splitlines()), err) == (
+        1, 80, "goleaklint: 80 findings in 80 files; 80 files analysed\n")
 
 
 # Workers end with the run ------------------------------------------------------------------------

@@ -14,7 +14,28 @@ from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, innermost_function, receiver_type_name
 from .syntax import Node, captures, text
 
-QUIT_NAME = re.compile(r"(?i)(done|quit|stop|exit|close|shutdown|cancel|die|kill|term|halt)")
+# The words of a channel's name that say it signals shutdown (``done``, ``stopCh``,
+# ``quitc``, ``closing``, ``shutdown_chan``), matched as whole words of the name.
+QUIT_WORDS = frozenset({
+    "done", "quit", "quitting", "stop", "stopped", "stopping", "exit", "exited", "exiting",
+    "close", "closed", "closing", "shutdown", "shutting", "cancel", "canceled", "cancelled",
+    "die", "died", "dying", "kill", "killed", "term", "terminate", "terminated", "terminating",
+    "halt", "halted", "halting",
+})
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_CHANNEL_SUFFIXES = ("chan", "ch", "c")
+
+
+def is_quit_name(name: str) -> bool:
+    """Whether an identifier names a shutdown signal: one of its words (camelCase or
+    snake_case) is a quit word, alone or with a channel suffix (``donec``, ``stopch``)."""
+    for word in _NAME_WORDS.findall(name):
+        word = word.lower()
+        if word in QUIT_WORDS or any(
+            word.endswith(s) and word[: -len(s)] in QUIT_WORDS for s in _CHANNEL_SUFFIXES
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -214,7 +235,7 @@ def is_quit_receive(node: Node) -> bool:
     """``<-ctx.Done()``, ``<-done``, ``<-s.quit``…: a receive that signals shutdown."""
     for r in captures("(unary_expression operator: \"<-\" operand: (_) @o)", node).get("o", []):
         spelled = text(r)
-        if spelled.endswith(".Done()") or QUIT_NAME.search(spelled.rsplit(".", 1)[-1]):
+        if spelled.endswith(".Done()") or is_quit_name(spelled.rsplit(".", 1)[-1]):
             return True
     return False
 

@@ -8,19 +8,24 @@ import io
 import json
 import os
 import signal
-import stat
 import sys
-import tempfile
 import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
+from .oneline import line_start, one_line
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
-SUBCOMMANDS = ("rules", "explain", "config")
+SUBCOMMANDS = ("check", "rules", "explain", "config")
+USAGE = {
+    "check": "goleaklint [check] [options] [PATH ...]",
+    "rules": "goleaklint rules",
+    "explain": "goleaklint explain RULE_ID",
+    "config": "goleaklint config [--config FILE] [PATH]",
+}
 
 
 class UsageError(Exception):
@@ -28,16 +33,31 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors become ``UsageError``; a subcommand's (``usage_of``) name it and give its usage."""
+
+    usage_of: str | None = None
+
     def error(self, message: str) -> NoReturn:
+        if self.usage_of:
+            raise UsageError(f"{self.usage_of}: {message} (usage: {USAGE[self.usage_of]})")
         raise UsageError(message)
+
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        if message:  # argparse's own swallows a failed write (--version > /dev/full)
+            (file or sys.stderr).write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the analysis (``goleaklint check`` or bare ``goleaklint``)."""
     p = _Parser(
         prog="goleaklint",
+        usage="\n       ".join(USAGE.values()),
         description="Find memory, goroutine and resource leaks in Go code.",
-        epilog="Subcommands: 'goleaklint rules' lists the rules; 'goleaklint explain GL101' "
-        "prints a rule's document; 'goleaklint config' prints the effective configuration.",
+        epilog="Subcommands: 'goleaklint check' analyses the PATHs (the default: a first "
+        "argument that is no subcommand is a PATH); 'goleaklint rules' lists the rules; "
+        "'goleaklint explain GL101' prints a rule's document; 'goleaklint config' prints the "
+        "effective configuration. A folder named like a subcommand: 'goleaklint check rules' "
+        "or 'goleaklint ./rules'.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
@@ -62,10 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _parse_args(argv: list[str], out: TextIO) -> argparse.Namespace:
+def _parse_args(argv: list[str], out: TextIO,
+                parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
     """Parse options; ``--help``/``--version`` write to ``out`` and end with ``SystemExit``."""
-    with contextlib.redirect_stdout(out):
-        return build_parser().parse_args(argv)
+    with _writing(out), contextlib.redirect_stdout(out):
+        return (parser or build_parser()).parse_args(argv)
+
+
+def _subcommand_parser(name: str, description: str) -> _Parser:
+    p = _Parser(prog=f"goleaklint {name}", usage=USAGE[name], description=description)
+    p.usage_of = name
+    return p
+
+
+@contextlib.contextmanager
+def _writing(out: TextIO):
+    """Failing to write standard output (a full disk, an I/O error) is the environment's problem,
+    not goleaklint's: one plain line, exit 2. A closed pipe (``| head``) is not a failure."""
+    try:
+        yield out
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc.strerror or exc}") from None
 
 
 def _codes(value: str | None, known: list[str], option: str) -> list[str]:
@@ -78,40 +117,16 @@ def _codes(value: str | None, known: list[str], option: str) -> list[str]:
     return codes
 
 
-def _write_atomically(path: Path, content: str, option: str = "--output") -> None:
-    """Write a temporary file beside ``path`` and rename it over ``path``: an interrupted run
-    never leaves a truncated report where the next step (an upload) would find it.
+def _write_file(path: Path, content: str, option: str = "--output") -> None:
+    """Write a report or baseline with ``safewrite`` (atomically where a regular file stands,
+    through where a FIFO or device does); paths that are not UTF-8 are written back as the bytes
+    they were."""
+    from .safewrite import write_file
 
-    The file gets the mode a plain ``open`` would give it (or keeps the mode of the file it
-    replaces); paths that are not UTF-8 are written back as the bytes they were.
-    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_file(path, content.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{option}: {path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _new_file_mode(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _tolerant(stream: TextIO) -> None:
@@ -128,57 +143,73 @@ def _load_registry(err: TextIO):
 
     registry = load_rules()
     for w in registry.warnings:
-        err.write(f"goleaklint: warning: {w}\n")
+        err.write(f"goleaklint: warning: {one_line(w)}\n")
     if not registry.rules:
         raise UsageError("no rules are registered: is goleaklint installed (pip install .)?")
     return registry
 
 
-def cmd_rules(err: TextIO, out: TextIO) -> int:
+def cmd_rules(args: list[str], err: TextIO, out: TextIO) -> int:
+    _parse_args(args, out, _subcommand_parser("rules", "List the rules."))
     registry = _load_registry(err)
     width = max(len(r.name) for r in registry.rules)
     for r in registry.rules:
-        out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
+        with _writing(out):
+            out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
     return EXIT_CLEAN
 
 
 def cmd_explain(args: list[str], err: TextIO, out: TextIO) -> int:
     from .docs import render_text
 
-    if len(args) != 1:
-        raise UsageError("usage: goleaklint explain RULE_ID")
+    parser = _subcommand_parser("explain", "Print a rule's document.")
+    parser.add_argument("rule_id", metavar="RULE_ID")
+    rule_id = _parse_args(args, out, parser).rule_id
     registry = _load_registry(err)
-    rule = registry.get(args[0])
+    rule = registry.get(rule_id)
     if rule is None:
-        raise UsageError(f"explain: no rule {args[0]!r} (see 'goleaklint rules')")
-    out.write(render_text(rule))
+        raise UsageError(f"explain: no rule {rule_id!r} (see 'goleaklint rules')")
+    with _writing(out):
+        out.write(render_text(rule))
     return EXIT_CLEAN
 
 
-def _resolve_config(options: argparse.Namespace, rules_by_id):
+def _resolve_config(option: str | None, start: Path | None, rules_by_id):
+    """The configuration named by ``--config``, or the nearest one above ``start`` (a path
+    given on the command line; default: the current directory)."""
     from .config import find_config, load_config
 
-    if options.config:
-        path = Path(options.config)
+    if option:
+        path = Path(option)
         if not path.is_file():
-            raise UsageError(f"--config: {options.config}: no such file")
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise UsageError(f"--config: {option}: {kind}, not a configuration file"
+                             if path.exists() else f"--config: {option}: no such file")
     else:
-        start = Path(options.paths[0]) if options.paths else Path.cwd()
-        path = find_config(start if start.exists() else Path.cwd())
+        path = find_config(start if start is not None and os.path.exists(start) else Path.cwd())
     return load_config(path, rules_by_id)
 
 
 def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
+    parser = _subcommand_parser(
+        "config", "Print the effective configuration for PATH (default: the current folder).")
+    parser.add_argument("path", nargs="?", metavar="PATH")
+    parser.add_argument("--config", metavar="FILE", help="use FILE instead of .goleaklint.toml")
+    options = _parse_args(args, out, parser)
+    start = Path(options.path) if options.path is not None else None
+    if start is not None and not start.exists():
+        raise UsageError(f"config: {options.path}: no such file or directory")
     registry = _load_registry(err)
-    options = _parse_args(args, out)
-    config = _resolve_config(options, registry.by_id())
+    config = _resolve_config(options.config, start, registry.by_id())
+    go_version, go_version_from = _effective_go_version(config, start or Path.cwd(), err)
     shown = {
         "file": str(config.path) if config.path else None,
         "select": config.select,
         "ignore": config.ignore,
         "exclude": config.exclude,
         "exclude-tests": config.exclude_tests,
-        "go-version": ".".join(map(str, config.go_version)) if config.go_version else None,
+        "go-version": go_version,
+        "go-version-from": go_version_from,
         "enabled-rules": [r.id for r in registry.rules if config.enabled(r.id)],
         "rules": {
             r.id: {n: config.rule_options.get(r.id, {}).get(n, o.default)
@@ -186,22 +217,44 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
             for r in registry.rules if r.options
         },
     }
-    out.write(json.dumps(shown, indent=2) + "\n")
+    with _writing(out):
+        out.write(json.dumps(shown, indent=2) + "\n")
     return EXIT_CLEAN
+
+
+def _effective_go_version(config, start: Path, err: TextIO) -> tuple[str | None, str]:
+    """The Go version the rules see for the packages at ``start``, and where it comes from:
+    the configuration file, the nearest go.mod, or "default" (None: neither says)."""
+    from .discover import ModuleFinder
+
+    if config.go_version is not None:
+        return ".".join(map(str, config.go_version)), str(config.path)
+    module = ModuleFinder().for_directory(start if start.is_dir() else start.parent)
+    if module.error:
+        raise UsageError(f"{module.error} (or set go-version in .goleaklint.toml)")
+    if module.warning:
+        err.write(f"goleaklint: warning: {one_line(module.warning)}\n")
+    if module.go_version is None:
+        return None, "default"
+    return ".".join(map(str, module.go_version)), str(module.gomod)
 
 
 MAX_FIX_PASSES = 10  # a fix can make room for another (two renames in one function)
 
 
-def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
+def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = False) -> int:
+    """The analysis; ``subcommand``: named as ``goleaklint check`` (which analysed the folder
+    check before there was such a subcommand: a warning says so when it exists)."""
     from .discover import DiscoveryError, discover
-    from .engine import analyze, default_jobs
+    from .engine import Notice, analyze, default_jobs
     from .fingerprint import fingerprints
-    from .paths import display_path
+    from .paths import display_path, utf8_path
     from .progress import Progress
     from .report import write_report
 
     options = _parse_args(argv, out)
+    if subcommand and not options.paths:
+        _warn_if_shadowed("check", err)
     if options.jobs is not None and options.jobs < 1:
         raise UsageError("--jobs: expected a positive number")
     if options.category is not None and options.format != "sarif":
@@ -210,7 +263,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         raise UsageError("--category: expected a name such as goleaklint")
     registry = _load_registry(err)
     known = [r.id for r in registry.rules]
-    config = _resolve_config(options, registry.by_id())
+    start = Path(options.paths[0]) if options.paths else None
+    config = _resolve_config(options.config, start, registry.by_id())
     config.select = _codes(options.select, known, "--select") or config.select
     config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
     rules = [r for r in registry.rules if config.enabled(r.id)]
@@ -224,7 +278,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
             raise UsageError(str(exc)) from None
         if first:
             for w in found.warnings:
-                err.write(f"goleaklint: warning: {w}\n")
+                err.write(f"goleaklint: warning: {one_line(str(w))}\n")
             cores = default_jobs()
             if min(jobs, len(found.packages)) > cores:  # never more processes than packages
                 err.write(f"goleaklint: warning: --jobs {jobs} is more than the {cores} cores "
@@ -241,9 +295,10 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
         prints = fingerprints(result.findings, display_path)
         everything = list(zip(result.findings, prints, strict=True))
         result.findings = [f for f, fp in everything if fp not in known_prints]
-        return result, everything
+        skipped = [Notice(s.path, 0, s.kind, s.reason) for s in found.warnings]
+        return result, everything, skipped
 
-    result, everything = run(first=True)
+    result, everything, skipped = run(first=True)
     fixed = []
     applied_to: set[str] = set()  # fingerprints: a fix that did not help is not applied again
     for _ in range(MAX_FIX_PASSES if options.fix else 0):
@@ -256,41 +311,45 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
             break
         for f in applied:
             loc = f.location
-            err.write(f"{display_path(loc.path)}:{loc.line}:{loc.column}: fixed {f.rule_id} "
-                      f"{f.rule_name}: {f.fix.description}\n")
+            err.write(f"{line_start(display_path(loc.path))}:{loc.line}:{loc.column}: fixed "
+                      f"{f.rule_id} {f.rule_name}: {one_line(f.fix.description)}\n")
         fixed.extend(applied)
-        result, everything = run(first=False)
+        result, everything, skipped = run(first=False)
     if options.fix:
         files = len({f.location.path for f in fixed})
         err.write(f"goleaklint: fixed {_plural(len(fixed), 'finding')} in "
                   f"{_plural(files, 'file')}\n" if fixed else "goleaklint: nothing to fix\n")
 
     for n in result.notices:
-        where = display_path(n.path) + (f":{n.line}" if n.line else "")
-        err.write(f"{where}: warning: {n.kind}: {n.message}\n")
+        where = line_start(display_path(n.path)) + (f":{n.line}" if n.line else "")
+        err.write(f"{where}: warning: {n.kind}: {one_line(n.message)}\n")
         if options.debug and n.detail:
             err.write(n.detail)
 
+    # Said on stderr as discovery found them; in the report, notices like the others.
+    result.notices = sorted({*result.notices, *skipped}, key=lambda n: n.sort_key)
+
     if options.write_baseline:
         entries = {
-            fp: {"rule": f.rule_id, "path": display_path(f.location.path), "message": f.message}
+            fp: {"rule": f.rule_id, "path": utf8_path(f.location.path), "message": f.message}
             for f, fp in everything
         }
-        _write_atomically(Path(options.write_baseline),
-                          json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
-                          "--write-baseline")
+        _write_file(Path(options.write_baseline),
+                    json.dumps({"version": 1, "findings": entries}, indent=2) + "\n",
+                    "--write-baseline")
 
     buffer = io.StringIO()
     report_rules = rules if options.format == "sarif" else registry.rules
-    write_report(options.format, result, report_rules, buffer, category=options.category)
+    for warning in write_report(options.format, result, report_rules, buffer,
+                                category=options.category):
+        err.write(f"goleaklint: warning: {one_line(warning)}\n")
     if options.output:
-        _write_atomically(Path(options.output), buffer.getvalue())
+        _write_file(Path(options.output), buffer.getvalue())
     else:
-        out.write(buffer.getvalue())
-    if options.format == "text" and not options.output:
-        n = len(result.findings)
-        if n:
-            err.write(f"goleaklint: {_plural(n, 'finding')} in {_plural(result.files, 'file')}\n")
+        with _writing(out):
+            out.write(buffer.getvalue())
+    if options.format == "text" and not options.output and result.findings:
+        err.write(f"goleaklint: {_tally(result)}\n")
     if options.statistics:
         _write_statistics(result, options.paths or ["."], err)
     if result.findings and not options.exit_zero and not options.write_baseline:
@@ -300,6 +359,14 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO) -> int:
 
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _tally(result) -> str:
+    """``5 findings in 1 file; 2 files analysed``: the files with findings, then all of them."""
+    n = len(result.findings)
+    where = len({f.location.path for f in result.findings})
+    found = f"{_plural(n, 'finding')} in {_plural(where, 'file')}" if n else "no findings"
+    return f"{found}; {_plural(result.files, 'file')} analysed"
 
 
 def _apply_fixes(findings: list, err: TextIO) -> list:
@@ -319,14 +386,14 @@ def _apply_fixes(findings: list, err: TextIO) -> list:
             current = [f for f in items if f.location.line <= len(lines) and " ".join(
                 lines[f.location.line - 1].split()) == f.snippet]
             if len(current) < len(items):  # edited since it was analysed: offsets are stale
-                err.write(f"goleaklint: warning: {display_path(path)}: changed during the "
-                          "run; not fixed\n")
+                err.write(f"goleaklint: warning: {one_line(display_path(path))}: changed "
+                          "during the run; not fixed\n")
                 continue
             new, chosen = apply(source, [f.fix for f in items])
             if chosen:
                 write_source(path, new)
         except OSError as exc:
-            err.write(f"goleaklint: warning: {display_path(path)}: cannot fix "
+            err.write(f"goleaklint: warning: {one_line(display_path(path))}: cannot fix "
                       f"({exc.strerror or exc})\n")
             continue
         done = {id(fix) for fix in chosen}
@@ -366,8 +433,7 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         folder = _top_directory(Path(os.path.abspath(f.location.path)), roots)
         by_dir[display_path(folder).rstrip("/") + "/"] += 1
     n = len(result.findings)
-    err.write(f"statistics: {_plural(n, 'finding') if n else 'no findings'} in "
-              f"{_plural(result.files, 'file')}\n")
+    err.write(f"statistics: {_tally(result)}\n")
     if not n:
         return
     width = len(str(n))
@@ -378,17 +444,77 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         err.write(f"    {count:>{width}}  {rule_id} {name}{note}\n")
     err.write("  by directory:\n")
     for folder, count in sorted(by_dir.items(), key=lambda kv: (-kv[1], kv[0])):
-        err.write(f"    {count:>{width}}  {folder}\n")
+        err.write(f"    {count:>{width}}  {one_line(folder)}\n")
+
+
+BASELINE_VERSION = 1  # what --write-baseline writes
 
 
 def _read_baseline(path: Path) -> set[str]:
+    """The fingerprints recorded in a baseline file (``--write-baseline``'s schema: version 1,
+    ``findings`` an object of fingerprint -> entry object); anything else is a usage error."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return set(data["findings"])
+        why = _baseline_problem(data)
     except OSError as exc:
         raise UsageError(f"--baseline: {path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, KeyError, TypeError):
-        raise UsageError(f"--baseline: {path}: not a goleaklint baseline file") from None
+    except UnicodeDecodeError:
+        why = "not UTF-8"
+    except json.JSONDecodeError as exc:
+        why = f"not JSON: line {exc.lineno}: {exc.msg}"
+    except RecursionError:
+        why = "nested too deeply"
+    if why:
+        raise UsageError(f"--baseline: {path}: not a goleaklint baseline file ({why})")
+    return set(data["findings"])
+
+
+def _baseline_problem(data: object) -> str:
+    """What makes ``data`` something else than a baseline ("" when it is one)."""
+    if not isinstance(data, dict):
+        return f"expected an object, found {_json_type(data)}"
+    if "version" not in data:
+        return "no version"
+    version = data["version"]
+    if type(version) is not int or version != BASELINE_VERSION:
+        return f"version {json.dumps(version)[:40]}, expected {BASELINE_VERSION}"
+    if "findings" not in data:
+        return "no findings"
+    findings = data["findings"]
+    if not isinstance(findings, dict):
+        return f"findings: expected an object, found {_json_type(findings)}"
+    for fingerprint, entry in findings.items():
+        if not isinstance(entry, dict):
+            return f"findings: {fingerprint!r}: expected an object, found {_json_type(entry)}"
+    return ""
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):  # before int, which bool is
+        return "a boolean"
+    names = {dict: "an object", list: "an array", str: "a string", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _dispatch(argv: list[str], err: TextIO, out: TextIO) -> int:
+    """Run the subcommand named first, or the analysis of ``argv`` (bare paths and options)."""
+    name = argv[0] if argv else ""
+    if name == "check":
+        return cmd_check(argv[1:], err, out, subcommand=True)
+    if name not in SUBCOMMANDS:
+        return cmd_check(argv, err, out)
+    _warn_if_shadowed(name, err)
+    command = {"rules": cmd_rules, "explain": cmd_explain, "config": cmd_config}[name]
+    return command(argv[1:], err, out)
+
+
+def _warn_if_shadowed(name: str, err: TextIO) -> None:
+    """Say how to analyse a folder (or file) that has a subcommand's name."""
+    if os.path.exists(name):
+        kind = "folder" if os.path.isdir(name) else "file"
+        err.write(f"goleaklint: warning: '{name}' runs the {name} subcommand; to analyse the "
+                  f"{kind} {name}, run 'goleaklint check {name}' or 'goleaklint ./{name}'\n")
 
 
 class Terminated(KeyboardInterrupt):
@@ -456,6 +582,13 @@ def main(
     return code
 
 
+def _command(argv: list[str], err: TextIO, out: TextIO) -> int:
+    try:
+        return _dispatch(argv, err, out)
+    except SystemExit as exc:  # --help and --version, already printed to ``out``
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
 def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     from .config import ConfigError
 
@@ -465,24 +598,19 @@ def _main(argv: list[str] | None, out: TextIO | None, err: TextIO | None) -> int
         _tolerant(out)
     err = err or sys.stderr
     try:
-        if argv and argv[0] == "rules":
-            return cmd_rules(err, out)
-        if argv and argv[0] == "explain":
-            return cmd_explain(argv[1:], err, out)
-        if argv and argv[0] == "config":
-            return cmd_config(argv[1:], err, out)
-        return cmd_check(argv, err, out)
+        code = _command(argv, err, out)
+        with _writing(out):
+            out.flush()  # what is still buffered fails here, not unreported at exit
+        return code
     except (UsageError, ConfigError) as exc:
-        err.write(f"goleaklint: error: {exc}\n")
+        err.write(f"goleaklint: error: {one_line(str(exc))}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_CLEAN
-    except SystemExit as exc:  # --help and --version, already printed to ``out``
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:  # a bug in goleaklint: one line (the traceback with --debug)
         if "--debug" in argv:
             err.write("".join(traceback.format_exception(exc)))
-        message = " ".join(str(exc).split())
+        message = one_line(" ".join(str(exc).split()))
         err.write(f"goleaklint: error: internal error: {type(exc).__name__}: {message} "
                   "(please report it; --debug shows the traceback)\n")
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,15 +78,38 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest ``.goleaklint.toml`` in ``start`` or its parents."""
+    """The nearest ``.goleaklint.toml`` in ``start`` or its parents.
+
+    One that is there but cannot be a configuration file (a folder, a dangling link) is an
+    error rather than passed over for one further up.
+    """
     current = start.resolve()
-    if current.is_file():
+    if _is_file(current):
         current = current.parent
     for folder in (current, *current.parents):
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            if candidate.is_symlink():
+                raise ConfigError(f"{candidate}: cannot read (a dangling symbolic link)") from None
+            continue
+        except PermissionError:
+            continue  # a folder we may not look into: as if there were no file (discovery warns)
+        except OSError as exc:
+            raise ConfigError(f"{candidate}: cannot read ({exc.strerror or exc})") from None
+        if stat.S_ISREG(mode):
             return candidate
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigError(f"{candidate}: {kind}, not a configuration file")
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may not look into: as if there were no file (discovery warns)
+        return False
 
 
 def _line_of(source: str, key: str) -> int:
@@ -93,6 +117,51 @@ def _line_of(source: str, key: str) -> int:
         if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line) or line.strip() == f"[{key}]":
             return i
     return 1
+
+
+def _line_of_value(source: str, key: str, value: str) -> int:
+    """The line of ``value`` in the list of ``key`` (the key's line when not found as is)."""
+    start = _line_of(source, key)
+    for i, line in enumerate(source.splitlines()[start - 1:], start):
+        if value in line:
+            return i
+    return start
+
+
+def _unbalanced_bracket(pattern: str) -> bool:
+    """Whether a ``[`` opens a set that no ``]`` closes (fnmatch would read it literally)."""
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "[":
+            j = i + 1
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":  # a first ] belongs to the set
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                return True
+            i = j
+        i += 1
+    return False
+
+
+def exclude_glob(pattern: str) -> tuple[str | None, str]:
+    """An ``exclude`` pattern as matched (``./gen/**`` is ``gen/**``), or None and why it could
+    never match a path relative to the configuration file's folder."""
+    if pattern.startswith("/"):
+        return None, ("absolute: patterns are relative to the folder of the configuration "
+                      f"file (write {pattern.lstrip('/')!r})")
+    parts = pattern.split("/")
+    if ".." in parts:
+        return None, "a pattern cannot reach above the folder of the configuration file"
+    if _unbalanced_bracket(pattern):
+        return None, "unbalanced '[' (write '[[]' for a literal '[')"
+    kept = [part for part in parts if part not in ("", ".")]
+    if not kept:
+        return None, "the pattern names no file (write '**' to exclude everything)"
+    return "/".join(kept) + ("/" if pattern.endswith("/") else ""), ""
 
 
 def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
@@ -126,7 +195,12 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
         elif key == "exclude":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(key, "expected a list of glob patterns")
-            config.exclude = value
+            for pattern in value:
+                glob, why = exclude_glob(pattern)
+                if glob is None:
+                    line = _line_of_value(source, key, pattern)
+                    raise ConfigError(f"{path}:{line}: {key}: {pattern!r}: {why}")
+                config.exclude.append(glob)
         elif key == "exclude-tests":
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
@@ -155,6 +229,9 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
                         spec.type is bool
                     ):
                         raise fail(f"{where}.{name}", f"expected {spec.type.__name__}", name)
+                    if spec.type in (int, float) and opt_value <= 0:
+                        raise fail(f"{where}.{name}",
+                                   f"expected a positive number, found {opt_value}", name)
                 config.rule_options[rule.id] = dict(options)
         else:
             raise fail(key, "unknown key (known: select, ignore, exclude, exclude-tests, "

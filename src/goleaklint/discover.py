@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +29,15 @@ class DiscoveryError(Exception):
 class Module:
     """What the nearest go.mod says: module path and ``go`` directive (None when absent).
 
-    ``error`` names the file and line of a ``go`` directive that is not a Go version.
+    ``error`` names the file and line of a ``go`` directive that is not a Go version;
+    ``warning`` says that the go.mod could not be read (as if it had no ``go`` directive).
     """
 
     path: str | None
     go_version: tuple[int, int] | None
     gomod: Path | None
     error: str = ""
+    warning: str = ""
 
 
 @dataclass
@@ -80,12 +83,31 @@ class PackageFiles:
         return sum(f.size for f in self.files)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A path discovery could not take (or a go.mod it could not read): ``kind`` is
+    ``read-error`` (unreadable, dangling, a link loop), ``symlink-loop`` (a link to a folder
+    that contains it), ``already-analysed`` (a folder reached twice), ``binary-file`` or
+    ``no-package-clause``; ``str()`` is the warning printed for it."""
+
+    path: Path
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}: {self.reason}"
+
+
+def _unreadable(path: Path, exc: OSError, what: str = "") -> Skipped:
+    return Skipped(path, "read-error", f"cannot read{what} ({exc.strerror or exc})")
+
+
 @dataclass
 class Discovery:
-    """The packages found, and the paths that could not be read (with the reason)."""
+    """The packages found, and the paths that could not be taken (with the reason)."""
 
     packages: list[PackageFiles]
-    warnings: list[str]
+    warnings: list[Skipped]
 
 
 def is_generated(source: bytes) -> bool:
@@ -186,13 +208,8 @@ class ModuleFinder:
                 module = self._cache[current]
                 break
             chain.append(current)
-            gomod = current / "go.mod"
-            try:
-                found = gomod.is_file()
-            except OSError:  # a folder we may not look into: as if there were no go.mod
-                found = False
-            if found:
-                module = read_gomod(gomod)
+            module = _gomod_in(current)
+            if module is not None:
                 break
             if current.parent == current:
                 module = Module(None, None, None)
@@ -203,12 +220,25 @@ class ModuleFinder:
         return module
 
 
+def _gomod_in(directory: Path) -> Module | None:
+    """The module of ``directory``'s go.mod, None when there is none. A folder or a FIFO named
+    go.mod is none; a dangling link or a link loop is a go.mod that cannot be read."""
+    gomod = directory / "go.mod"
+    try:
+        mode = os.stat(gomod).st_mode
+    except OSError:  # absent, a dangling link or a loop, or a folder we may not look into
+        return read_gomod(gomod) if os.path.islink(gomod) else None
+    return read_gomod(gomod) if stat.S_ISREG(mode) else None
+
+
 def read_gomod(gomod: Path) -> Module:
     """Read the module path and ``go`` directive of a go.mod file."""
     try:
         content = gomod.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return Module(None, None, gomod)
+    except OSError as exc:
+        return Module(None, None, gomod, warning=(
+            f"{display_path(gomod)}: cannot read ({exc.strerror or exc}); the packages below "
+            "it are analysed without its go version"))
     module = MODULE_DIRECTIVE.search(content)
     version, error = None, ""
     directive = GO_DIRECTIVE.search(content)
@@ -225,44 +255,78 @@ def read_gomod(gomod: Path) -> Module:
     return Module(module.group(1) if module else None, version, gomod, error)
 
 
+def _gomod_unreadable(module: Module) -> Skipped:
+    """A go.mod that could not be read, as a ``read-error`` (its warning names it first)."""
+    gomod = module.gomod or Path("go.mod")  # always set when there is a warning
+    return Skipped(gomod, "read-error", module.warning.removeprefix(f"{display_path(gomod)}: "))
+
+
 def _skipped_dir(name: str) -> bool:
     return name in SKIPPED_DIRS or name.startswith((".", "_"))
 
 
-def _walk_go_files(root: Path, warnings: list[str]) -> list[Path]:
+def _walk_go_files(root: Path, warnings: list[Skipped]) -> list[Path]:
+    """The Go files below ``root``.
+
+    Folders are walked as they are first, without following symbolic links; the links to
+    folders met on the way are followed afterwards. So a folder reachable both ways is
+    analysed under its own path whatever the names sort like, and the link is skipped with a
+    warning naming that path; a link to a folder that contains it (a loop) is skipped too.
+    """
     found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        directory = stack.pop()
-        try:
-            st = directory.stat()
-            if (st.st_dev, st.st_ino) in seen:
-                if directory.is_symlink():
-                    warnings.append(f"{display_path(directory)}: symbolic link to a folder "
-                                    "already analysed (a loop?); skipped")
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            warnings.append(
-                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
-            )
-            continue
-        subdirs = []
-        for entry in entries:
+    seen: dict[tuple[int, int], Path] = {}  # folder identity -> the path it was walked as
+    links: list[Path] = []  # symbolic links to folders, followed once the real folders are done
+
+    def walk(start: Path) -> None:
+        stack = [start]
+        while stack:
+            directory = stack.pop()
             try:
-                if entry.is_dir():
-                    if not _skipped_dir(entry.name):
-                        subdirs.append(Path(entry.path))
-                elif entry.name.endswith(".go") and entry.is_file():
-                    found.append(Path(entry.path))
-                elif entry.name.endswith(".go") and entry.is_symlink():
-                    os.stat(entry.path)  # a dangling link or a loop: raises with the reason
+                st = directory.stat()
+                walked_as = seen.get((st.st_dev, st.st_ino))
+                if walked_as is not None:  # a bind mount, or below a link's target
+                    warnings.append(Skipped(directory, "already-analysed", "already analysed "
+                                            f"as {display_path(walked_as)}; skipped"))
+                    continue
+                seen[(st.st_dev, st.st_ino)] = directory
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
-                warnings.append(f"{display_path(Path(entry.path))}: cannot read "
-                                f"({exc.strerror or exc})")
-        stack.extend(reversed(subdirs))
+                warnings.append(_unreadable(directory, exc, " directory"))
+                continue
+            subdirs = []
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        if _skipped_dir(entry.name):
+                            continue
+                        (links if entry.is_symlink() else subdirs).append(Path(entry.path))
+                    elif entry.name.endswith(".go") and entry.is_file():
+                        found.append(Path(entry.path))
+                    elif entry.name.endswith(".go") and entry.is_symlink():
+                        os.stat(entry.path)  # a dangling link or a loop: raises with the reason
+                except OSError as exc:
+                    warnings.append(_unreadable(Path(entry.path), exc))
+            stack.extend(reversed(subdirs))
+
+    walk(root)
+    while links:
+        link = links.pop(0)
+        try:
+            target = link.resolve(strict=True)
+            st = target.stat()
+            loop = link.parent.resolve(strict=True).is_relative_to(target)
+        except OSError as exc:
+            warnings.append(_unreadable(link, exc, " directory"))
+            continue
+        walked_as = seen.get((st.st_dev, st.st_ino))
+        if loop:
+            warnings.append(Skipped(link, "symlink-loop", "symbolic link to a folder that "
+                                    "contains it (a loop); skipped"))
+        elif walked_as is not None:
+            warnings.append(Skipped(link, "already-analysed", "symbolic link to a folder already "
+                                    f"analysed as {display_path(walked_as)}; skipped"))
+        else:
+            walk(link)
     return found
 
 
@@ -279,7 +343,7 @@ def discover(
     ``exclude`` is an optional predicate on a path: excluded files are context only, and with
     ``force_exclude`` (pre-commit passes every staged file) even named files honour it.
     """
-    warnings: list[str] = []
+    warnings: list[Skipped] = []
     reported: dict[Path, bool] = {}  # absolute path -> named explicitly
     for raw in paths:
         p = Path(os.path.abspath(raw))  # one key per file however it is spelled
@@ -288,7 +352,7 @@ def discover(
         except OSError as exc:
             if not os.path.lexists(p):
                 raise DiscoveryError(f"{raw}: no such file or directory") from None
-            warnings.append(f"{display_path(p)}: cannot read ({exc.strerror or exc})")
+            warnings.append(_unreadable(p, exc))
             continue
         if p.is_dir():
             for f in _walk_go_files(p, warnings):
@@ -308,9 +372,7 @@ def discover(
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            warnings.append(
-                f"{display_path(directory)}: cannot read directory ({exc.strerror or exc})"
-            )
+            warnings.append(_unreadable(directory, exc, " directory"))
             entries = []
         siblings = []
         for e in entries:
@@ -325,18 +387,19 @@ def discover(
                 source, size = read_head(path)  # the rest is read where it is analysed
             except OSError as exc:
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: cannot read ({exc.strerror or exc})")
+                    warnings.append(_unreadable(path, exc))
                 continue
             nul = source.find(b"\0", 0, BINARY_PROBE)
             if nul >= 0:  # not Go source: nothing of it is handed to the rules
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: binary file (a NUL byte at offset "
-                                    f"{nul}); skipped")
+                    warnings.append(Skipped(path, "binary-file", f"binary file (a NUL byte at "
+                                            f"offset {nul}); skipped"))
                 continue
             name = package_name(source)
             if name is None:
                 if path in reported:
-                    warnings.append(f"{display_path(path)}: no package clause; skipped")
+                    warnings.append(Skipped(path, "no-package-clause",
+                                            "no package clause; skipped"))
                 continue
             explicit = reported.get(path)
             generated = is_generated(source)
@@ -352,5 +415,6 @@ def discover(
                 )
             pkg.files.append(SourceFile(path, None, wanted, generated, size))
     result = [p for p in packages.values() if any(f.reported for f in p.files)]
+    warnings += [_gomod_unreadable(p.module) for p in result if p.module.warning]
     return Discovery(result, list(dict.fromkeys(warnings)))
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from .rule import Rule
@@ -24,19 +25,30 @@ _GO_BLOCK = re.compile(r"```go\n(.*?)```", re.DOTALL)
 
 
 def cleandoc(doc: str) -> str:
-    """``inspect.cleandoc`` without its tab expansion: Go code in a docstring keeps its tabs.
+    """The docstring as ``inspect.cleandoc`` leaves it, with the gofmt tabs of its Go code back.
 
-    The docstring's own indentation (spaces, as Python is written) is removed; what follows it
-    on each line, gofmt's tabs included, is kept as written.
+    Python 3.13 cleans a docstring when it compiles it (tabs expanded, the common indentation
+    removed); earlier versions keep it as written. ``inspect.cleandoc`` makes the same text of
+    either, so a document is the same on every version. What that loses is the Go code's tabs:
+    ``k`` tabs after a margin of ``m`` spaces become ``8k - m % 8`` spaces, which ``_retab`` turns
+    back into ``k`` tabs.
     """
-    lines = doc.splitlines()
-    if not lines:
-        return ""
-    rest = lines[1:]
-    margin = min((len(x) - len(x.lstrip(" ")) for x in rest if x.strip()), default=0)
-    cleaned = [lines[0].strip()]
-    cleaned += [x[margin:] if x.startswith(" " * margin) else x.lstrip(" ") for x in rest]
-    return "\n".join(x.rstrip() for x in cleaned).strip("\n")
+    text = "\n".join(line.rstrip() for line in inspect.cleandoc(doc).splitlines())
+    return _GO_BLOCK.sub(lambda m: "```go\n" + _retab(m.group(1)) + "```", text)
+
+
+def _retab(code: str) -> str:
+    """Go code whose indentation is expanded tabs, indented with tabs again.
+
+    Tabs expanded after a margin leave every indentation at the same remainder modulo 8, and
+    ``ceil(width / 8)`` is the number of tabs. Code indented otherwise (spaces by hand) does not
+    fit that pattern and is left as it is.
+    """
+    lines = code.split("\n")
+    widths = [len(x) - len(x.lstrip(" ")) for x in lines]
+    if len({w % 8 for w in widths if w}) != 1:
+        return code
+    return "\n".join("\t" * -(-w // 8) + x[w:] for x, w in zip(lines, widths, strict=True))
 
 
 def sections(rule: type[Rule]) -> dict[str, str]:

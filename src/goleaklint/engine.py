@@ -14,6 +14,7 @@ from pathlib import Path
 from .config import Config
 from .discover import PackageFiles
 from .model import FileModel, Package
+from .oneline import one_line
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
 from .syntax import expect_walks, forget_queries, handler_types, run_visitors
@@ -28,6 +29,13 @@ class Notice:
     kind: str  # parse-error, too-deep, read-error, rule-error, worker-died, internal-error
     message: str
     detail: str = ""  # a traceback, shown with --debug
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
+
+    @property
+    def sort_key(self) -> tuple:
+        return (str(self.path), self.line, self.kind, self.message, self.detail)
 
 
 @dataclass
@@ -93,6 +101,11 @@ def _overrides_finish(rule: Rule) -> bool:
     return type(rule).finish is not Rule.finish
 
 
+# Gates (``Rule.gate``, ``applies_to``, ``begin_file`` returning False) skip work that would
+# find nothing; ``GOLEAKLINT_NO_GATES=1`` turns them off, to prove that promise (a test does).
+GATES = os.environ.get("GOLEAKLINT_NO_GATES") != "1"
+
+
 def analyze_package(
     pf: PackageFiles,
     rules: list[type[Rule]],
@@ -145,7 +158,8 @@ def analyze_package(
     for rule in rules:
         context = RuleContext(package, config.rule_options.get(rule.id, {}))
         try:
-            if rule.applies_to(package):
+            if not GATES or (any(rule.gate.admits(f) for f in files)
+                             and rule.applies_to(package)):
                 instances.append(rule(context))
             else:
                 idle.add(rule.id)
@@ -166,11 +180,14 @@ def analyze_package(
             ))
             failed.add(id(r))
 
-        idle_here: set[int] = set()  # rules whose begin_file said the walk is not for them
+        idle_here: set[int] = set()  # rules whose gate or begin_file said the file is not theirs
         for r in instances:
             r.file = f
+            if GATES and not r.gate.admits(f):
+                idle_here.add(id(r))
+                continue
             try:
-                if r.begin_file(f) is False:
+                if r.begin_file(f) is False and GATES:
                     idle_here.add(id(r))
             except Exception as exc:
                 fail(r, exc)
@@ -179,7 +196,7 @@ def analyze_package(
         if walkers:
             run_visitors(walkers, f.root, fail)  # type: ignore[arg-type]
         for r in instances:
-            if id(r) in failed_here:
+            if id(r) in failed_here or (GATES and not r.gate.admits(f)):
                 continue
             try:
                 r.end_file(f)
@@ -352,9 +369,7 @@ def analyze(
     for part in parts:
         result.extend(part)
     result.findings = sorted(set(result.findings), key=_finding_order)
-    result.notices = sorted(
-        set(result.notices), key=lambda n: (str(n.path), n.line, n.kind, n.message, n.detail)
-    )
+    result.notices = sorted(set(result.notices), key=lambda n: n.sort_key)
     return result
 
 

@@ -14,18 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .facts import package_fact
+from .model import FileModel, Package
+from .noreturn import call_ends
 from .syntax import Node, text
-
-# Calls that end the goroutine or process: a path through them does not return normally.
-NORETURN_FUNCS = frozenset({"panic"})
-NORETURN_SELECTORS = frozenset({
-    "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf",
-    "log.Panicln", "runtime.Goexit", "klog.Fatal", "klog.Fatalf", "klog.Exit", "klog.Exitf",
-})
-NORETURN_METHODS = frozenset({
-    "Fatal", "Fatalf", "Fatalln", "FailNow", "Skip", "Skipf", "SkipNow", "Panic", "Panicf",
-    "Panicln", "Exit", "Exitf",
-})
 
 
 @dataclass(eq=False)
@@ -53,10 +45,47 @@ class _Loop:
     is_loop: bool  # False for switch/select (break only)
 
 
+class FlowCache:
+    """Control-flow graphs of the functions of one package, built on first question.
+
+    At most ``LIMIT`` are kept (then it starts afresh): the questions about a function come
+    together, while the walk is in it, and a huge file's graphs would all stay otherwise.
+    """
+
+    LIMIT = 512
+
+    def __init__(self, package: Package | None = None) -> None:
+        self.package = package
+        self._graphs: dict[int, CFG] = {}
+
+    def graph(self, function: Node, file: FileModel) -> CFG:
+        """The graph of ``function``, a function of ``file``."""
+        cfg = self._graphs.get(function.id)
+        if cfg is None:
+            if len(self._graphs) >= self.LIMIT:
+                self._graphs.clear()
+            package = self.package
+            cfg = self._graphs[function.id] = CFG(
+                function.child_by_field_name("body"),
+                lambda call: call_ends(call, file, package))
+        return cfg
+
+
+@package_fact()
+def flows(pkg: Package) -> FlowCache:
+    """The control-flow graph of each function of the package, built on first question and
+    shared by every rule."""
+    return FlowCache(pkg)
+
+
 class CFG:
     """The graph of one function body."""
 
-    def __init__(self, body: Node | None) -> None:
+    def __init__(self, body: Node | None,
+                 ends: Callable[[Node], object] = lambda call: call_ends(call, None)) -> None:
+        """``ends(call)`` is true for calls that never return (by default only ``panic``,
+        unresolved: ``FlowCache`` passes the file's own answer)."""
+        self._ends = ends
         self.entry = Block("entry")
         self.exit = Block("exit")
         self.noreturn = Block("noreturn")
@@ -119,7 +148,8 @@ class CFG:
 
     def _s_expression_statement(self, node: Node, frontier: Frontier) -> Frontier:
         out = self._simple(node, frontier)
-        if is_noreturn_call(node.named_children[0] if node.named_child_count else None):
+        call = node.named_children[0] if node.named_child_count else None
+        if call is not None and call.type == "call_expression" and self._ends(call):
             out[0][0].succs.append((self.noreturn, None))
             return []
         return out
@@ -370,28 +400,6 @@ def find_escape(
             if not dead_edge(block, label):
                 stack.append((succ, [*path, block]))
     return None
-
-
-def is_noreturn_call(node: Node | None) -> bool:
-    """``panic(…)``, ``os.Exit(…)``, ``log.Fatal*(…)``, ``t.Fatal*(…)``: never returns."""
-    if node is None or node.type != "call_expression":
-        return False
-    fn = node.child_by_field_name("function")
-    if fn is None:
-        return False
-    if fn.type == "identifier":
-        return text(fn) in NORETURN_FUNCS
-    if fn.type == "selector_expression":
-        whole = text(fn)
-        if whole in NORETURN_SELECTORS:
-            return True
-        field_name = text(fn.child_by_field_name("field"))
-        operand = fn.child_by_field_name("operand")
-        # t.Fatal, b.FailNow, tb.Skip…, s.logger.Fatalf: testing and structured loggers.
-        return field_name in NORETURN_METHODS and operand is not None and (
-            operand.type in ("identifier", "selector_expression")
-        ) and field_name not in ("Exit", "Exitf", "Panic", "Panicf", "Panicln")
-    return False
 
 
 def function_body(function: Node) -> Node | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .facts import package_fact
 from .model import FileModel, Package, enclosing_function, receiver_name, receiver_type_name
 from .syntax import Node, captures, learn, text
 from .types import UNKNOWN, TypeRef
@@ -92,13 +93,13 @@ def is_init_time(pkg: Package, node: Node, registration: bool = True, *,
         return True
     if ctx.type == "func_literal":
         return once_argument(ctx)
-    if ctx.id in _named_init_functions(pkg, registration)[0]:
+    if ctx.id in pkg.facts.get(_NAMED_INIT[registration])[0]:
         return True
     if ctx.type != "function_declaration" or not _may_be_init_helper(
         text(ctx.child_by_field_name("name"))
     ):
         return False  # a method or an exported function: init time by its name or never
-    return ctx.id in _init_functions(pkg, registration)
+    return ctx.id in pkg.facts.get(_INIT[registration])
 
 
 def _may_be_init_helper(name: str) -> bool:
@@ -106,15 +107,13 @@ def _may_be_init_helper(name: str) -> bool:
     return not name[:1].isupper() and name != "main"
 
 
-def _named_init_functions(pkg: Package, registration: bool
-                          ) -> tuple[frozenset[int], dict[str, list[int]], frozenset[str]]:
+NamedInit = tuple[frozenset[int], dict[str, list[int]], frozenset[str]]
+
+
+def _named_init_functions(pkg: Package, registration: bool) -> NamedInit:
     """The declarations that run at init time by what they are (``init``, ``TestMain``,
     ``once.Do`` and flag callbacks, ``Register…``, flag ``Set`` methods), without looking at
     who calls what; the function declarations of each name; the names marked so."""
-    key = "named_init+registration" if registration else "named_init"
-    cached = pkg.facts.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     marks: set[int] = set()
     # Every declaration of a name: files for other platforms may each declare it.
     declared: dict[str, list[int]] = {}
@@ -126,31 +125,25 @@ def _named_init_functions(pkg: Package, registration: bool
             declared.setdefault(name, []).append(decl.id)
             if name == "init" or (name == "TestMain" and f.is_test):
                 marks.add(decl.id)  # TestMain runs once per test binary, before the tests
-    init_names = set(_once_functions(pkg))
+    init_names = set(pkg.facts.get(once_functions))
     if registration:
         init_names.update(name for name in pkg.funcs if REGISTRATION.match(name))
     for name in init_names:
         marks.update(declared.get(name, ()))
-    marks.update(_callback_methods(pkg))
+    marks.update(pkg.facts.get(once_methods))
     if registration:
         for methods in pkg.methods.values():
             marks.update(d.node.id for n, d in methods.items() if REGISTRATION.match(n))
             flag_set = methods.get("Set")  # flag.Value: Set(string) error, run by flag parsing
             if flag_set is not None and _is_flag_setter(flag_set.node):
                 marks.add(flag_set.node.id)
-    found = pkg.facts[key] = (frozenset(marks), declared, frozenset(init_names))
-    return found
+    return frozenset(marks), declared, frozenset(init_names)
 
 
-def _init_functions(pkg: Package, registration: bool) -> set[int]:
+def _init_functions(pkg: Package, registration: bool) -> frozenset[int]:
     """Node ids of the function and method declarations that run only at init time."""
-    key = "init_functions+registration" if registration else "init_functions"
-    cached = pkg.facts.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    named, declared, init_names = _named_init_functions(pkg, registration)
+    named, declared, init_names = pkg.facts.get(_NAMED_INIT[registration])
     marks = set(named)
-    pkg.facts[key] = marks
     # Unexported helpers whose every call runs at init time, to a fixpoint. Where each call
     # runs is found once: a context outside any function or a once.Do literal is init time
     # (None below); otherwise the call is init time when its declaration gets marked.
@@ -177,7 +170,7 @@ def _init_functions(pkg: Package, registration: bool) -> set[int]:
                 del pending[name]
                 marks.update(declared.get(name, (pkg.funcs[name].node.id,)))
                 changed = True
-    return marks
+    return frozenset(marks)
 
 
 def _is_flag_setter(method: Node) -> bool:
@@ -193,21 +186,19 @@ def _is_flag_setter(method: Node) -> bool:
     )
 
 
-def _once_functions(pkg: Package) -> frozenset[str]:
+@package_fact()
+def once_functions(pkg: Package) -> frozenset[str]:
     """Package functions run through ``sync.Once`` (``once.Do(loadConfig)``) or by flag
     parsing (``fs.Var(flagFunc(addEdit), …)``, ``flag.Func("x", …, parseX)``)."""
-    cached = pkg.facts.get("once_functions")
-    if cached is None:
-        names = set()
-        for f in pkg.files:
-            for ident in _callback_arguments(f):
-                name = text(ident)
-                if name in pkg.funcs and (once_argument(ident) or _flag_callback(ident)) and (
-                    not f.is_local(ident)
-                ):
-                    names.add(name)
-        cached = pkg.facts["once_functions"] = frozenset(names)
-    return cached  # type: ignore[return-value]
+    names = set()
+    for f in pkg.files:
+        for ident in _callback_arguments(f):
+            name = text(ident)
+            if name in pkg.funcs and (once_argument(ident) or _flag_callback(ident)) and (
+                not f.is_local(ident)
+            ):
+                names.add(name)
+    return frozenset(names)
 
 
 _FLAG_CALLBACKS = frozenset({"Var", "Func", "BoolFunc"})
@@ -254,48 +245,73 @@ def _flag_callback(ident: Node) -> bool:
     return False
 
 
-def _callback_methods(pkg: Package) -> set[int]:
+@package_fact()
+def once_methods(pkg: Package) -> frozenset[int]:
     """Methods run through ``sync.Once`` as method values: ``once.Do(gd.init)``."""
-    cached = pkg.facts.get("once_methods")
-    if cached is None:
-        cached = set()
-        for f in pkg.files:
-            if b".Do(" not in f.source:
+    found_ids: set[int] = set()
+    for f in pkg.files:
+        if b".Do(" not in f.source:
+            continue
+        pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
+        for field in captures(pattern, f.root, combine=False).get("m", []):
+            if not once_argument(field.parent):
                 continue
-            pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
-            for field in captures(pattern, f.root, combine=False).get("m", []):
-                if not once_argument(field.parent):
-                    continue
-                name = text(field)
-                found = [m[name] for m in pkg.methods.values() if name in m]
-                if len(found) == 1:
-                    cached.add(found[0].node.id)
-        pkg.facts["once_methods"] = cached
-    return cached  # type: ignore[return-value]
+            name = text(field)
+            found = [m[name] for m in pkg.methods.values() if name in m]
+            if len(found) == 1:
+                found_ids.add(found[0].node.id)
+    return frozenset(found_ids)
 
 
+@package_fact(requires=(once_functions, once_methods))
+def named_init_functions(pkg: Package) -> NamedInit:
+    """The declarations that run at init time by what they are (``init``, ``TestMain``,
+    ``once.Do`` and flag callbacks, flag ``Set`` methods)."""
+    return _named_init_functions(pkg, registration=False)
+
+
+@package_fact(requires=(once_functions, once_methods))
+def named_init_or_registration_functions(pkg: Package) -> NamedInit:
+    """``named_init_functions`` and the ``Register…`` functions and methods (by Go convention
+    called from other packages' ``init``)."""
+    return _named_init_functions(pkg, registration=True)
+
+
+@package_fact(requires=(named_init_functions,))
+def init_functions(pkg: Package) -> frozenset[int]:
+    """Node ids of the function and method declarations that run only at init time: the
+    named ones and the unexported helpers only they call."""
+    return _init_functions(pkg, registration=False)
+
+
+@package_fact(requires=(named_init_or_registration_functions,))
+def init_or_registration_functions(pkg: Package) -> frozenset[int]:
+    """``init_functions`` counting ``Register…`` functions and methods as init time."""
+    return _init_functions(pkg, registration=True)
+
+
+_NAMED_INIT = {False: named_init_functions, True: named_init_or_registration_functions}
+_INIT = {False: init_functions, True: init_or_registration_functions}
+
+
+@package_fact()
 def globally_held_types(pkg: Package) -> frozenset[str]:
     """Types of the package that some package-level variable (outside tests) holds: the
     candidates of ``global_only_types``, cheap to know."""
-    cached = pkg.facts.get("globally_held_types")
-    if cached is None:
-        held: set[str] = set()
-        for name, decl in pkg.vars.items():
-            if decl.file.is_test:
-                continue  # a test's package-level instance says nothing about production code
-            t = pkg.var_type(name).deref()
-            if t.kind == "named" and t.name in pkg.types:
-                held.add(t.name)
-        cached = pkg.facts["globally_held_types"] = frozenset(held)
-    return cached  # type: ignore[return-value]
+    held: set[str] = set()
+    for name, decl in pkg.vars.items():
+        if decl.file.is_test:
+            continue  # a test's package-level instance says nothing about production code
+        t = pkg.var_type(name).deref()
+        if t.kind == "named" and t.name in pkg.types:
+            held.add(t.name)
+    return frozenset(held)
 
 
+@package_fact(requires=(globally_held_types, named_init_functions, init_functions))
 def global_only_types(pkg: Package) -> frozenset[str]:
     """Struct (or map) types of the package whose every instance is package-level."""
-    cached = pkg.facts.get("global_only_types")
-    if cached is not None:
-        return cached
-    held_globally = globally_held_types(pkg)
+    held_globally = pkg.facts.get(globally_held_types)
     elsewhere: set[str] = set()
     for f in pkg.files if held_globally else ():
         caps = captures(_INSTANTIATIONS, f.root)
@@ -317,9 +333,7 @@ def global_only_types(pkg: Package) -> frozenset[str]:
                 elsewhere.add(text(node))
         for node in caps.get("field", []):
             elsewhere.add(text(node))
-    result = frozenset(held_globally - elsewhere)
-    pkg.facts["global_only_types"] = result
-    return result
+    return frozenset(held_globally - elsewhere)
 
 
 class HeldOnlyGlobally:
@@ -339,7 +353,7 @@ class HeldOnlyGlobally:
 
     def __bool__(self) -> bool:
         if self._answer is None:
-            self._answer = self.type_name in global_only_types(self.pkg)
+            self._answer = self.type_name in self.pkg.facts.get(global_only_types)
         return self._answer
 
 
@@ -447,7 +461,7 @@ class Resolver:
                 return Ref(
                     self.normalise(("recv", name), t), t,
                     HeldOnlyGlobally(self.pkg, self.receiver_type)
-                    if self.receiver_type in globally_held_types(self.pkg) else False,
+                    if self.receiver_type in self.pkg.facts.get(globally_held_types) else False,
                     ("type", self.receiver_type),
                 )
             return None
@@ -498,12 +512,19 @@ def resolver_at(pkg: Package, f: FileModel, node: Node) -> Resolver:
     return resolver
 
 
-def _function_aliases(
-    pkg: Package, f: FileModel, function: Node
-) -> list[tuple[str, int, Ref | None]]:
+Aliases = list[tuple[str, int, "Ref | None"]]
+
+
+@package_fact()
+def function_aliases(pkg: Package) -> dict[int, Aliases]:
+    """The local (re)bindings of package state in each function, by the function's node id:
+    a memo filled on first question (``resolver_at``)."""
+    return {}
+
+
+def _function_aliases(pkg: Package, f: FileModel, function: Node) -> Aliases:
     """(name, where it takes effect, Ref or None) for each local (re)binding of a function."""
-    cache = pkg.facts.setdefault("function_aliases", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(function_aliases)
     found = cache.get(function.id)
     if found is not None:
         return found

@@ -13,7 +13,8 @@ A function literal is a boundary: its body runs in a call of its own.
 
 from __future__ import annotations
 
-from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
+from .model import FUNCTION_NODES, FileModel, Package
+from .noreturn import call_ends
 from .syntax import Node, text
 
 Outcome = tuple  # ("next",) ("exit",) ("fallthrough",) ("break", id) ("continue", id) ("goto", l)
@@ -24,17 +25,6 @@ FALLTHROUGH: Outcome = ("fallthrough",)
 SWITCHES = frozenset({"expression_switch_statement", "type_switch_statement"})
 BREAKABLE = SWITCHES | {"for_statement", "select_statement"}
 CLAUSES = frozenset({"expression_case", "type_case", "default_case", "communication_case"})
-NORETURN_SELECTORS = frozenset({
-    "os.Exit", "syscall.Exit", "runtime.Goexit", "log.Fatal", "log.Fatalf", "log.Fatalln",
-    "log.Panic", "log.Panicf", "log.Panicln",
-})
-# Methods that end the goroutine or the process (testing.T/B, log.Logger, zap, logrus, klog).
-NORETURN_METHODS = frozenset({
-    "Fatal", "Fatalf", "Fatalln", "FailNow", "SkipNow", "Skipf", "Panic", "Panicf", "Panicln",
-})
-TESTING_RECEIVERS = frozenset({"t", "b", "tb", "f"})  # `t.Skip(…)` but not `it.Skip(n)`
-
-
 class LoopAnalysis:
     """Per-file outcome computation, memoised by node id."""
 
@@ -124,24 +114,7 @@ class LoopAnalysis:
 
     def never_returns(self, call: Node) -> bool:
         """``panic(…)``, ``os.Exit``, ``log.Fatal*``, ``t.Fatal``/``FailNow``/``Skip*``…"""
-        if call.type != "call_expression":
-            return False
-        fn = call.child_by_field_name("function")
-        if fn is None:
-            return False
-        if fn.type == "identifier":
-            if text(fn) != "panic" or self.file.is_local(fn):
-                return False
-            return self.package is None or "panic" not in self.package.funcs
-        if fn.type != "selector_expression":
-            return False
-        if resolve_selector(self.file, fn, self.package) in NORETURN_SELECTORS:
-            return True
-        method = text(fn.child_by_field_name("field"))
-        if method in NORETURN_METHODS:
-            return True
-        operand = fn.child_by_field_name("operand")
-        return method == "Skip" and text(operand) in TESTING_RECEIVERS
+        return call_ends(call, self.file, self.package) is not None
 
     # Can it run again? ---------------------------------------------------------------------
 

@@ -7,12 +7,14 @@ shared by every rule; expensive facts are computed lazily, on first question.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .discover import Module, SourceFile
+from .facts import Facts
 from .skeleton import blank_bodies
 from .syntax import (
     Elision,
@@ -172,8 +174,10 @@ class FileModel:
     # Positions -------------------------------------------------------------------------------
 
     @cached_property
-    def _line_starts(self) -> list[int]:
-        starts = [0]
+    def _line_starts(self) -> array[int]:
+        """The offset of each line's start: machine integers, a fifth of a list's memory (a
+        30 MB file has 1.7 million lines)."""
+        starts = array("q", [0])
         source = self.raw
         i = source.find(b"\n")
         while i >= 0:
@@ -424,13 +428,14 @@ class Package:
     funcs: dict[str, Declaration] = field(default_factory=dict)
     methods: dict[str, dict[str, Declaration]] = field(default_factory=dict)
     go_version: tuple[int, int] | None = None  # go.mod's directive, or the configured override
-    facts: dict[str, object] = field(default_factory=dict)  # lazily computed, shared by rules
+    facts: Facts = field(init=False, repr=False)  # computed on first question, shared by rules
     # ``consts`` is read when first asked: a generated table can hold thousands of constants.
     _const_declarations: list[tuple[FileModel, Node]] = field(default_factory=list, repr=False)
     _consts: dict[str, Declaration] | None = field(default=None, repr=False)
     _consts_by_name: dict[str, Declaration | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.facts = Facts(self)
         if self.go_version is None:
             self.go_version = self.module.go_version
 

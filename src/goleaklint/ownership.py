@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .facts import package_fact
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, captures, text
@@ -207,3 +208,9 @@ def mentions(scope: Node, name: str) -> list[Node]:
     """Identifiers spelled ``name`` under ``scope`` (function literals included)."""
     spelled = name.encode()  # compared as bytes: no decoding of every identifier
     return [n for n in captures("(identifier) @i", scope).get("i", []) if n.text == spelled]
+
+
+@package_fact()
+def ownership(pkg: Package) -> Ownership:
+    """What each mention of a value does with it (release, lose, use), asked per mention."""
+    return Ownership(pkg)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .docs import missing_sections
+from .facts import FactError, check_requirements
 from .plugins import plugin_manager
 from .rule import LEVELS, PRECISIONS, Rule
 from .syntax import handler_types, node_types
@@ -48,6 +49,14 @@ def validation_errors(rule: object) -> list[str]:
     for kind in sorted(visits | leaves):
         if kind not in known:
             errors.append(f"visit_/leave_{kind}: {kind!r} is not a tree-sitter-go node type")
+    requires = rule.requires
+    if not isinstance(requires, tuple):
+        errors.append(f"requires {requires!r} is not a tuple of facts")
+    else:
+        try:
+            check_requirements(requires)
+        except FactError as exc:
+            errors.append(f"requires: {exc}")
     missing = missing_sections(rule)
     if missing:
         errors.append("docstring lacks section(s): " + ", ".join(missing))

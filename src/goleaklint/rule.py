@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .facts import STRICT, Fact, FactError
+from .fixes import Edit as Edit  # re-exported: the contract a rule's fix is built of
 from .fixes import Fix
+from .oneline import one_line
 from .syntax import Node, Visitor
 
 if TYPE_CHECKING:
     from .model import FileModel, Package
+
+T = TypeVar("T")
 
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
@@ -34,6 +39,9 @@ class Related:
     location: Location
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -48,6 +56,9 @@ class Finding:
     related: tuple[Related, ...] = ()
     fix: Fix | None = None  # a mechanical repair (SARIF ``fixes``, ``goleaklint --fix``)
 
+    def __post_init__(self) -> None:  # messages quote code: one line in every format
+        object.__setattr__(self, "message", one_line(self.message))
+
     @property
     def sort_key(self) -> tuple:
         loc = self.location
@@ -55,8 +66,32 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """What a file must hold for a rule to look at it: any of ``mentions`` in its bytes (an
+    identifier, a keyword) or any of ``imports`` among its import paths.  Empty: every file.
+
+    A gate is a promise that the rule finds nothing in a file that fails it: the engine skips
+    the rule's ``begin_file``, walk and ``end_file`` there, and a test runs every rule with
+    gates off to hold the promise.
+    """
+
+    mentions: tuple[bytes, ...] = ()
+    imports: tuple[str, ...] = ()
+
+    def admits(self, file: FileModel) -> bool:
+        if not self.mentions and not self.imports:
+            return True
+        source = file.source
+        return any(m in source for m in self.mentions) or any(
+            file.imports_path(p) for p in self.imports)
+
+
+@dataclass(frozen=True)
 class Option:
-    """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``."""
+    """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``.
+
+    A value must be of ``type``; a number (``int``, ``float``) must also be positive.
+    """
 
     type: type
     default: Any
@@ -83,6 +118,8 @@ class Rule(Visitor):
     * ``begin_file``/``end_file`` for per-file work such as tree-sitter queries;
     * ``finish`` once the whole package has been seen (package-wide questions).
 
+    Shared analyses are facts (``goleaklint.facts``): a rule lists the ones it reads in
+    ``requires`` and reads them with ``self.fact(…)``; each is computed once per package.
     A rule reports with ``self.report(node, message)``.  ``applies_to`` is a cheap gate that lets
     the engine skip a package the rule cannot fire on.
     """
@@ -93,6 +130,8 @@ class Rule(Visitor):
     summary: ClassVar[str] = ""
     level: ClassVar[str] = "warning"
     precision: ClassVar[str] = "high"
+    requires: ClassVar[tuple[Fact[Any], ...]] = ()  # the facts this rule reads
+    gate: ClassVar[Gate] = Gate()  # what a file must mention for the rule to look at it
     tags: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[dict[str, Option]] = {}
     suppressible: ClassVar[bool] = True  # False for rules about suppressions themselves
@@ -101,6 +140,12 @@ class Rule(Visitor):
         self.context = context
         self.package: Package = context.package
         self.file: FileModel | None = None
+
+    def fact(self, fact: Fact[T]) -> T:
+        """The value of ``fact`` (one of ``requires``) for this rule's package."""
+        if STRICT and fact not in self.requires:
+            raise FactError(f"rule {self.id} reads fact {fact.name} without requiring it")
+        return self.package.facts.get(fact)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:

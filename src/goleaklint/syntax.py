@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress, islice
-from operator import attrgetter, eq, itemgetter
+from operator import attrgetter, eq, itemgetter, methodcaller
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -88,7 +88,27 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     contents of huge data literals blanked out: the bytes parsed, their tree and the elisions.
 
     Blanking keeps every byte offset and line, so positions elsewhere in the file are exact.
+    In a big file the data literals are first looked for in its bytes (``_data_spans``), so
+    that their trees are never built: a 30 MB ``[]byte{…}`` is a 1.9 GB tree.
     """
+    found = _data_spans(source) if len(source) >= PRESCAN_SIZE else []
+    if found:
+        blanked = blank(source, found)
+        tree = parse(blanked)
+        if all(_is_literal_body(tree, start, end) for start, end in found):
+            later = _elisions(tree, blanked)
+            # A declaration too deep is elided whole, the data literals in it with it.
+            whole = [(e.start, e.end) for e in later if e.reason]
+            elisions = sorted(
+                [Elision(s, e) for s, e in found
+                 if not any(ws <= s and e <= we for ws, we in whole)] + later,
+                key=attrgetter("start"))
+            if not later:
+                return blanked, tree, elisions
+            del tree
+            parsed = blank(blanked, [(e.start, e.end) for e in later])
+            return parsed, parse(parsed), elisions
+        del tree  # not what the bytes suggested (a syntax error): the whole file's tree then
     tree = parse(source)
     elisions = _elisions(tree, source)
     if not elisions:
@@ -96,6 +116,66 @@ def parse_guarded(source: bytes) -> tuple[bytes, Tree, list[Elision]]:
     del tree  # a huge file's first tree need not live beside its second
     parsed = blank(source, [(e.start, e.end) for e in elisions])
     return parsed, parse(parsed), elisions
+
+
+# Files from this size on are searched for huge data literals in their bytes before parsing.
+PRESCAN_SIZE = 1_000_000
+# Strings, runes and comments (skipped: they may hold any byte), else a brace or parenthesis.
+# An unclosed raw string or block comment runs to the end (as in Go): tried again at each
+# ``/*``, a failing search to the end would make the scan quadratic. Every alternative starts
+# with a literal byte, so that the regular expression engine skips to the next such byte in C.
+_DATA_TOKENS = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*(?:`|\Z)|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?(?:\*/|\Z)'
+    rb'|\{|\}|\(', re.S
+)
+
+
+def _data_spans(source: bytes) -> list[tuple[int, int]]:
+    """The insides of the outermost brace pairs holding more than ``LARGE_LITERAL`` commas
+    of their own and no ``(`` (strings and comments skipped): in Go, huge data literals.
+
+    More than N commas separate more than N elements, so each is a literal that
+    ``_check_declaration`` would elide (``parse_guarded`` checks that the tree agrees).
+    Python steps only over braces, parentheses, strings and comments; the commas between
+    them are counted in C, each byte once (nesting makes no rescan).
+    """
+    if source.count(b",") <= LARGE_LITERAL:
+        return []
+    # Such a literal lies between two "(" of the file: in ordinary code no stretch between
+    # them holds that many commas, and the scan (Python steps) is skipped. (A literal whose
+    # strings hold a "(" is then left to the tree, which elides it as before.)
+    if max(map(methodcaller("count", b","), source.split(b"("))) <= LARGE_LITERAL:
+        return []
+    found: list[tuple[int, int]] = []
+    stack: list[list] = []  # open braces: [inside's start, its own commas, holds a "("]
+    at = 0  # where the last token ended
+    for m in _DATA_TOKENS.finditer(source):
+        if stack:
+            stack[-1][1] += source.count(b",", at, m.start())
+        at = m.end()
+        token = m.group()
+        if token == b"{":
+            stack.append([at, 0, False])
+        elif token == b"(":
+            if stack:
+                stack[-1][2] = True
+        elif token == b"}" and stack:
+            start, commas, code = stack.pop()
+            if not code and commas > LARGE_LITERAL:
+                while found and found[-1][0] >= start:
+                    found.pop()  # inside this one
+                found.append((start, m.start()))
+            if stack and code:
+                stack[-1][2] = True
+    return found
+
+
+def _is_literal_body(tree: Tree, start: int, end: int) -> bool:
+    """Whether bytes ``start:end`` are exactly the inside of a composite literal's braces."""
+    brace = tree.root_node.descendant_for_byte_range(start - 1, start)
+    literal = brace.parent if brace is not None and brace.type == "{" else None
+    return literal is not None and literal.type == "literal_value" and (
+        literal.byte_range == (start - 1, end + 1))
 
 
 def blank(source: bytes, ranges: Collection[tuple[int, int]]) -> bytes:
@@ -228,10 +308,16 @@ def captures_in(pattern: str, scope: Node, root: Node) -> dict[str, list[Node]]:
 # questions (see ``_nodes_of_types``): a file is walked by tree-sitter once, rules and all.
 
 MEMO_LIMIT = 50_000  # entries; past it the memo starts afresh (for callers that never forget)
+# Nodes held by the memoised answers about nodes below a file's root (function bodies…); past
+# it those answers are dropped, the files' own kept. Questions about a function come while the
+# walk is in it, and a huge file's answers would otherwise all stay until its package ends.
+SCOPED_LIMIT = 100_000
 LEARN_LIMIT = 64  # root patterns combined at most (a plugin could make up patterns on the fly)
 _memo: dict[tuple[str, Node], dict[str, list[Node]]] = {}
 _learnt: dict[str, None] = {}  # patterns asked of a file's root, in first-asked order
 _fetched: set[Node] = set()  # the roots the learnt patterns have been run over
+_scoped: list[tuple[str, Node]] = []  # the memo's keys below a root, in the order asked
+_scoped_nodes = 0  # the nodes their answers hold
 _walk_kinds: set[str] = set()  # the node types of the visitors' walks (``_nodes_of_types``)
 _walk_pattern = ""
 # A capture name in a pattern (strings and comments skipped, so that "@" inside them stays).
@@ -253,8 +339,19 @@ def learn(pattern: str) -> str:
 
 def forget_queries() -> None:
     """Drop the memoised query results (and with them the trees their nodes keep alive)."""
+    global _scoped_nodes
     _memo.clear()
     _fetched.clear()
+    _scoped.clear()
+    _scoped_nodes = 0
+
+
+def _forget_scoped() -> None:
+    global _scoped_nodes
+    for key in _scoped:
+        _memo.pop(key, None)
+    _scoped.clear()
+    _scoped_nodes = 0
 
 
 def _by_start(found: dict[str, list[Node]]) -> dict[str, list[Node]]:
@@ -273,15 +370,27 @@ def _captured(pattern: str, node: Node, combine: bool = True) -> dict[str, list[
     if len(_memo) >= MEMO_LIMIT:
         forget_queries()
     compiled = query(pattern)  # compiled alone first: a bad pattern fails here, unlearnt
-    if combine and node.type == "source_file" and (
+    root = node.type == "source_file"
+    if combine and root and (
         pattern in _learnt or len(_learnt) < LEARN_LIMIT
     ):
         _learnt.setdefault(pattern)
         if node not in _fetched:
             _fetched.add(node)
-            _prefetch(node, tuple(_learnt))
-            return _memo[key]
+            patterns = tuple(_learnt)
+            if node.end_byte >= WALK_BY_DECLARATION:  # walked apart: see ``_nodes_of_types``
+                patterns = tuple(p for p in patterns if p != _walk_pattern)
+            _prefetch(node, patterns)
+        found = _memo.get(key)
+        if found is not None:
+            return found
     found = _memo[key] = _by_start(QueryCursor(compiled).captures(node))
+    if not root:
+        global _scoped_nodes
+        _scoped.append(key)
+        _scoped_nodes += sum(map(len, found.values()))
+        if _scoped_nodes > SCOPED_LIMIT:
+            _forget_scoped()
     return found
 
 
@@ -522,18 +631,30 @@ def expect_walks(kinds: Collection[str]) -> None:
         _learnt.setdefault(_walk_pattern)
 
 
-def _nodes_of_types(root: Node, kinds: Collection[str]) -> list[tuple[int, Node, str]]:
+# A file from this size on is walked one top-level declaration at a time, apart from its
+# combined query: the Python objects of a whole file's walk are not all made at once (those
+# of a 30 MB file took 200 MB).  Go's standard library has no file half this size.
+WALK_BY_DECLARATION = 4_000_000
+
+
+def _nodes_of_types(
+    root: Node, kinds: Collection[str]
+) -> Iterable[tuple[int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, node, type).
 
     One query, each type captured under its own name.  Of a file's root it is asked like any
     other root question, so that it joins the file's one combined walk; its answer is then
     dropped from the memo: a walk needs its nodes once, and they are the bulk of a file's
-    nodes, not to be kept for the package's lifetime.
+    nodes, not to be kept for the package's lifetime.  A file of ``WALK_BY_DECLARATION``
+    bytes or more is queried one top-level node at a time, as the walk goes.
     """
     # One walk pattern for the rules' walks (``expect_walks``: the types of all their visitors),
     # so that rules active in some packages only do not each add a pattern to the combined query.
-    if root.type == "source_file" and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
+    is_file = root.type == "source_file"
+    if is_file and root.end_byte >= WALK_BY_DECLARATION:
+        return _by_declaration(root, kinds)
+    if is_file and (not _walk_kinds or _walk_kinds.issuperset(kinds)):
         expect_walks(kinds)
         by_kind = _captured(_walk_pattern, root)
         _memo.pop((_walk_pattern, root), None)
@@ -541,6 +662,20 @@ def _nodes_of_types(root: Node, kinds: Collection[str]) -> list[tuple[int, Node,
     else:  # a walk of other types than the rules' (a rule's second pass): a query of its own
         pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
         by_kind = QueryCursor(query(pattern)).captures(root)
+    return _preorder(by_kind)
+
+
+def _by_declaration(root: Node, kinds: Collection[str]) -> Iterator[tuple[int, Node, str]]:
+    """``_nodes_of_types`` of a file's root, queried one top-level node at a time."""
+    if root.type in kinds:
+        yield root.start_byte, root, root.type
+    cursor = QueryCursor(query("\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))))
+    for child in root.children:
+        yield from _preorder(cursor.captures(child))
+
+
+def _preorder(by_kind: dict[str, list[Node]]) -> list[tuple[int, Node, str]]:
+    """Captured nodes, each under its type's name, as (start byte, node, type) in pre-order."""
     found: list[tuple[int, Node, str]] = []
     for kind, captured in by_kind.items():
         found += [(n.start_byte, n, kind) for n in captured]

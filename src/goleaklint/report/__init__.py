@@ -13,13 +13,13 @@ FORMATS = ("text", "json", "github", "sarif")
 
 def write_report(
     fmt: str, result: Result, rules: list[type[Rule]], out: TextIO, category: str | None = None
-) -> None:
+) -> list[str]:
     """Write ``result`` to ``out`` in ``fmt``; writers are imported only when asked for.
-    ``category`` (SARIF only) becomes ``runs[0].automationDetails.id``."""
+    ``category`` (SARIF only) becomes ``runs[0].automationDetails.id``. Returns the warnings
+    for stderr: what the report left out, or what its consumer will not show."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     writer = importlib.import_module(f"{__name__}.{fmt}_report")
     if category is not None and fmt == "sarif":
-        writer.write(result, rules, out, category=category)
-    else:
-        writer.write(result, rules, out)
+        return writer.write(result, rules, out, category=category) or []
+    return writer.write(result, rules, out) or []

@@ -1,4 +1,5 @@
-"""A JSON array of findings, for scripts."""
+"""A JSON array of findings, for scripts. Paths are valid UTF-8 text: ``%`` and the bytes of a
+file name that are not UTF-8 are percent-encoded (``goleaklint.paths.utf8_path``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TextIO
 
 from ..engine import Result
 from ..fingerprint import fingerprints
-from ..paths import display_path
+from ..paths import display_path, utf8_path
 from ..rule import Rule
 
 
@@ -20,7 +21,7 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
             "rule": f.rule_id,
             "name": f.rule_name,
             "level": f.level,
-            "path": display_path(loc.path),
+            "path": utf8_path(loc.path),
             "line": loc.line,
             "column": loc.column,
             "end_line": loc.end_line,
@@ -29,7 +30,7 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
             "fingerprint": fp,
             "related": [
                 {
-                    "path": display_path(r.location.path),
+                    "path": utf8_path(r.location.path),
                     "line": r.location.line,
                     "column": r.location.column,
                     "message": r.message,

@@ -5,10 +5,14 @@ Shaped after GitHub's "SARIF support for code scanning": the full rule list with
 ``problem.severity``; URIs relative to ``%SRCROOT%``; 1-based columns counted in Unicode code
 points; ``partialFingerprints`` independent of line numbers; ``automationDetails.id`` from
 ``--category``; and, for findings with a mechanical repair, SARIF ``fixes``.
+
+GitHub refuses a run of more than 25,000 results: a run keeps the ``MAX_RESULTS`` most severe
+and says in a tool execution notification how many it left out.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -33,6 +37,9 @@ _SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 # Written even when equal to the schema default ("warning"): the contract promises a level on
 # every rule's defaultConfiguration and every result, and consumers need not know the default.
 _ALWAYS_WRITTEN = frozenset({"level"})
+MAX_RESULTS = 25_000  # GitHub code scanning rejects a run with more results
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+TOO_MANY = "too-many-results"  # the notification's descriptor id
 
 
 def help_uri(rule: type[Rule]) -> str:
@@ -57,6 +64,7 @@ def _descriptor(rule: type[Rule]) -> om.ReportingDescriptor:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a file's findings share one; emptied by each build
 def _artifact(path: Path, root: Path) -> om.ArtifactLocation:
     shown = display_path(path, root)
     if shown.startswith("/"):
@@ -137,6 +145,31 @@ def _notification(n: Notice, root: Path) -> om.Notification:
     )
 
 
+def kept(findings: list[Finding]) -> list[Finding]:
+    """The findings a run can hold: all of them, or the ``MAX_RESULTS`` most severe (errors,
+    then warnings, then notes; the first in report order among equals), in report order."""
+    if len(findings) <= MAX_RESULTS:
+        return findings
+    order = sorted(range(len(findings)),
+                   key=lambda i: (_SEVERITY_ORDER.get(findings[i].level, 3), i))
+    return [findings[i] for i in sorted(order[:MAX_RESULTS])]
+
+
+def left_out(total: int) -> str:
+    """What a run that holds only ``MAX_RESULTS`` of ``total`` results says about it."""
+    return (f"{total - MAX_RESULTS:,} of {total:,} results left out: GitHub code scanning "
+            f"accepts at most {MAX_RESULTS:,} in a run; the most severe are kept. Report fewer "
+            "with --baseline (new findings only) or --select/--ignore.")
+
+
+def _too_many(total: int) -> om.Notification:
+    return om.Notification(
+        message=om.Message(text=left_out(total)),
+        level="warning",
+        descriptor=om.ReportingDescriptorReference(id=TOO_MANY),
+    )
+
+
 def automation_id(category: str) -> str:
     """``runAutomationDetails.id`` for a category: GitHub reads everything up to the last ``/``
     as the category, so ``goleaklint`` becomes ``goleaklint/`` (no run-specific part)."""
@@ -149,8 +182,15 @@ def build(
 ) -> om.SarifLog:
     """The SARIF log object for a run."""
     root = (root or Path.cwd()).resolve()
+    _artifact.cache_clear()
     index = {r.id: i for i, r in enumerate(rules)}
-    prints = fingerprints(result.findings, lambda p: display_path(p, root))
+    findings = [f for f in result.findings if f.rule_id in index]
+    shown = kept(findings)
+    prints = fingerprints(findings, functools.cache(lambda p: display_path(p, root)))
+    print_of = {id(f): fp for f, fp in zip(findings, prints, strict=True)}
+    notifications = [_notification(n, root) for n in result.notices]
+    if len(shown) < len(findings):
+        notifications.append(_too_many(len(findings)))
     driver = om.ToolComponent(
         name="goleaklint",
         version=__version__,
@@ -161,16 +201,11 @@ def build(
     run = om.Run(
         tool=om.Tool(driver=driver),
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.as_uri() + "/")},
-        results=[
-            _result(f, index[f.rule_id], fp, root)
-            for f, fp in zip(result.findings, prints, strict=True)
-            if f.rule_id in index
-        ],
+        results=[_result(f, index[f.rule_id], print_of[id(f)], root) for f in shown],
         invocations=[
             om.Invocation(
                 execution_successful=not any(n.kind in FAILURES for n in result.notices),
-                tool_execution_notifications=[_notification(n, root) for n in result.notices]
-                or None,
+                tool_execution_notifications=notifications or None,
             )
         ],
         column_kind="unicodeCodePoints",
@@ -180,20 +215,28 @@ def build(
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA, runs=[run])
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, schema property name, default omitted) of a sarif-om class; the default is
+    ``attr.NOTHING`` for a property that has none or is always written."""
+    fields = []
+    for a in attr.fields(cls):
+        default = a.default
+        if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        name = a.metadata.get("schema_property_name", a.name)
+        fields.append((a.name, name, attr.NOTHING if name in _ALWAYS_WRITTEN else default))
+    return tuple(fields)
+
+
 def to_jsonable(obj: Any) -> Any:
     """Serialise sarif-om objects by their schema property names, leaving defaults out
     (except ``level``, always written)."""
     if attr.has(type(obj)):
         out: dict[str, Any] = {}
-        for a in attr.fields(type(obj)):
-            value = getattr(obj, a.name)
-            default = a.default
-            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            name = a.metadata.get("schema_property_name", a.name)
-            if value is None or (
-                default is not attr.NOTHING and value == default and name not in _ALWAYS_WRITTEN
-            ):
+        for attribute, name, default in _fields(type(obj)):
+            value = getattr(obj, attribute)
+            if value is None or (default is not attr.NOTHING and value == default):
                 continue
             out[name] = to_jsonable(value)
         return out
@@ -206,7 +249,11 @@ def to_jsonable(obj: Any) -> Any:
 
 def write(
     result: Result, rules: list[type[Rule]], out: TextIO, category: str | None = None
-) -> None:
-    json.dump(to_jsonable(build(result, rules, category=category)), out, indent=2,
-              sort_keys=False)
+) -> list[str]:
+    """Write the log; the warnings for stderr (results left out)."""
+    log = build(result, rules, category=category)
+    json.dump(to_jsonable(log), out, indent=2, sort_keys=False)
     out.write("\n")
+    ids = {r.id for r in rules}
+    total = sum(f.rule_id in ids for f in result.findings)
+    return [left_out(total)] if total > MAX_RESULTS else []

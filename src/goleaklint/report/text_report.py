@@ -1,10 +1,12 @@
-"""``path:line:col: GL101 unbounded-global-map: message``, one finding a line."""
+"""``path:line:col: GL101 unbounded-global-map: message``, one finding a line (a line break in
+the quoted code or in the file name is escaped: see ``goleaklint.oneline``)."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from ..engine import Result
+from ..oneline import line_start, one_line
 from ..paths import display_path
 from ..rule import Rule
 
@@ -13,6 +15,6 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
     for f in result.findings:
         loc = f.location
         out.write(
-            f"{display_path(loc.path)}:{loc.line}:{loc.column}: "
-            f"{f.rule_id} {f.rule_name}: {f.message}\n"
+            f"{line_start(display_path(loc.path))}:{loc.line}:{loc.column}: "
+            f"{f.rule_id} {f.rule_name}: {one_line(f.message)}\n"
         )

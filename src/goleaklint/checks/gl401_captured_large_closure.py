@@ -1,4 +1,5 @@
-"""GL401: a function literal that captures a large value and outlives its function."""
+"""GL401 captured-large-closure: a function literal that captures a large value and outlives
+its function."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..largevalues import (
+    DEFAULT_LARGE_SIZE,
+    LocalValues,
+    Value,
+    candidate_functions,
+    large_functions,
+    large_type_names,
+    maker_candidates,
+    returned_values,
+)
 from ..longlived import resolver_at
-from ..model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
+from ..model import FUNCTION_NODES, FileModel, function_name, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Option, Rule
-from ..sizes import DEFAULT_LARGE_SIZE, LocalValues, Value, candidate_functions
+from ..rule import Gate, Option, Rule
 from ..syntax import Node, captures, text
 
 # Calls of other packages that keep the function they are given (DESIGN §1: configurable).
@@ -138,11 +148,9 @@ class CapturedLargeClosure(Rule):
                                "more names of calls that keep the function they are given "
                                "(a method or function name such as `Get`, or `pkg.Func`)"),
     }
+    requires = (large_functions, maker_candidates, returned_values, large_type_names)
 
-    @classmethod
-    def applies_to(cls, package: Package) -> bool:
-        """Only packages with function literals."""
-        return any(b"func(" in f.source for f in package.files)
+    gate = Gate(mentions=(b"func",))  # a function literal starts with the keyword
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -150,8 +158,6 @@ class CapturedLargeClosure(Rule):
         self.summaries: dict[tuple[int, int], Escape | None] = {}
 
     def begin_file(self, file: FileModel) -> None:
-        if b"func(" not in file.source:
-            return
         threshold = self.option("large-size")
         for function in candidate_functions(self.package, file, threshold, _has_literals):
             literals = captures(_LITERALS, function).get("f", [])

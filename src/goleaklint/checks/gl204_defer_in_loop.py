@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..loops import LoopAnalysis, enclosing_loops, loop_header
-from ..model import FileModel, Package, function_name
+from ..model import FileModel, function_name
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..syntax import Node, captures, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
@@ -106,8 +106,10 @@ class DeferInLoop(Rule):
     - A resource acquired in the loop and kept beyond it on purpose (`conns[i], err =
       net.Dial(…)`; `defer conns[i].Close()`) reads as an element of a collection from before
       the loop and is not reported; one kept in a local of the loop body is.
-    - Methods named `Fatal*`, `Panic*`, `FailNow`, `SkipNow`, `Skipf` are taken to never
-      return, whatever their receiver (loggers and `testing.T` behave so).
+    - Calls that never return are resolved through imports and receiver types (`os.Exit`
+      under any import name, `testing.T`'s `Fatal*`/`FailNow`/`Skip*`, a logger's `Fatal*`);
+      a method the package declares itself returns, whatever its name. Where the receiver's
+      type cannot be told from syntax, `Fatal*`, `FailNow` and `SkipNow` are taken to end it.
 
     ## Peers
     gocritic `deferInLoop`, revive `defer` (`loop` option) and staticcheck's SA9001 (a `defer`
@@ -125,16 +127,14 @@ class DeferInLoop(Rule):
     precision = "high"
     tags = ("resources", "leak", "defer")
 
-    @classmethod
-    def applies_to(cls, package: Package) -> bool:
-        return any(b"defer" in f.source for f in package.files)
+    gate = Gate(mentions=(b"defer",))
 
     def __init__(self, context) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
 
     def begin_file(self, file: FileModel) -> None:
-        self.loops = LoopAnalysis(file, self.package) if b"defer" in file.source else None
+        self.loops = LoopAnalysis(file, self.package)
 
     def visit_defer_statement(self, node: Node) -> None:
         if self.loops is None or not enclosing_loops(node):

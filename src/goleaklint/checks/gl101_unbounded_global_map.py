@@ -1,30 +1,34 @@
-"""Retention rules: package-level state that only grows."""
+"""GL101 unbounded-global-map: package-level maps that only grow."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from ..facts import package_fact
 from ..localtypes import expression_type
-from ..longlived import Ref, Resolver, declaration, is_init_time, lazy_initialisation
+from ..longlived import (
+    Ref,
+    Resolver,
+    declaration,
+    global_only_types,
+    init_or_registration_functions,
+    is_init_time,
+    lazy_initialisation,
+)
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
+from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule
 from ..syntax import Node, text
 from ..types import TypeRef
-
-LEN_CALL = re.compile(rb"len\s*\(")  # a comparison can bound only if it measures
 
 SYNC_MAP = "sync.Map"
 SYNC_MAP_WRITES = frozenset({"Store", "LoadOrStore", "Swap"})
 SYNC_MAP_REMOVALS = frozenset({"Delete", "LoadAndDelete", "CompareAndDelete", "Clear"})
 MAP_REMOVAL_FUNCS = frozenset({"maps.DeleteFunc", "golang.org/x/exp/maps.DeleteFunc",
                                "golang.org/x/exp/maps.Clear"})
-# Calls that only read the maps passed to them (anything else may prune what it is given).
-READ_ONLY_CALLS = frozenset({"len", "cap", "print", "println", "append", "copy", "min", "max",
-                             "panic", "new", "make", "complex", "real", "imag"})
-READ_ONLY_PACKAGES = frozenset({"fmt", "log", "encoding/json", "reflect", "sort", "slices",
-                                "strings", "strconv", "log/slog", "errors"})
+# Functions of the maps package that only read the maps passed to them.
 READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc", "All",
                                   "Collect", "Copy"})
 # Map keys drawn from a closed set: the map cannot grow past it.
@@ -32,7 +36,6 @@ BOUNDED_KEY_TYPES = frozenset({"bool", "byte", "uint8", "int8"})
 BOUNDED_QUALIFIED_KEYS = frozenset({"reflect.Type", "reflect.Kind"})
 # Another package's enum-like key type (codes.Code, trace.UtilFlags, slog.Level…).
 ENUM_LIKE_NAME = re.compile(r"(Kind|Flags?|Mode|Op|Level|Code|State)$")
-COMPARISONS = frozenset({">", ">=", "<", "<=", "==", "!="})
 
 
 @dataclass
@@ -41,6 +44,23 @@ class _Write:
     node: Node
     ref: Ref
     display: str
+
+
+@package_fact()
+def map_roots(pkg: Package) -> tuple[tuple[bytes, ...], frozenset[str]]:
+    """The package vars from which a map is reached (as bytes), and the named types."""
+    found: set[str] = set()
+    types = frozenset(t for t in pkg.types
+                      if _reaches_map(pkg, TypeRef("named", name=t), found, set()))
+    names = tuple(n.encode() for n in pkg.vars
+                  if _reaches_map(pkg, pkg.var_type(n), found, set()))
+    return names, types
+
+
+@package_fact()
+def enum_types(pkg: Package) -> frozenset[str]:
+    """Named types of the package that have typed constants (``const ( A Kind = iota … )``)."""
+    return frozenset(c.type.name for c in pkg.consts.values() if c.type.kind == "named")
 
 
 class UnboundedGlobalMap(Rule):
@@ -119,11 +139,12 @@ class UnboundedGlobalMap(Rule):
     level = "warning"
     precision = "high"
     tags = ("memory", "leak", "retention")
+    requires = (map_roots, enum_types, init_or_registration_functions, global_only_types)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
         """Only packages with a package-level variable from which a map is reached."""
-        return bool(_map_roots(package)[0])
+        return bool(package.facts.get(map_roots)[0])
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -153,7 +174,7 @@ class UnboundedGlobalMap(Rule):
         from which one is (its receiver).  Everything the rule records is resolved from
         one of those, directly or through a local alias of one."""
         assert self.resolver is not None and self.file is not None
-        names, types = _map_roots(self.package)
+        names, types = self.package.facts.get(map_roots)
         if self.resolver.receiver_type in types:
             return True
         return self.file.mentions(function, names)
@@ -345,7 +366,7 @@ class UnboundedGlobalMap(Rule):
         ):
             return True
         if key.kind == "named" and key.name in self.package.types:
-            return key.name in _enum_types(self.package)
+            return key.name in self.package.facts.get(enum_types)
         return False
 
     def _record_write(self, node: Node, ref: Ref, display: str) -> None:
@@ -386,19 +407,6 @@ class UnboundedGlobalMap(Rule):
             )
 
 
-def _map_roots(pkg: Package) -> tuple[tuple[bytes, ...], frozenset[str]]:
-    """The package vars from which a map is reached (as bytes), and the named types."""
-    cached = pkg.facts.get("map_roots")
-    if cached is None:
-        found: set[str] = set()
-        types = frozenset(t for t in pkg.types
-                          if _reaches_map(pkg, TypeRef("named", name=t), found, set()))
-        names = tuple(n.encode() for n in pkg.vars
-                      if _reaches_map(pkg, pkg.var_type(n), found, set()))
-        cached = pkg.facts["map_roots"] = (names, types)
-    return cached  # type: ignore[return-value]
-
-
 def _reaches_map(pkg: Package, t: TypeRef, found: set[str], seen: set[str]) -> bool:
     """Whether a map (or sync.Map) is reached from a value of type ``t`` the way ``Resolver``
     follows values: through pointers, named types of the package and struct fields, at any
@@ -433,17 +441,6 @@ def _root(operand: Node) -> Node:
             break
         operand = inner
     return operand
-
-
-def _enum_types(pkg: Package) -> frozenset[str]:
-    """Named types of the package that have typed constants (``const ( A Kind = iota … )``)."""
-    cached = pkg.facts.get("enum_types")
-    if cached is None:
-        cached = frozenset(
-            c.type.name for c in pkg.consts.values() if c.type.kind == "named"
-        )
-        pkg.facts["enum_types"] = cached
-    return cached  # type: ignore[return-value]
 
 
 def _constant_key(pkg: Package, f: FileModel | None, index_expr: Node) -> bool:

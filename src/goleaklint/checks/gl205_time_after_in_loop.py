@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..loops import LoopAnalysis, loop_header
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Gate, Rule
 from ..syntax import Node, text
 
 TIME_AFTER = "time.After"
@@ -105,19 +105,21 @@ class TimeAfterInLoop(Rule):
     precision = "high"
     tags = ("resources", "leak", "timer")
 
-    @classmethod
-    def applies_to(cls, package: Package) -> bool:
-        version = package.go_version
-        if version is None or tuple(version) >= FIXED_IN:
-            return False
-        return any(f.imports_path("time") for f in package.files)
+    gate = Gate(imports=("time",))
 
     def __init__(self, context) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
+        version = self.package.go_version  # the rule is about Go releases before 1.23
+        self.relevant = version is not None and tuple(version) < FIXED_IN
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        version = package.go_version
+        return version is not None and tuple(version) < FIXED_IN
 
     def begin_file(self, file: FileModel) -> None:
-        self.loops = LoopAnalysis(file, self.package) if file.imports_path("time") else None
+        self.loops = LoopAnalysis(file, self.package) if self.relevant else None
 
     def visit_select_statement(self, node: Node) -> None:
         if self.loops is None:

@@ -1,34 +1,27 @@
-"""GL102: package-level slices that only grow."""
+"""GL102 unbounded-global-slice: package-level slices that only grow."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from ..facts import package_fact
 from ..longlived import (
     Ref,
     Resolver,
     declaration,
+    init_or_registration_functions,
     is_init_time,
     lazy_initialisation,
     resolver_at,
 )
-from ..model import (
-    FileModel,
-    Package,
-    receiver_name,
-    receiver_type_name,
-    resolve_selector,
-)
+from ..model import FileModel, Package, receiver_name, receiver_type_name, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
+from ..rule import Gate, Rule
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
-from .retention import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 
-# ``x = append(x, …)`` as written: the candidates for growth, found in the source bytes (a
-# regular expression is much cheaper than a query over every file).
-_APPENDS = re.compile(rb"=[ \t]*append\(")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _WORDS = re.compile(rb"\w+")
 # Bytes of ``[\w\s,]``: what may stand between a declared name and its ``:=``.
@@ -36,10 +29,11 @@ _NAME_RUN = frozenset(b"_,0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR
                       b" \t\n\r\f\v")
 _PATH_NODES = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
                          "unary_expression"})
-_STATEMENT_STOPS = frozenset({"assignment_statement", "block", "statement_list", "source_file",
-                              "comment", "interpreted_string_literal", "raw_string_literal"})
 # ``clear`` zeroes a slice's elements but keeps its length: no truncation.
 _READ_ONLY = READ_ONLY_CALLS | {"clear"}
+
+
+ShortDeclarations = list[tuple[set[bytes], bytes]]
 
 
 @dataclass
@@ -48,6 +42,20 @@ class _Growth:
     node: Node
     ref: Ref
     display: str
+
+
+@package_fact()
+def short_declarations(pkg: Package) -> dict[int, ShortDeclarations]:
+    """Each function's ``:=`` as written, by the function's node id: a memo filled on first
+    question (``_short_declarations``)."""
+    return {}
+
+
+@package_fact()
+def held_types(pkg: Package) -> frozenset[str]:
+    """Named types of the package with a package-level variable of that type."""
+    names = (pkg.var_type(n).deref() for n in pkg.vars)
+    return frozenset(t.name for t in names if t.kind == "named")
 
 
 class UnboundedGlobalSlice(Rule):
@@ -122,12 +130,13 @@ class UnboundedGlobalSlice(Rule):
     level = "warning"
     precision = "high"
     tags = ("memory", "leak", "retention")
+    requires = (held_types, short_declarations, init_or_registration_functions)
+
+    gate = Gate(mentions=(b"append",))
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages that append somewhere and hold a slice (or a value of unknown type)."""
-        if not any(b"append(" in f.source for f in package.files):
-            return False
+        """Only packages that hold a slice (or a value of unknown type) at package level."""
         return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars)
 
     def __init__(self, context) -> None:
@@ -135,14 +144,10 @@ class UnboundedGlobalSlice(Rule):
         self.growth: list[_Growth] = []
 
     def begin_file(self, file: FileModel) -> None:
-        for match in _APPENDS.finditer(file.source):
-            node = file.root.descendant_for_byte_range(match.start(), match.start() + 1)
-            while node is not None and node.type not in _STATEMENT_STOPS:
-                node = node.parent
-            if node is not None and node.type == "assignment_statement":
-                growth = self._growth(file, node)
-                if growth is not None:
-                    self.growth.append(growth)
+        for statement in _append_assignments(file):
+            growth = self._growth(file, statement)
+            if growth is not None:
+                self.growth.append(growth)
 
     def _growth(self, f: FileModel, statement: Node) -> _Growth | None:
         """The statement grows long-lived state: ``x = append(x, …)`` outside initialisation."""
@@ -189,7 +194,7 @@ class UnboundedGlobalSlice(Rule):
             return False
         receiver = receiver_name(function) if function.type == "method_declaration" else ""
         if receiver == name:
-            return receiver_type_name(function) in _held_types(self.package)
+            return receiver_type_name(function) in self.package.facts.get(held_types)
         # An alias: ``l := auditLog`` (or of the receiver) declared in the function.
         wanted = name.encode()
         for declared, value in _short_declarations(self.package, function):
@@ -339,11 +344,32 @@ class _Truncations(Visitor):
         (self.removed_in_tests if self.file.is_test else self.removed).add(path)
 
 
-def _short_declarations(pkg: Package, function: Node) -> list[tuple[set[bytes], bytes]]:
+def _append_assignments(file: FileModel) -> list[Node]:
+    """The assignment statements whose right-hand side holds a call of ``append``
+    (``x = append(x, …)``, however it is spaced or broken across lines): each call's
+    identifier is found by its bytes, and the tree says what it is."""
+    found: dict[int, Node] = {}
+    source = file.source
+    at = source.find(b"append")
+    while at >= 0:
+        node = file.root.descendant_for_byte_range(at, at + 6)
+        at = source.find(b"append", at + 6)
+        call = node.parent if node is not None and node.type == "identifier" else None
+        if call is None or call.type != "call_expression" or node.end_byte - node.start_byte != 6:
+            continue
+        values = call.parent
+        statement = values.parent if values is not None else None
+        if statement is not None and statement.type == "assignment_statement" and (
+            values.type == "expression_list"
+        ) and statement.child_by_field_name("right") == values:
+            found.setdefault(statement.id, statement)
+    return list(found.values())
+
+
+def _short_declarations(pkg: Package, function: Node) -> ShortDeclarations:
     """Each ``:=`` of a function as written: the words of the run of names, spaces and commas
     before it, and the rest of its line (text, not syntax: a cheap test; memoised)."""
-    memo = pkg.facts.setdefault("short_declarations", {})
-    assert isinstance(memo, dict)
+    memo = pkg.facts.get(short_declarations)
     found = memo.get(function.id)
     if found is None:
         found = memo[function.id] = []
@@ -432,16 +458,6 @@ def _root(target: Node) -> Node | None:
             return None
         node = inner
     return node if node.type == "identifier" else None
-
-
-def _held_types(pkg: Package) -> frozenset[str]:
-    """Named types of the package with a package-level variable of that type."""
-    cached = pkg.facts.get("held_types")
-    if cached is None:
-        names = (pkg.var_type(n).deref() for n in pkg.vars)
-        cached = frozenset(t.name for t in names if t.kind == "named")
-        pkg.facts["held_types"] = cached
-    return cached  # type: ignore[return-value]
 
 
 def _through_index(target: Node) -> bool:

@@ -1,4 +1,4 @@
-"""Sizes: integer constant folding and the notion of a *large value* (GL103, GL401).
+"""Large values (GL103, GL401): what makes one, and how it travels through a function.
 
 A value is large when it is a whole file or stream read into memory (``os.ReadFile``,
 ``io.ReadAll``, ``ioutil.ReadAll``/``ReadFile``: a whole response body), a ``make`` of a slice,
@@ -16,11 +16,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .constants import MAX_DEPTH, const_int
+from .facts import package_fact
 from .model import FileModel, Package, resolve_selector, spec_names
 from .syntax import Node, captures, text
+from .typesizes import human_size, sized, type_size
 
 DEFAULT_LARGE_SIZE = 1 << 20
-_MAX_DEPTH = 12
 
 # Whole reads: the result is as large as the file or stream.
 SLURPS = frozenset({"os.ReadFile", "io.ReadAll", "io/ioutil.ReadAll", "io/ioutil.ReadFile"})
@@ -39,178 +41,11 @@ _BUFFER_VIEWS = frozenset({"Peek", "ReadSlice", "ReadLine"})
 _REGEXP_PARTS = frozenset({"FindAll", "FindAllString", "FindSubmatch", "FindStringSubmatch",
                            "FindAllSubmatch", "FindAllStringSubmatch"})
 
-_BASIC_SIZES = {
-    "bool": 1, "byte": 1, "uint8": 1, "int8": 1, "int16": 2, "uint16": 2, "int32": 4,
-    "uint32": 4, "rune": 4, "float32": 4, "int": 8, "uint": 8, "int64": 8, "uint64": 8,
-    "uintptr": 8, "float64": 8, "complex64": 8, "complex128": 16, "string": 16, "error": 16,
-    "any": 16,
-}
-_WORD_TYPES = {"slice_type": 24, "pointer_type": 8, "map_type": 8, "channel_type": 8,
-               "function_type": 8, "interface_type": 16}
-_INT_CONVERSIONS = frozenset({"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
-                              "uint32", "uint64", "uintptr", "byte", "rune"})
-_SHIFT_LIMIT = 64
-
 # Where a large value may be made, found in the source bytes (much cheaper than a query):
 # whole reads and sized buffers, ``make(…``/``new(…``, and array types ``[N]T``.
 _CANDIDATE_CALLS = (b".ReadFile(", b".ReadAll(", b".NewReaderSize(", b".NewWriterSize(",
-                    b"make([", b"new([")
+                    b"make([", b"new(")
 _ARRAY_TEXT = re.compile(rb"\[[^\]\[\n]+\][\w*\[]")
-
-
-# Constant folding ------------------------------------------------------------------------------
-
-def int_literal(literal: str) -> int | None:
-    """The value of a Go integer literal (``1_000``, ``0x10``, ``0o7``, ``017``, ``0b1``)."""
-    s = literal.replace("_", "").lower()
-    try:
-        if len(s) > 1 and s[0] == "0" and s[1].isdigit():
-            return int(s, 8)
-        return int(s, 0)
-    except ValueError:
-        return None
-
-
-def const_int(pkg: Package, f: FileModel, expr: Node | None, _depth: int = 0) -> int | None:
-    """The value of an integer constant expression, or None when it does not fold.
-
-    Literals, parentheses, ``+ - * / % << >> | & ^ &^``, unary ``-``/``+``, conversions to an
-    integer type, and constants of the package or of the enclosing function.
-    """
-    if expr is None or _depth > _MAX_DEPTH:
-        return None
-    kind = expr.type
-    if kind == "int_literal":
-        return int_literal(text(expr))
-    if kind == "parenthesized_expression" and expr.named_child_count:
-        return const_int(pkg, f, expr.named_children[0], _depth + 1)
-    if kind == "binary_expression":
-        left = const_int(pkg, f, expr.child_by_field_name("left"), _depth + 1)
-        if left is None:
-            return None
-        right = const_int(pkg, f, expr.child_by_field_name("right"), _depth + 1)
-        if right is None:
-            return None
-        return _binary(text(expr.child_by_field_name("operator")), left, right)
-    if kind == "unary_expression":
-        value = const_int(pkg, f, expr.child_by_field_name("operand"), _depth + 1)
-        operator = text(expr.child_by_field_name("operator"))
-        if value is None or operator not in ("-", "+"):
-            return None
-        return -value if operator == "-" else value
-    if kind == "call_expression":
-        fn = expr.child_by_field_name("function")
-        args = expr.child_by_field_name("arguments")
-        if (fn is not None and text(fn) in _INT_CONVERSIONS and args is not None
-                and args.named_child_count == 1):
-            return const_int(pkg, f, args.named_children[0], _depth + 1)
-        return None
-    if kind == "identifier":
-        # Shadowing a constant by a variable is rare enough not to pay for scope lookups.
-        value = _local_const(expr)
-        if value is not None:
-            return const_int(pkg, f, value, _depth + 1)
-        decl = pkg.const(text(expr))
-        if decl is not None and decl.value is not None:
-            return const_int(pkg, decl.file, decl.value, _depth + 1)
-    return None
-
-
-def _binary(operator: str, left: int, right: int) -> int | None:
-    if operator == "+":
-        return left + right
-    if operator == "-":
-        return left - right
-    if operator == "*":
-        return left * right
-    if operator in ("/", "%"):
-        if right == 0:
-            return None
-        quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
-        return quotient if operator == "/" else left - quotient * right
-    if operator in ("<<", ">>"):
-        if not 0 <= right <= _SHIFT_LIMIT:
-            return None
-        return left << right if operator == "<<" else left >> right
-    if operator == "|":
-        return left | right
-    if operator == "&":
-        return left & right
-    if operator == "^":
-        return left ^ right
-    if operator == "&^":
-        return left & ~right
-    return None
-
-
-def _local_const(ident: Node) -> Node | None:
-    """The value of a ``const`` declared in an enclosing block of ``ident``."""
-    name = text(ident)
-    parent = ident.parent
-    while parent is not None and parent.type != "source_file":
-        if parent.type == "statement_list":
-            for statement in parent.named_children:
-                if statement.start_byte >= ident.start_byte:
-                    break
-                if statement.type != "const_declaration":
-                    continue
-                for spec in statement.named_children:
-                    names = spec_names(spec)
-                    values = spec.child_by_field_name("value")
-                    if values is None or len(values.named_children) != len(names):
-                        continue
-                    for n, v in zip(names, values.named_children, strict=True):
-                        if text(n) == name:
-                            return v
-        parent = parent.parent
-    return None
-
-
-def type_size(pkg: Package, f: FileModel, node: Node | None, _depth: int = 0) -> int:
-    """A lower bound of the size in bytes of a value of the type written at ``node``."""
-    if node is None or _depth > _MAX_DEPTH:
-        return 0
-    kind = node.type
-    if kind in _WORD_TYPES:
-        return _WORD_TYPES[kind]
-    if kind == "array_type":
-        length = const_int(pkg, f, node.child_by_field_name("length"))
-        if length is None or length <= 0:
-            return 0
-        return length * type_size(pkg, f, node.child_by_field_name("element"), _depth + 1)
-    if kind == "parenthesized_type" and node.named_child_count:
-        return type_size(pkg, f, node.named_children[0], _depth + 1)
-    if kind == "type_identifier":
-        name = text(node)
-        decl = pkg.types.get(name)
-        if decl is not None:
-            return type_size(pkg, decl.file, decl.node.child_by_field_name("type"), _depth + 1)
-        return _BASIC_SIZES.get(name, 1)
-    if kind == "struct_type":
-        total = 0
-        for field in captures("(field_declaration) @f", node).get("f", []):
-            if field.parent is None or field.parent.parent != node:
-                continue  # a field of a nested struct type, counted with it
-            names = max(1, len(field.children_by_field_name("name")))
-            total += names * type_size(pkg, f, field.child_by_field_name("type"), _depth + 1)
-        return total
-    return 1  # another package's type, a type parameter: at least a byte
-
-
-def sized(size: int) -> str:
-    """``a 2 MiB`` / ``an 8 MiB``: a size as an adjective, with its article."""
-    shown = human_size(size)
-    return ("an " if shown[:1] == "8" or shown[:2] in ("11", "18") else "a ") + shown
-
-
-def human_size(size: int) -> str:
-    """``1048576`` → ``1 MiB``; sizes not a whole number of KiB are given in bytes."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift and size % (1 << shift) == 0:
-            return f"{size >> shift} {unit}"
-    if size >= 1 << 20:
-        return f"{size / (1 << 20):.1f} MiB"
-    return f"{size} bytes"
 
 
 # Large values ----------------------------------------------------------------------------------
@@ -331,7 +166,7 @@ class LocalValues:
 
     def value(self, expr: Node | None, _depth: int = 0) -> Value | None:
         """What ``expr`` holds now, in terms of large values (None: nothing large)."""
-        if expr is None or _depth > _MAX_DEPTH:
+        if expr is None or _depth > MAX_DEPTH:
             return None
         kind = expr.type
         f = self.file
@@ -399,7 +234,7 @@ class LocalValues:
         ):
             return self._append(arguments, depth)
         if fn is not None and fn.type == "identifier" and text(fn) in self.pkg.funcs and (
-            depth < _MAX_DEPTH and not f.is_local(fn)
+            depth < MAX_DEPTH and not f.is_local(fn)
         ):
             return self._package_call(text(fn), call, arguments, depth)
         if fn is not None and fn.type == "identifier" and text(fn) == "string" and (
@@ -605,9 +440,15 @@ class _Returned:
     large: Large
 
 
+@package_fact()
+def returned_values(pkg: Package) -> dict[tuple[str, int], _Returned | None]:
+    """What each function of the package returns, by (name, large-size threshold): a memo
+    filled on first question."""
+    return {}
+
+
 def _returned(pkg: Package, name: str, threshold: int) -> _Returned | None:
-    cache = pkg.facts.setdefault("returned_values", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(returned_values)
     key = (name, threshold)
     if key in cache:
         return cache[key]
@@ -684,9 +525,27 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int,
     return sorted(found.values(), key=lambda n: n.start_byte)
 
 
+@package_fact()
+def large_functions(pkg: Package) -> dict[tuple[str, int], list[Node]]:
+    """The top-level functions of each file that make a large value, by (file path,
+    threshold): a memo filled on first question."""
+    return {}
+
+
+@package_fact()
+def maker_candidates(pkg: Package) -> dict[int, tuple[str, ...]]:
+    """The package functions that make a large value, by threshold: a memo."""
+    return {}
+
+
+@package_fact()
+def large_type_names(pkg: Package) -> dict[int, tuple[bytes, ...]]:
+    """The package's types whose values are at least the threshold, by threshold: a memo."""
+    return {}
+
+
 def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
-    cache = pkg.facts.setdefault("large_functions", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(large_functions)
     key = (str(f.path), threshold)
     if key not in cache:
         cache[key] = _candidate_functions(pkg, f, threshold)
@@ -696,8 +555,7 @@ def _made_here(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
 def _maker_candidates(pkg: Package, threshold: int) -> tuple[str, ...]:
     """Functions of the package that make a large value (whether they return it is asked
     later, of those that are called where it matters: ``_is_maker``)."""
-    cache = pkg.facts.setdefault("maker_candidates", {})
-    assert isinstance(cache, dict)
+    cache = pkg.facts.get(maker_candidates)
     if threshold not in cache:
         names = []
         for f in pkg.files:
@@ -718,13 +576,26 @@ def _is_maker(pkg: Package, name: str, threshold: int) -> bool:
     return returned is not None and returned.index < 0
 
 
+def large_types(pkg: Package, threshold: int) -> tuple[bytes, ...]:
+    """The names of the package's types whose values are at least ``threshold`` bytes
+    (``type Buf [1 << 21]byte``, a struct holding one): ``Buf{…}`` makes one."""
+    cache = pkg.facts.get(large_type_names)
+    if threshold not in cache:
+        cache[threshold] = tuple(
+            name.encode() for name, decl in pkg.types.items()
+            if type_size(pkg, decl.file, decl.node.child_by_field_name("type")) >= threshold
+        )
+    return cache[threshold]
+
+
+_MAKERS = frozenset({"call_expression", "array_type", "composite_literal"})
+
+
 def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Node]:
     found: dict[int, Node] = {}
-    for offset in _candidate_offsets(f.source):
+    for offset in _candidate_offsets(f.source, large_types(pkg, threshold)):
         node = f.root.descendant_for_byte_range(offset, offset + 1)
-        while node is not None and node.type not in ("call_expression", "array_type") and (
-            node.type not in _STOP_SEARCH
-        ):
+        while node is not None and node.type not in _MAKERS and node.type not in _STOP_SEARCH:
             node = node.parent
         if node is None or node.type in _STOP_SEARCH:
             continue
@@ -739,8 +610,8 @@ def _candidate_functions(pkg: Package, f: FileModel, threshold: int) -> list[Nod
     return sorted(found.values(), key=lambda n: n.start_byte)
 
 
-def _candidate_offsets(source: bytes) -> Iterator[int]:
-    for word in _CANDIDATE_CALLS:
+def _candidate_offsets(source: bytes, types: tuple[bytes, ...] = ()) -> Iterator[int]:
+    for word in _CANDIDATE_CALLS + tuple(name + b"{" for name in types):
         at = source.find(word)
         while at >= 0:
             yield at + 1  # past the dot or the first letter: inside the call's function

@@ -1,14 +1,23 @@
-"""GL103: a small part of a large buffer kept in a long-lived place."""
+"""GL103 subslice-retention: a small part of a large buffer kept in a long-lived place."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from ..largevalues import (
+    DEFAULT_LARGE_SIZE,
+    LocalValues,
+    Value,
+    candidate_functions,
+    large_functions,
+    large_type_names,
+    maker_candidates,
+    returned_values,
+)
 from ..longlived import Resolver, resolver_at
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Option, Rule
-from ..sizes import DEFAULT_LARGE_SIZE, LocalValues, Value, candidate_functions
 from ..syntax import Node, captures, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).
@@ -119,6 +128,7 @@ class SubsliceRetention(Rule):
         "large-size": Option(int, DEFAULT_LARGE_SIZE,
                              "bytes from which a `make` or array counts as a large buffer"),
     }
+    requires = (large_functions, maker_candidates, returned_values, large_type_names)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:

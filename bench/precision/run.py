@@ -1,0 +1,372 @@
+"""Precision groundwork: goleaklint over real Go code, a seeded sample to judge, and its score.
+
+    python bench/precision/run.py install              # apt-get install packages.txt (root)
+    python bench/precision/run.py scan [-o FILE]       # findings + counts, JSON (default in /tmp)
+    python bench/precision/run.py table SCAN           # per-rule counts, Markdown
+    python bench/precision/run.py sample SCAN --seed N [--per-rule 15] [-o TSV]
+    python bench/precision/run.py score TSV            # per-rule precision of a judged TSV
+
+Two corpora: the standard library ($(go env GOROOT)/src) and Debian's Go sources
+(/usr/share/gocode/src, from the golang-*-dev packages pinned in packages.txt and what they
+depend on). Lines and files are counted over what goleaklint's own discovery analyses
+(vendor/, testdata/, hidden and ``_`` folders skipped); hand-written means not carrying
+``// Code generated … DO NOT EDIT.`` before the package clause. Files reached twice through
+symbolic links (Debian's import-path aliases) count once, and so do their findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from goleaklint.discover import discover
+
+HERE = Path(__file__).resolve().parent
+PACKAGES = HERE / "packages.txt"
+GOCODE = "/usr/share/gocode/src"
+FALLBACK_GOROOT_SRC = "/usr/lib/go-1.19/src"
+DEFAULT_SCAN = Path(os.environ.get("TMPDIR", "/tmp")) / "goleaklint-precision-findings.json"
+COLUMNS = ["seed", "rule", "path", "line", "message", "hint", "verdict", "reason"]
+VERDICTS = ("TP", "FP")
+
+Finding = dict[str, Any]
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line, exit status 2."""
+
+
+# install -----------------------------------------------------------------------------------------
+
+def pinned_packages(path: Path = PACKAGES) -> list[str]:
+    """The package names of ``packages.txt`` (one a line, ``#`` comments)."""
+    names = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [n for n in names if n]
+
+
+def install(dry_run: bool) -> int:
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *pinned_packages()]
+    if dry_run:
+        cmd.insert(2, "--simulate")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    return subprocess.call(cmd, env=env)
+
+
+# scan --------------------------------------------------------------------------------------------
+
+def goroot_src() -> str:
+    try:
+        out = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True)
+        return str(Path(out.stdout.strip()) / "src")
+    except (OSError, subprocess.CalledProcessError):
+        return FALLBACK_GOROOT_SRC
+
+
+def count_lines(root: str) -> dict[str, Any]:
+    """Files and lines that goleaklint analyses under ``root``, symbolic-link aliases once."""
+    totals: Counter[str] = Counter()
+    seen: set[str] = set()
+    digests: set[bytes] = set()
+    for pkg in discover([root]).packages:
+        for f in pkg.files:
+            real = os.path.realpath(f.path)
+            if real in seen:
+                totals["alias_files"] += 1
+                continue
+            seen.add(real)
+            try:
+                source = f.read()
+            except OSError:
+                continue
+            lines = source.count(b"\n")
+            digest = hashlib.sha1(source).digest()
+            if f.reported and not f.generated:
+                totals["handwritten_same_content_as_another"] += digest in digests
+                digests.add(digest)
+            kind = "generated" if f.generated else "handwritten" if f.reported else "excluded"
+            totals[f"{kind}_files"] += 1
+            totals[f"{kind}_lines"] += lines
+            if f.reported and not f.generated and f.is_test:
+                totals["handwritten_test_files"] += 1
+                totals["handwritten_test_lines"] += lines
+    return dict(sorted(totals.items()))
+
+
+def run_goleaklint(root: str, jobs: int) -> tuple[list[Finding], list[str], list[str]]:
+    """goleaklint's JSON findings over ``root`` (paths relative to it), its stderr lines, and
+    the command (run in ``root``)."""
+    cmd = [sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero",
+           "--jobs", str(jobs), "."]
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UsageError(f"goleaklint exited {done.returncode} on {root}: "
+                         f"{done.stderr.strip()[-300:]}")
+    return json.loads(done.stdout), done.stderr.splitlines(), cmd
+
+
+def scan_corpus(name: str, root: str, jobs: int) -> tuple[dict[str, Any], list[Finding]]:
+    """One corpus: findings (deduplicated by real path) and its counts."""
+    findings, stderr, cmd = run_goleaklint(root, jobs)
+    real_root = os.path.realpath(root)
+    kept: list[Finding] = []
+    keys: set[tuple[str, str, int, int, str]] = set()
+    for f in findings:
+        # The path below the real root: an alias folder walked first does not rename a finding.
+        path = os.path.relpath(os.path.realpath(os.path.join(root, f["path"])), real_root)
+        key = (f["rule"], path, f["line"], f["column"], f["message"])
+        if key in keys:
+            continue
+        keys.add(key)
+        kept.append({"corpus": name, "root": real_root, "rule": f["rule"], "name": f["name"],
+                     "path": path, "reported_as": f["path"], "line": f["line"],
+                     "column": f["column"], "message": f["message"],
+                     "test": path.endswith("_test.go")})
+    lines = count_lines(root)
+    summary = {
+        "root": root, "real_root": real_root, "command": " ".join(cmd[1:]),
+        **lines,
+        "findings": len(kept),
+        "duplicate_findings_dropped": len(findings) - len(kept),
+        "findings_reported_under_an_alias": sum(f["path"] != f["reported_as"] for f in kept),
+        "alias_warnings": sum("symbolic link" in w for w in stderr),
+        "warnings": len(stderr),
+        "warning_lines": stderr[:200],
+        "per_rule": per_rule(kept, lines.get("handwritten_lines", 0)),
+    }
+    return summary, kept
+
+
+def per_rule(findings: list[Finding], handwritten_lines: int) -> dict[str, dict[str, Any]]:
+    """Per rule: findings, how many in ``_test.go`` files, findings per 1,000 hand-written lines."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule in sorted({f["rule"] for f in findings}):
+        mine = [f for f in findings if f["rule"] == rule]
+        tests = sum(f["test"] for f in mine)
+        out[rule] = {"findings": len(mine), "in_tests": tests,
+                     "test_share": round(tests / len(mine), 3),
+                     "per_1k_lines": per_1k(len(mine), handwritten_lines)}
+    return out
+
+
+def per_1k(count: int, lines: int) -> float:
+    return round(1000 * count / lines, 4) if lines else 0.0
+
+
+def scan(output: Path, jobs: int, goroot: str, gocode: str) -> dict[str, Any]:
+    corpora: dict[str, Any] = {}
+    findings: list[Finding] = []
+    for name, root in (("goroot", goroot), ("gocode", gocode)):
+        if not os.path.isdir(root):
+            raise UsageError(f"{root}: no such directory (run the install subcommand first?)")
+        summary, found = scan_corpus(name, root, jobs)
+        corpora[name] = summary
+        findings.extend(found)
+    result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "commit": git_commit(), "python": sys.version.split()[0],
+              "corpora": corpora, "findings": sorted(findings, key=canonical)}
+    output.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def git_commit() -> str:
+    """The checkout's commit, ``+changes`` when src/ differs from it (what was analysed with)."""
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "../../src"], cwd=HERE)
+    return done.stdout.strip() + ("+changes" if dirty.returncode else "")
+
+
+def counts_table(data: dict[str, Any]) -> str:
+    """Markdown: corpus sizes, then per rule and corpus the findings, in tests, per 1k lines."""
+    corpora = data["corpora"]
+    out = ["| corpus | hand-written files | hand-written lines | of which in tests | "
+           "generated files (context) | findings | in tests | per 1k lines |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, c in corpora.items():
+        lines, found = c.get("handwritten_lines", 0), c["findings"]
+        tests = sum(r["in_tests"] for r in c["per_rule"].values())
+        out.append(f"| {name} | {c.get('handwritten_files', 0):,} | {lines:,} | "
+                   f"{_share(c.get('handwritten_test_lines', 0), lines)} | "
+                   f"{c.get('generated_files', 0):,} | {found:,} | {_share(tests, found)} | "
+                   f"{per_1k(found, lines):.3f} |")
+    out += ["", "| rule | " + " | ".join(f"{n}: findings (in tests), per 1k" for n in corpora)
+            + " |", "|---|" + "---:|" * len(corpora)]
+    rules = sorted({r for c in corpora.values() for r in c["per_rule"]})
+    for rule in rules:
+        cells = []
+        for c in corpora.values():
+            r = c["per_rule"].get(rule)
+            cells.append("0" if r is None else
+                         f"{r['findings']:,} ({_share(r['in_tests'], r['findings'])}), "
+                         f"{r['per_1k_lines']:.4f}")
+        out.append(f"| {rule} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
+
+
+# sample ------------------------------------------------------------------------------------------
+
+def canonical(f: Finding) -> tuple[str, str, str, int, int, str]:
+    return (f["rule"], f["corpus"], f["path"], f["line"], f["column"], f["message"])
+
+
+def draw_sample(findings: Iterable[Finding], seed: int, per_rule: int) -> list[Finding]:
+    """Up to ``per_rule`` findings of each rule: canonical order, then ``random.Random`` seeded
+    with the seed and the rule (so that one rule's sample does not move when another's does)."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in sorted(findings, key=canonical):
+        by_rule.setdefault(f["rule"], []).append(f)
+    picked: list[Finding] = []
+    for rule, group in sorted(by_rule.items()):
+        rng = random.Random(f"{seed}:{rule}")
+        picked.extend(sorted(rng.sample(group, min(per_rule, len(group))), key=canonical))
+    return picked
+
+
+def source_line(f: Finding) -> str:
+    try:
+        with open(os.path.join(f["root"], f["path"]), "rb") as fh:
+            for number, raw in enumerate(fh, 1):
+                if number == f["line"]:
+                    return raw.decode("utf-8", "replace").strip()[:160]
+    except OSError:
+        pass
+    return ""
+
+
+def clean(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def write_sample(scan_path: Path, seed: int, k: int, output: Path | None) -> int:
+    data = load_json(scan_path)
+    rows = draw_sample(data["findings"], seed, k)
+    text = "\t".join(COLUMNS) + "\n" + "".join(
+        "\t".join(clean(v) for v in (seed, f["rule"], os.path.join(f["root"], f["path"]),
+                                     f["line"], f["message"], source_line(f), "", "")) + "\n"
+        for f in rows)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+    return len(rows)
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read a scan ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise UsageError(f"{path}: not a scan (no findings list)")
+    return data
+
+
+# score -------------------------------------------------------------------------------------------
+
+def tally(rows: Iterable[dict[str, str]]) -> dict[str, Counter[str]]:
+    """Per rule: sampled, TP, FP (a verdict left blank is not judged yet)."""
+    out: dict[str, Counter[str]] = {}
+    for number, row in enumerate(rows, 2):
+        verdict = (row.get("verdict") or "").strip().upper()
+        if verdict and verdict not in VERDICTS:
+            raise UsageError(f"line {number}: verdict {row['verdict']!r} is not TP, FP or blank")
+        counts = out.setdefault(row["rule"], Counter())
+        counts["sampled"] += 1
+        if verdict:
+            counts[verdict] += 1
+    return out
+
+
+def precision(counts: Counter[str]) -> float | None:
+    judged = counts["TP"] + counts["FP"]
+    return counts["TP"] / judged if judged else None
+
+
+def score_table(counts: dict[str, Counter[str]]) -> str:
+    lines = ["| rule | sampled | TP | FP | precision |", "|---|---:|---:|---:|---:|"]
+    total: Counter[str] = Counter()
+    for rule, c in sorted(counts.items()):
+        total.update(c)
+        lines.append(_score_row(rule, c))
+    lines.append(_score_row("all", total))
+    return "\n".join(lines) + "\n"
+
+
+def _score_row(name: str, c: Counter[str]) -> str:
+    p = precision(c)
+    shown = "-" if p is None else f"{p:.0%}"
+    return f"| {name} | {c['sampled']} | {c['TP']} | {c['FP']} | {shown} |"
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not lines or lines[0].split("\t")[: len(COLUMNS)] != COLUMNS:
+        raise UsageError(f"{path}: header is not {' '.join(COLUMNS)}")
+    return [dict(zip(COLUMNS, line.split("\t"), strict=False)) for line in lines[1:] if line]
+
+
+# command line ------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("install", help="apt-get install the pinned packages")
+    p.add_argument("--dry-run", action="store_true")
+    p = sub.add_parser("scan", help="goleaklint over both corpora")
+    p.add_argument("-o", "--output", type=Path, default=DEFAULT_SCAN)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--goroot-src", default=None)
+    p.add_argument("--gocode", default=GOCODE)
+    p = sub.add_parser("table", help="the per-rule counts of a scan, as Markdown")
+    p.add_argument("scan", type=Path)
+    p = sub.add_parser("sample", help="a seeded sample per rule, as a TSV to judge")
+    p.add_argument("scan", type=Path)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--per-rule", type=int, default=15)
+    p.add_argument("-o", "--output", type=Path)
+    p = sub.add_parser("score", help="per-rule precision of a judged TSV")
+    p.add_argument("tsv", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "install":
+            return install(args.dry_run)
+        if args.command == "scan":
+            result = scan(args.output, args.jobs, args.goroot_src or goroot_src(), args.gocode)
+            for name, c in result["corpora"].items():
+                print(f"{name}: {c['findings']} findings, {c.get('handwritten_lines', 0):,} "
+                      f"hand-written lines", file=sys.stderr)
+            print(f"wrote {args.output}", file=sys.stderr)
+        elif args.command == "table":
+            sys.stdout.write(counts_table(load_json(args.scan)))
+        elif args.command == "sample":
+            n = write_sample(args.scan, args.seed, args.per_rule, args.output)
+            print(f"{n} findings sampled", file=sys.stderr)
+        else:
+            sys.stdout.write(score_table(tally(read_tsv(args.tsv))))
+    except UsageError as exc:
+        print(f"run.py: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,323 @@
+"""GL201 unclosed-resource: a file, connection, SQL value or HTTP body not closed on some
+path."""
+
+from __future__ import annotations
+
+from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
+from ..flowrule import FlowRule, describe_escape, statement_of
+from ..model import FileModel, Package, function_name
+from ..noreturn import call_ends
+from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
+from ..ownership import Ownership, Resource, mentions
+from ..plugins import hookimpl
+from ..rule import Edit, Fix, Rule
+from ..syntax import Node, text
+
+
+def declared_in(function: Node, name: str, statement: Node) -> bool:
+    """Whether ``name`` at ``statement`` is a variable of ``function`` itself, not one a
+    function literal captured from its surroundings (those outlive the literal)."""
+    if function.type != "func_literal":
+        return True
+    if statement.type == "short_var_declaration":
+        return True
+    for m in mentions(function, name):
+        if m.start_byte > statement.start_byte:
+            break
+        parent = m.parent
+        holder = parent.parent if parent is not None else None
+        if parent is not None and parent.type in ("parameter_declaration", "var_spec",
+                                                  "range_clause"):
+            return True
+        if holder is not None and holder.type in ("short_var_declaration", "range_clause"):
+            return True
+    return False
+
+
+class UnclosedResource(FlowRule):
+    """## What it finds
+    A value from an opener that is not released on every path to return: files (`os.Open`,
+    `os.Create`, `os.OpenFile`, `os.Pipe`), network connections and listeners (`net.Dial*`,
+    `net.Listen*`, `tls.Dial`), SQL rows, statements and transactions (`Query*`, `Prepare*`,
+    `Begin*` on `*sql.DB`, `*sql.Tx`, `*sql.Conn`), and HTTP response bodies (`http.Get`,
+    `http.Post`, `http.Head`, `http.PostForm`, `(*http.Client).Do/Get/Post/Head`). A
+    same-package function that returns such a value is an opener for its callers.
+
+    ## Why it leaks
+    Each of these holds an operating-system resource or a pooled connection until it is
+    closed. An HTTP body left open keeps its TCP connection out of the pool; SQL rows keep
+    their connection busy; a file keeps its descriptor. Under load the process runs out of
+    descriptors or connections long before it runs out of memory.
+
+    ## Example
+    ```go
+    package fetch
+
+    import (
+    	"io"
+    	"net/http"
+    )
+
+    func Fetch(url string) ([]byte, error) {
+    	resp, err := http.Get(url)
+    	if err != nil {
+    		return nil, err
+    	}
+    	return io.ReadAll(resp.Body)
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package fetch
+
+    import (
+    	"io"
+    	"net/http"
+    )
+
+    func Fetch(url string) ([]byte, error) {
+    	resp, err := http.Get(url)
+    	if err != nil {
+    		return nil, err
+    	}
+    	defer resp.Body.Close()
+    	return io.ReadAll(resp.Body)
+    }
+    ```
+
+    ## Known limits
+    - The value is followed within its function. It is released when it is closed, returned,
+      stored in a field, global, map or slice, sent on a channel, captured by a goroutine, or
+      passed to a function that takes ownership: a same-package function is looked into (does
+      it close its parameter?); other packages' functions are assumed to take ownership except
+      well-known readers and wrappers (`fmt`, `io.ReadAll`, `io.Copy`, `bufio`, decoders…).
+    - The branch where the opener failed (`if err != nil`, `if f == nil`) is not a leak.
+    - SQL and HTTP client methods are recognised on values whose type the syntax shows
+      (parameters, fields, `sql.Open`, `&http.Client{}`); on other receivers only when the
+      result is used as such (`rows.Next()`, `resp.Body`).
+    - `QueryRow`, gzip/zlib readers, `httptest.ResponseRecorder.Result()` are not openers.
+
+    ## Peers
+    bodyclose (HTTP bodies), sqlclosecheck and rowserrcheck (SQL), go vet has none; all need a
+    type-checked build. goleaklint works from syntax, follows paths (an early return after the
+    opener is reported with its line), and covers files, connections and listeners too.
+    """
+
+    id = "GL201"
+    name = "unclosed-resource"
+    family = "resources"
+    summary = "A file, connection, SQL rows/statement/transaction or HTTP body is not closed."
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "leak")
+
+    requires = (*FlowRule.requires, local_openers)
+
+    def begin_file(self, file: FileModel) -> bool | None:
+        return None if _may_open(file, self.package) else False  # no walk for nothing
+
+    def visit_call_expression(self, node: Node) -> None:
+        opener = self._opener(node)
+        if opener is not None:
+            self._check(opener)
+
+    def _opener(self, call: Node) -> Opener | None:
+        assert self.file is not None
+        return recognise_opener(call, self.file, self.package)
+
+    # Following the value ----------------------------------------------------------------------
+
+    def _check(self, opener: Opener) -> None:
+        statement, left = statement_of(opener.call)
+        if statement is None:
+            return
+        what = _resource_name(opener)
+        if statement.type == "expression_statement":
+            self.report(opener.call, f"the result of {opener.name} is discarded: {what} is "
+                        "never closed")
+            return
+        if left is None:
+            return  # returned, passed on, or used in place: someone else owns it
+        targets = left.named_children
+        function = self.file.innermost_function(opener.call)
+        if function is None:
+            return  # a package-level var initialiser: long-lived by design
+        if self.package.name == "main" and function_name(function) == "main":
+            return  # main returning ends the process, which releases everything
+        err = text(targets[-1]) if len(targets) > max(opener.indices) + 1 else ""
+        for index in opener.indices:
+            if index >= len(targets):
+                continue
+            target = targets[index]
+            if target.type != "identifier":
+                continue  # stored in a field, map or slice
+            name = text(target)
+            if name == "_":
+                self.report(opener.call, f"{what} from {opener.name} is discarded with _ and "
+                            "never closed")
+                continue
+            assert self.file is not None
+            if not self.file.is_local(target) and statement.type != "short_var_declaration":
+                continue  # assigned to a package-level variable
+            if not declared_in(function, name, statement):
+                continue  # a closure setting its caller's variable: the caller owns it
+            escape = self.escape_of(function, statement, name, opener.resource, err)
+            if escape is None:
+                continue
+            where, via = describe_escape(escape, self.file)
+            shown = f"{name}.Body" if opener.resource is RESPONSE else name
+            verb = "committed or rolled back" if opener.resource is TX else "closed"
+            related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
+            fix = None if opener.resource is TX else defer_close(
+                self.file, statement, function, shown, self.ownership, opener.resource,
+                self.package)
+            self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
+                        related, fix=fix)
+
+
+def _resource_name(opener: Opener) -> str:
+    """What the opener returns, in words: the file, the connection, the rows…"""
+    method = opener.name.rpartition(".")[2]
+    if opener.resource is RESPONSE:
+        return "the response body"
+    if opener.resource is TX:
+        return "the transaction"
+    if method.startswith("Query"):
+        return "the rows"
+    if method.startswith("Prepare"):
+        return "the statement"
+    if "Listen" in method:
+        return "the listener"
+    if "Dial" in method:
+        return "the connection"
+    if method in ("Open", "Create", "OpenFile", "Pipe"):
+        return "the file"
+    return "the value"
+
+
+def _may_open(file: FileModel, pkg: Package) -> bool:
+    """Cheap gate: the file imports a package with openers, or the package has its own."""
+    paths = {i.path for i in file.imports}
+    if paths & {"os", "net", "crypto/tls", "database/sql", "net/http", "github.com/jmoiron/sqlx"}:
+        return True
+    return bool(pkg.facts.get(local_openers).found) or any(
+        p.endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
+
+
+# The fix: defer x.Close() ------------------------------------------------------------------
+
+
+def _next_statement(statement: Node) -> Node | None:
+    sibling = statement.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_named_sibling
+    return sibling
+
+
+def _checks_error(node: Node | None, err: str) -> bool:
+    """``if err != nil {`` with no initialiser and no else."""
+    if node is None or node.type != "if_statement":
+        return False
+    if node.child_by_field_name("initializer") is not None:
+        return False
+    if node.child_by_field_name("alternative") is not None:
+        return False
+    cond = node.child_by_field_name("condition")
+    return cond is not None and cond.type == "binary_expression" and (
+        text(cond.child_by_field_name("left")) == err
+        and text(cond.child_by_field_name("operator")) == "!="
+        and text(cond.child_by_field_name("right")) == "nil"
+    )
+
+
+def _leaves(block: Node | None, f: FileModel, package: Package | None) -> bool:
+    """Whether a block ends in ``return``, ``continue`` or a call that never returns
+    (``panic``, ``os.Exit``, ``log.Fatal…``, ``t.Fatal…``): after it, the opener did not fail."""
+    if block is None:
+        return False
+    statements = [c for c in block.named_children if c.type == "statement_list"]
+    body = statements[0].named_children if statements else []
+    body = [s for s in body if s.type != "comment"]
+    if not body:
+        return False
+    last = body[-1]
+    if last.type in ("return_statement", "continue_statement"):
+        return True
+    if last.type != "expression_statement" or not last.named_child_count:
+        return False
+    return call_ends(last.named_children[0], f, package) is not None
+
+
+def defer_close(
+    f: FileModel | None, statement: Node, function: Node, release: str, ownership: Ownership,
+    resource: Resource, package: Package | None = None,
+) -> Fix | None:
+    """GL201: ``defer x.Close()`` (``release`` is ``x`` or ``resp.Body``) after the
+    ``if err != nil { … return }`` that follows ``x, err := opener(…)``; a later
+    ``defer x.Close()`` of the same block moves up."""
+    if f is None or statement.type != "short_var_declaration" or not plain_statement(
+        statement, function
+    ):
+        return None
+    left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+    if left is None or right is None or right.named_child_count != 1:
+        return None
+    targets = left.named_children
+    if len(targets) != 2 or any(t.type != "identifier" for t in targets):
+        return None
+    value, err = (text(t) for t in targets)
+    if "_" in (value, err) or right.named_children[0].type != "call_expression":
+        return None
+    check = _next_statement(statement)
+    if check is None or not _checks_error(check, err) or not _leaves(
+        check.child_by_field_name("consequence"), f, package
+    ):
+        return None
+    body = function.child_by_field_name("body")
+    if body is None:
+        return None
+    deferred = f"{release}.Close()"
+    moved: list[Edit] = []
+    for m in nodes_after(identifiers(body, value), statement):
+        verdict = ownership.classify(f, m, resource)
+        if verdict == "lost":
+            return None  # reassigned: a deferred Close would close the wrong value, or twice
+        if verdict != "release":
+            continue
+        call = _release_call(m, resource)
+        if call is None:
+            return None  # handed on: returned, stored, given to a goroutine…
+        if call.parent is not None and call.parent.type == "defer_statement":
+            delete = moved_defer(f, call, statement, deferred)
+            if delete is None:
+                return None  # deferred elsewhere, differently: not a mechanical change
+            moved.append(delete)
+    insert = insert_after(f, statement, check, f"defer {deferred}")
+    if insert is None:
+        return None
+    return make_fix(f"{'move up' if moved else 'insert'} defer {deferred}", [*moved, insert])
+
+
+def _release_call(ident: Node, resource: Resource) -> Node | None:
+    """The call ``x.Close()`` / ``resp.Body.Close()`` that ``ident`` is the receiver of (not a
+    method value handed on), or None."""
+    node = ident
+    if resource.through_field and node.parent is not None and (
+        node.parent.type == "selector_expression"
+    ):
+        node = node.parent
+    selector = node.parent
+    call = selector.parent if selector is not None else None
+    if selector is None or selector.type != "selector_expression" or call is None or (
+        call.type != "call_expression"
+    ):
+        return None
+    if text(selector.child_by_field_name("field")) not in resource.release_methods:
+        return None
+    return call
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [UnclosedResource]

@@ -1,0 +1,178 @@
+"""GL203 ticker-leak: a ticker that is never stopped, before Go 1.23."""
+
+from __future__ import annotations
+
+from ..flow import CFG, Block
+from ..flowrule import FlowRule, called_name, describe_escape, statement_of
+from ..model import Package, function_name, resolve_selector
+from ..ownership import Resource
+from ..plugins import hookimpl
+from ..rule import Gate, Rule
+from ..syntax import Node, text
+
+TICKER = Resource(release_methods=frozenset({"Stop"}))
+
+
+class TickerLeak(FlowRule):
+    """## What it finds
+    A `time.NewTicker` whose `Stop` is not called on the paths that leave the function, and
+    `time.Tick` outside `main.main` and outside functions that never return. Only where the
+    module's `go` directive is below 1.23.
+
+    ## Why it leaks
+    Before Go 1.23 a ticker that is not stopped is never garbage collected: the runtime
+    timer keeps firing and keeps the ticker, its channel and everything reachable from them
+    alive for the life of the process. `time.Tick` returns only the channel, so its ticker
+    can never be stopped.
+
+    ## Example
+    ```go
+    package poll
+
+    import "time"
+
+    func WaitReady(ready func() bool) {
+    	t := time.NewTicker(100 * time.Millisecond)
+    	for range t.C {
+    		if ready() {
+    			return
+    		}
+    	}
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package poll
+
+    import "time"
+
+    func WaitReady(ready func() bool) {
+    	t := time.NewTicker(100 * time.Millisecond)
+    	defer t.Stop()
+    	for range t.C {
+    		if ready() {
+    			return
+    		}
+    	}
+    }
+    ```
+
+    ## Known limits
+    A ticker that is returned, stored or passed on is its new owner's to stop. Functions that
+    never return (a `for` without condition and without `return` or `break`, or a
+    `for range time.Tick(…)` loop) may use `time.Tick`. No go.mod, or `go 1.23` and later: the
+    rule is silent (the runtime collects unreferenced timers).
+
+    ## Peers
+    staticcheck SA1015 (`time.Tick` in functions that return); goleaklint adds
+    `time.NewTicker` without `Stop` on some path.
+    """
+
+    id = "GL203"
+    name = "ticker-leak"
+    family = "resources"
+    summary = "A time.NewTicker is not stopped, or time.Tick is used in a function that returns."
+    level = "warning"
+    precision = "high"
+    tags = ("resources", "timers", "leak")
+
+    gate = Gate(imports=("time",))
+
+    @classmethod
+    def applies_to(cls, package: Package) -> bool:
+        version = package.go_version
+        return version is not None and version < (1, 23)
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        version = self.package.go_version  # the rule is about Go releases before 1.23
+        self.relevant = version is not None and version < (1, 23)
+
+    def visit_call_expression(self, node: Node) -> None:
+        if not self.relevant:
+            return
+        assert self.file is not None
+        fn = node.child_by_field_name("function")
+        if fn is None or called_name(fn) not in ("NewTicker", "Tick"):
+            return  # the cheap test first: most calls are not named like one
+        qualified = resolve_selector(self.file, fn, self.package)
+        if qualified == "time.NewTicker":
+            self._new_ticker(node, text(fn))
+        elif qualified == "time.Tick":
+            self._tick(node, text(fn))
+
+    def _new_ticker(self, call: Node, shown: str) -> None:
+        statement, left = statement_of(call)
+        if statement is None:
+            return
+        if statement.type == "expression_statement":
+            self.report(call, f"the ticker from {shown} is discarded and never stopped")
+            return
+        if left is None or not left.named_children:
+            return
+        target = left.named_children[0]
+        function = self.file.innermost_function(call)
+        if target.type != "identifier" or function is None:
+            return
+        assert self.file is not None
+        if text(target) == "_":
+            self.report(call, f"the ticker from {shown} is discarded with _ and never stopped")
+            return
+        if not self.file.is_local(target) and statement.type != "short_var_declaration":
+            return
+        # `for range t.C` never ends: a ticker's channel is never closed.
+        escape = self.escape_of(function, statement, text(target), TICKER,
+                                endless=text(target) + ".C")
+        if escape is None:
+            return
+        where, via = describe_escape(escape, self.file)
+        related = ((self.file, via, "leaves here without Stop"),) if via is not None else ()
+        self.report(call, f"ticker {text(target)} from {shown} is not stopped {where}", related)
+
+    def _tick(self, call: Node, shown: str) -> None:
+        function = self.file.innermost_function(call)
+        if function is None:
+            return
+        if self.package.name == "main" and function_name(function) == "main":
+            return
+        cfg = self.flows.graph(function, self.file)
+        start = cfg.block_of(call)
+        endless_range = _ranged_over(call)
+        head = cfg.block_of(endless_range) if endless_range is not None else None
+        if start is not None and self._reaches_exit(cfg, start, head):
+            self.report(call, f"{shown} leaks its ticker (it can never be stopped) in a "
+                        "function that returns: use time.NewTicker and Stop it")
+
+    @staticmethod
+    def _reaches_exit(cfg: CFG, start: Block, endless_head: Block | None) -> bool:
+        """Whether the exit is reachable from ``start`` when the loop ranging over time.Tick
+        never ends (a guard that returns before the ticker exists does not count)."""
+        seen = {id(start)}
+        stack = [start]
+        while stack:
+            block = stack.pop()
+            if block is cfg.exit:
+                return True
+            for succ, label in block.succs:
+                if block is endless_head and label is False:
+                    continue
+                if id(succ) not in seen:
+                    seen.add(id(succ))
+                    stack.append(succ)
+        return False
+
+
+def _ranged_over(call: Node) -> Node | None:
+    """The range clause when ``call`` is what a ``for range`` iterates over."""
+    parent = call.parent
+    if parent is not None and parent.type == "range_clause" and (
+        parent.child_by_field_name("right") == call
+    ):
+        return parent
+    return None
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [TickerLeak]

@@ -1,0 +1,183 @@
+"""GL302 ncast-send: N goroutines send on a channel that holds fewer than N while the parent
+reads less."""
+
+from __future__ import annotations
+
+from ..channels import Made, enclosing_loop, escapes, receives
+from ..constants import const_int
+from ..goroutinerule import GoroutineRule, outside
+from ..loopexits import is_endless, leaves_early
+from ..model import FileModel
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, text
+
+
+class NCastSend(GoroutineRule):
+    """## What it finds
+    N goroutines started in a loop that each send on a channel whose buffer is smaller than N,
+    while the parent receives fewer than N times: first-response-wins, or a timeout.
+
+    ## Why it leaks
+    Only as many senders as the buffer holds plus the receives the parent makes can finish;
+    every other sender blocks forever, keeping its stack and whatever it references. Request
+    hedging and "query all replicas, take the first answer" leak N-1 goroutines per call.
+
+    ## Example
+    ```go
+    package search
+
+    func First(replicas []func() string) string {
+    	ch := make(chan string)
+    	for _, r := range replicas {
+    		go func(r func() string) {
+    			ch <- r()
+    		}(r)
+    	}
+    	return <-ch
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package search
+
+    func First(replicas []func() string) string {
+    	ch := make(chan string, len(replicas))
+    	for _, r := range replicas {
+    		go func(r func() string) {
+    			ch <- r()
+    		}(r)
+    	}
+    	return <-ch
+    }
+    ```
+
+    ## Known limits
+    N is a constant, or the length of what the loop ranges over. A buffer the tool cannot
+    compare with N (a variable, the length of another collection) is taken as sufficient; so
+    is a parent that receives in a loop over the same collection without leaving it early,
+    a collector goroutine, or senders that `select` on `ctx.Done()` or `default`.
+
+    ## Peers
+    No static linter in common use; uber-go/goleak finds these at test time.
+    """
+
+    id = "GL302"
+    name = "ncast-send"
+    family = "goroutines"
+    summary = "N goroutines send on a channel that holds fewer than N while the parent reads less."
+    level = "warning"
+    precision = "high"
+    tags = ("goroutines", "leak", "channels")
+
+    def check_function(self, function: Node, file: FileModel) -> None:
+        facts = self.parent_facts(function, file)
+        if facts is None:
+            return
+        made, gs, starts = facts
+        for g in gs:
+            loop = g.in_loop
+            if loop is None or g.body is None:
+                continue
+            count = _loop_count(loop, self.package, file)
+            if count is None:
+                continue
+            for name, inner in g.names.items():
+                channel = made.get(name)
+                if channel is None or channel.statement.start_byte > loop.start_byte or (
+                    loop.start_byte <= channel.statement.start_byte < loop.end_byte
+                ):
+                    continue
+                sent = self.unguarded_sends(g, inner)
+                if not sent:
+                    continue
+                buffer = self._buffer(channel, count, file)
+                if buffer is None:
+                    continue  # enough, or not comparable
+                if escapes(function, name, starts) or self.collected(gs, g, name):
+                    continue
+                if receives(g.body, inner):
+                    continue  # the goroutines hand values to each other
+                taken = self._receives(function, name, loop, count, starts, file)
+                if taken is None:
+                    continue  # the parent receives N times
+                n = count[1] if count[0] == "const" else None
+                if n is not None and buffer + taken >= n:
+                    continue
+                shown_n = str(n) if n is not None else (
+                    f"len({count[1]})" if count[0] == "range" else str(count[1]))
+                for send in sent:
+                    self.report(send, f"{shown_n} goroutines send on {name}, which buffers "
+                                f"{buffer} and is received {taken} time(s): the other senders "
+                                "block forever", file=file)
+
+    def _buffer(self, channel: Made, count: tuple[str, object], f: FileModel) -> int | None:
+        """The constant buffer size, or None when it is enough or cannot be compared."""
+        if channel.buffer is None:
+            return 0
+        size = const_int(self.package, f, channel.buffer)
+        if size is None:
+            return None
+        if count[0] == "const" and isinstance(count[1], int) and size >= count[1]:
+            return None
+        return size
+
+    def _receives(self, function: Node, name: str, loop: Node, count: tuple[str, object],
+                  starts: list[Node], f: FileModel) -> int | None:
+        """How many times the parent receives (None: as many as there are senders)."""
+        body = function.child_by_field_name("body")
+        if body is None:
+            return None
+        taken = 0
+        for r in receives(body, name):
+            if not outside(r, starts):
+                continue
+            if loop.start_byte <= r.start_byte < loop.end_byte:
+                return None  # received in the same loop: once per goroutine started
+            if r.type == "range_clause":
+                return None  # drains the channel
+            inner_loop = enclosing_loop(r, function)
+            if inner_loop is not None:
+                if is_endless(inner_loop) or not leaves_early(inner_loop):
+                    return None  # a receive loop that runs to the end: assume it drains
+                taken += 1  # leaves early (first response wins): fewer than N
+                continue
+            taken += 1
+        return taken
+
+
+def _loop_count(loop: Node, pkg, f: FileModel) -> tuple[str, object] | None:
+    """How many iterations: ("range", collection text) or ("const", n) / ("expr", text)."""
+    for child in loop.named_children:
+        if child.type == "range_clause":
+            right = child.child_by_field_name("right")
+            if right is not None and right.type == "composite_literal":
+                body = right.child_by_field_name("body")
+                if body is not None:  # for _, n := range []string{"udp4", "udp6"}
+                    return ("const", sum(1 for e in body.named_children if e.type != "comment"))
+            n = const_int(pkg, f, right) if right is not None else None
+            if n is not None:
+                return ("const", n)  # Go 1.22: for i := range 3
+            return ("range", text(right)) if right is not None else None
+        if child.type == "for_clause":
+            cond = child.child_by_field_name("condition")
+            if cond is None or cond.type != "binary_expression":
+                return None
+            op = text(cond.child_by_field_name("operator"))
+            bound = cond.child_by_field_name("right")
+            if op not in ("<", "<=") or bound is None:
+                return None
+            spelled = text(bound)
+            if spelled.startswith("len(") and spelled.endswith(")"):
+                return ("range", spelled[4:-1])
+            n = const_int(pkg, f, bound)
+            if n is not None:
+                return ("const", n + 1 if op == "<=" else n)
+            return ("expr", spelled)
+    return None
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [NCastSend]

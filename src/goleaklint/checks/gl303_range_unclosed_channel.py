@@ -1,0 +1,237 @@
+"""GL303 range-unclosed-channel: a goroutine ranging over a channel that is never closed."""
+
+from __future__ import annotations
+
+from ..channels import (
+    Goroutine,
+    closes,
+    escapes,
+    goroutines,
+    is_quit_receive,
+    made_channels,
+    receives,
+)
+from ..goroutinerule import GoroutineRule
+from ..localtypes import expression_type
+from ..loopexits import escapes_loop, has_exit, is_endless
+from ..model import FUNCTION_NODES, FileModel
+from ..plugins import hookimpl
+from ..rule import Rule
+from ..syntax import Node, captures, text
+
+
+class RangeUnclosedChannel(GoroutineRule):
+    """## What it finds
+    A goroutine that ranges over a channel, or receives from it in an endless loop with no
+    other way out, while nothing in scope ever closes that channel. Only channels whose every
+    user is visible count: made in the function that starts the goroutine, or a channel field
+    of a type of the same package.
+
+    ## Why it leaks
+    `for v := range ch` ends only when `ch` is closed. If no code closes it, the goroutine
+    waits forever once the producers are done, keeping its stack and every value it references.
+    Worker pools whose job channel is never closed leak one goroutine per worker per use.
+
+    ## Example
+    ```go
+    package pool
+
+    func Sum(values []int) int {
+    	jobs := make(chan int)
+    	results := make(chan int, len(values))
+    	go func() {
+    		for v := range jobs {
+    			results <- v * v
+    		}
+    	}()
+    	for _, v := range values {
+    		jobs <- v
+    	}
+    	total := 0
+    	for range values {
+    		total += <-results
+    	}
+    	return total
+    }
+    ```
+
+    ## Use instead
+    ```go
+    package pool
+
+    func Sum(values []int) int {
+    	jobs := make(chan int)
+    	results := make(chan int, len(values))
+    	go func() {
+    		for v := range jobs {
+    			results <- v * v
+    		}
+    	}()
+    	for _, v := range values {
+    		jobs <- v
+    	}
+    	close(jobs)
+    	total := 0
+    	for range values {
+    		total += <-results
+    	}
+    	return total
+    }
+    ```
+
+    ## Known limits
+    Silent for package-level channels, channels received as parameters, channels passed to
+    other functions (they may close them), channels closed through a method of the same type,
+    timer and ticker channels, and `select` loops with an exit case.
+
+    ## Peers
+    No static linter in common use; uber-go/goleak finds these at test time.
+    """
+
+    id = "GL303"
+    name = "range-unclosed-channel"
+    family = "goroutines"
+    summary = "A goroutine ranges over a channel that nothing ever closes."
+    level = "warning"
+    precision = "high"
+    tags = ("goroutines", "leak", "channels")
+
+    def check_function(self, function: Node, file: FileModel) -> None:
+        made = made_channels(function)
+        gs = goroutines(function, file, self.package)
+        starts = [g.statement for g in gs]
+        body = function.child_by_field_name("body")
+        for g in gs:
+            if g.body is None:
+                continue
+            for name, inner in g.names.items():
+                if name not in made or body is None:
+                    continue
+                waits = _waits_forever_on(g.body, inner)
+                if not waits:
+                    continue
+                if closes(body, name) or (g.body is not None and closes(g.body, inner)):
+                    continue
+                if escapes(function, name, starts):
+                    continue
+                if any(other is not g and other.body is not None and other.names.get(name)
+                       and closes(other.body, other.names[name]) for other in gs):
+                    continue
+                for node in waits:
+                    self.report(node, f"this goroutine waits on {name} forever: nothing closes "
+                                f"{name}, so the loop never ends", file=file)
+        self._field_channels(gs, file)
+
+    def _field_channels(self, gs: list[Goroutine], file: FileModel) -> None:
+        """A goroutine waiting on ``x.jobs``: a channel field nobody in the package closes."""
+        for g in gs:
+            if g.body is None:
+                continue
+            fields = {text(sel) for sel in captures(
+                "[(range_clause right: (selector_expression) @s) "
+                "(unary_expression operator: \"<-\" operand: (selector_expression) @s)]",
+                g.body).get("s", [])}
+            for spelled in sorted(fields):
+                field = spelled.rsplit(".", 1)[-1]
+                if not self._is_channel_field(field) or self._field_closed(field):
+                    continue
+                for node in _waits_forever_on(g.body, spelled):
+                    self.report(node, f"this goroutine waits on {spelled} forever: no code in "
+                                f"package {self.package.name} closes the {field} field",
+                                file=file)
+
+    def _channel_owners(self, field: str) -> set[str]:
+        """Struct types of the package with a channel field named ``field``."""
+        return {name for name, decl in self.package.types.items()
+                if decl.type.kind == "struct"
+                and any(n == field and t.kind == "chan" for n, t in decl.type.fields)}
+
+    def _is_channel_field(self, field: str) -> bool:
+        return bool(self._channel_owners(field))
+
+    def _field_closed(self, field: str) -> bool:
+        """``close(x.field)`` anywhere in the package, on a value of an owning type (or of a
+        type the syntax does not tell)."""
+        owners = self._channel_owners(field)
+        for f in self.package.files:
+            if b"close(" not in f.source:
+                continue
+            for sel in captures("(call_expression function: (identifier) @f "
+                                "arguments: (argument_list (selector_expression) @x))",
+                                f.root, combine=False).get("x", []):
+                fn = sel.parent.parent.child_by_field_name("function") if sel.parent else None
+                if fn is None or text(fn) != "close" or text(
+                    sel.child_by_field_name("field")) != field:
+                    continue
+                owner = expression_type(sel.child_by_field_name("operand"), self.package,
+                                        f).deref()
+                if owner.kind != "named" or owner.name in owners:
+                    return True
+        return False
+
+
+def _waits_forever_on(body: Node, name: str) -> list[Node]:
+    """``for … range name`` loops, and endless loops whose only blocking step is ``<-name``."""
+    found = []
+    for r in receives(body, name):
+        if r.type == "range_clause":
+            loop = r.parent
+            if loop is not None and loop.type == "for_statement" and not has_exit(loop, body):
+                found.append(loop)
+            continue
+        loop = r.parent
+        while loop is not None and loop.type != "for_statement" and loop.type not in FUNCTION_NODES:
+            if loop.type in ("communication_case", "select_statement"):
+                loop = None
+                break
+            loop = loop.parent
+        if loop is None or loop.type != "for_statement":
+            continue
+        if is_endless(loop) and not _other_blocking(loop, r) and (
+            not has_exit(loop, body) or _exits_only_on_close(loop, r)
+        ):
+            found.append(r)
+    return found
+
+
+def _exits_only_on_close(loop: Node, receive: Node) -> bool:
+    """``v, ok := <-ch; if !ok { return }``: the loop ends only when ``ch`` is closed."""
+    holder = receive.parent.parent if receive.parent is not None else None
+    if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = holder.child_by_field_name("left")
+    if left is None or left.named_child_count != 2:
+        return False
+    ok = text(left.named_children[1])
+    inner = loop.child_by_field_name("body")
+    if inner is None or is_quit_receive(inner):
+        return False
+    exits = [e for e in captures("[(return_statement) (break_statement) (goto_statement)] @s",
+                                 inner).get("s", []) if escapes_loop(e, loop)]
+    for e in exits:
+        parent = e.parent
+        guarded = False
+        while parent is not None and parent.id != loop.id:
+            if parent.type == "if_statement" and text(
+                parent.child_by_field_name("condition")
+            ).replace(" ", "") == f"!{ok}":
+                guarded = True
+                break
+            parent = parent.parent
+        if not guarded:
+            return False
+    return True
+
+
+def _other_blocking(loop: Node, receive: Node) -> bool:
+    inner = loop.child_by_field_name("body")
+    if inner is None:
+        return False
+    pattern = '[(send_statement) (select_statement) (unary_expression operator: "<-")] @b'
+    others = captures(pattern, inner).get("b", [])
+    return any(o.id != receive.id for o in others)
+
+
+@hookimpl
+def goleaklint_rules() -> list[type[Rule]]:
+    return [RangeUnclosedChannel]

@@ -1,0 +1,144 @@
+"""The shared base of the goroutine rules (GL301-GL304): the functions of a file that start
+goroutines (the ``functions_with_go`` fact), the channels they make, and where the parent
+receives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .channels import (
+    Goroutine,
+    Made,
+    enclosing_loop,
+    goroutines,
+    guarded_send,
+    made_channels,
+    receives,
+    sends,
+)
+from .facts import package_fact
+from .flow import CFG, Block, flows
+from .model import FileModel, Package
+from .rule import Gate, Rule
+from .syntax import Node, captures, learn
+
+_GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
+
+
+def _functions_with_go(f: FileModel) -> list[Node]:
+    """Functions (declarations and literals) that contain a ``go`` statement of their own."""
+    found: dict[int, Node] = {}
+    for stmt in captures(_GO_STATEMENTS, f.root).get("g", []):
+        parent = f.innermost_function(stmt)
+        if parent is not None:
+            found.setdefault(parent.id, parent)
+    return sorted(found.values(), key=lambda n: n.start_byte)
+
+
+def outside(node: Node, statements: list[Node]) -> bool:
+    return not any(s.start_byte <= node.start_byte < s.end_byte for s in statements)
+
+
+@package_fact()
+def functions_with_go(pkg: Package) -> dict[Path, list[Node]]:
+    """The functions of each file that start goroutines, by file path: a memo filled on
+    first question, shared by the four goroutine rules."""
+    return {}
+
+
+class GoroutineRule(Rule):
+    """Shared: per-file list of functions that start goroutines, and flow graphs."""
+
+    requires = (flows, functions_with_go)
+    gate = Gate(mentions=(b"go",))  # the keyword: no go statement without it
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.flows = self.fact(flows)
+
+    def begin_file(self, file: FileModel) -> None:
+        for function in self._functions_with_go(file):
+            self.check_function(function, file)
+
+    def _functions_with_go(self, file: FileModel) -> list[Node]:
+        """``_functions_with_go`` of the file, found once for the four goroutine rules."""
+        cache = self.fact(functions_with_go)
+        found = cache.get(file.path)
+        if found is None:
+            found = cache[file.path] = _functions_with_go(file)
+        return found
+
+    def check_function(self, function: Node, file: FileModel) -> None:
+        raise NotImplementedError
+
+    def parent_facts(self, function: Node, file: FileModel
+                     ) -> tuple[dict[str, Made], list[Goroutine], list[Node]] | None:
+        """The channels ``function`` makes, the goroutines it starts and their ``go``
+        statements; None when it makes no channel."""
+        made = made_channels(function)
+        if not made:
+            return None
+        gs = goroutines(function, file, self.package)
+        return made, gs, [g.statement for g in gs]
+
+    def unguarded_sends(self, g: Goroutine, inner: str) -> list[Node]:
+        if g.body is None:
+            return []
+        return [s for s in sends(g.body, inner) if not guarded_send(s)]
+
+    def receive_blocks(self, cfg: CFG, function: Node, names: set[str],
+                       others: list[Node], start: Node) -> set[int] | None:
+        """Blocks of the parent that receive from one of ``names`` (not in goroutines).
+
+        None when a deferred receive registered before ``start`` covers every exit.
+        """
+        body = function.child_by_field_name("body")
+        blocks: set[int] = set()
+        for name in names:
+            for r in receives(body, name) if body is not None else []:
+                if not outside(r, others):
+                    continue
+                if _deferred_before(r, start):
+                    return None
+                b = cfg.block_of(r, through_literals=True)
+                if b is not None:
+                    blocks.add(id(b))
+                # A receive loop is taken to run at least once: its head counts too.
+                loop = enclosing_loop(r, function)
+                head = _loop_head(cfg, loop) if loop is not None else None
+                if head is not None:
+                    blocks.add(id(head))
+        return blocks
+
+    def collected(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
+        """Another goroutine of the parent receives from the channel (a collector)."""
+        for other in gs:
+            inner = other.names.get(name)
+            if other is not g and inner and other.body is not None and receives(other.body, inner):
+                return True
+        return False
+
+
+def _loop_head(cfg: CFG, loop: Node) -> Block | None:
+    """The condition block of a ``for`` statement in ``cfg``."""
+    for child in loop.named_children:
+        if child.type == "for_clause":
+            cond = child.child_by_field_name("condition")
+            return cfg.block_of(cond) if cond is not None else None
+        if child.type != "comment" and child != loop.child_by_field_name("body"):
+            return cfg.block_of(child)
+    return None
+
+
+def _deferred_before(receive: Node, start: Node) -> bool:
+    """A receive in a ``defer`` that is registered before ``start`` on its way: it runs on
+    every exit after ``start``."""
+    parent = receive.parent
+    while parent is not None and parent.type != "defer_statement":
+        if parent.type in ("function_declaration", "method_declaration"):
+            return False
+        parent = parent.parent
+    if parent is None or parent.start_byte > start.start_byte:
+        return False
+    block = parent.parent  # the statement list holding the defer
+    return block is not None and block.start_byte <= start.start_byte < block.end_byte

@@ -1,0 +1,248 @@
+"""Openers: calls that return something the caller must close (files, connections, SQL
+rows, HTTP bodies), and the ``local_openers`` fact (same-package functions that return
+one). Used by GL201."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .facts import package_fact
+from .flowrule import statement_of
+from .localtypes import expression_type
+from .model import FileModel, Package, innermost_function, resolve_selector
+from .ownership import FILE_LIKE, Resource, mentions
+from .syntax import Node, captures_in, learn, text
+from .types import TypeRef
+
+RESPONSE = Resource(through_field="Body")
+TX = Resource(release_methods=frozenset({"Commit", "Rollback"}))
+
+# Package functions that open something the caller must close: name -> (resource, indices).
+PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
+    **{f"os.{n}": (FILE_LIKE, (0,)) for n in ("Open", "Create", "OpenFile")},
+    "os.Pipe": (FILE_LIKE, (0, 1)),
+    **{f"net.{n}": (FILE_LIKE, (0,)) for n in (
+        "Dial", "DialTimeout", "DialTCP", "DialUDP", "DialUnix", "DialIP", "Listen",
+        "ListenTCP", "ListenUDP", "ListenUnix", "ListenUnixgram", "ListenPacket", "ListenIP",
+        "ListenMulticastUDP")},
+    "crypto/tls.Dial": (FILE_LIKE, (0,)),
+    "crypto/tls.DialWithDialer": (FILE_LIKE, (0,)),
+    "crypto/tls.Listen": (FILE_LIKE, (0,)),
+    **{f"net/http.{n}": (RESPONSE, (0,)) for n in ("Get", "Post", "Head", "PostForm")},
+}
+SQL_TYPES = frozenset({"database/sql.DB", "database/sql.Tx", "database/sql.Conn",
+                       "database/sql.Stmt", "github.com/jmoiron/sqlx.DB",
+                       "github.com/jmoiron/sqlx.Tx", "github.com/jmoiron/sqlx.Conn",
+                       "github.com/jmoiron/sqlx.Stmt"})
+SQL_METHODS: dict[str, Resource] = {
+    **{n: FILE_LIKE for n in ("Query", "QueryContext", "Queryx", "QueryxContext")},
+    **{n: FILE_LIKE for n in ("Prepare", "PrepareContext", "Preparex", "PreparexContext")},
+    **{n: TX for n in ("Begin", "BeginTx", "Beginx", "BeginTxx", "MustBegin", "MustBeginTx")},
+}
+# What confirms an opener on a value whose type the syntax does not tell.
+SQL_EVIDENCE = {"Query": "Next", "QueryContext": "Next", "Queryx": "Next",
+                "QueryxContext": "Next", "Prepare": "Exec", "PrepareContext": "Exec",
+                "Begin": "Commit", "BeginTx": "Commit"}
+CLIENT_TYPES = frozenset({"net/http.Client"})
+CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
+DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
+DIALER_METHODS = frozenset({"Dial", "DialContext"})
+OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
+# Questions of every function body of a package, answered from each file's combined query.
+_RETURNS = learn("(return_statement (expression_list) @r)")
+_SHORT_VARS = learn("(short_var_declaration) @s")
+_STORED_LOCALS = learn("(assignment_statement left: (expression_list [(selector_expression) "
+                       "(index_expression)]) right: (expression_list (identifier) @v))")
+# The names a call must end in to be an opener (``recognise_opener``), same-package ones apart.
+OPENER_NAMES = OPENER_METHODS | {name.rpartition(".")[2] for name in PACKAGE_OPENERS}
+
+
+@dataclass(frozen=True)
+class Opener:
+    """A call that returns something to release, and how its results are released."""
+
+    call: Node
+    name: str  # as the message shows it: os.Open, db.QueryContext
+    resource: Resource
+    indices: tuple[int, ...]
+
+
+@dataclass
+class LocalOpeners:
+    """Same-package functions that return an opener's value, by name (``Open``, or
+    ``Store.Open`` for a method): the resource and the result it is at; ``names``, the names
+    they are called by (``Open``)."""
+
+    found: dict[str, tuple[Resource, tuple[int, ...]]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+
+    def add(self, name: str, kind: Resource, indices: tuple[int, ...]) -> None:
+        self.found[name] = (kind, indices)
+        self.names.add(name.rpartition(".")[2])
+
+
+@package_fact()
+def local_openers(pkg: Package) -> LocalOpeners:
+    """Same-package functions that return an opener's value (and keep no copy of it)."""
+    openers = LocalOpeners()
+    found = openers.found
+    functions = [(name, decl) for name, decl in pkg.funcs.items()]
+    functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
+                  for name, decl in methods.items()]
+    functions = [(name, decl) for name, decl in functions
+                 if decl.node.child_by_field_name("result") is not None]
+    for _ in range(2):  # openers built on openers, one level deep
+        before = len(found)
+        names = _callee_pattern(OPENER_NAMES | {n.rpartition(".")[2] for n in found})
+        for name, decl in functions:
+            if name in found:
+                continue
+            body = decl.node.child_by_field_name("body")
+            if body is None or not _mentions(names, decl.file.source, body.start_byte,
+                                             body.end_byte):
+                continue  # cheap: no call of anything that could open
+            returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
+            for ret in returns:
+                if decl.file.innermost_function(ret) != decl.node:
+                    continue
+                for index, value in enumerate(ret.named_children):
+                    kind = _opened_by(value, body, decl.file, pkg, openers)
+                    if kind is not None:
+                        openers.add(name, kind, (index,))
+                        break
+                if name in found:
+                    break
+        if len(found) == before:
+            break  # nothing new: another pass would ask the same questions, to the same answers
+    return openers
+
+
+def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = True,
+                     openers: LocalOpeners | None = None) -> Opener | None:
+    """The opener ``call`` is, if any (``evidence``: also trust how an untyped result is used;
+    ``openers``: the package's own, while they are being found)."""
+    fn = call.child_by_field_name("function")
+    if fn is None:
+        return None
+    if openers is None:
+        openers = pkg.facts.get(local_openers)
+    local = openers.found
+    if fn.type == "identifier":
+        found = local.get(text(fn))
+        if found is not None and not f.is_local(fn):
+            return Opener(call, text(fn), found[0], found[1])
+        return None
+    if fn.type != "selector_expression":
+        return None
+    method = text(fn.child_by_field_name("field"))
+    if method not in OPENER_NAMES and method not in openers.names:
+        return None  # cheap: most method calls are not openers
+    qualified = resolve_selector(f, fn, pkg)
+    if qualified is not None:
+        known = PACKAGE_OPENERS.get(qualified)
+        return Opener(call, text(fn), known[0], known[1]) if known is not None else None
+    if method not in OPENER_METHODS and method not in openers.names:
+        return None
+    receiver = fn.child_by_field_name("operand")
+    rtype = expression_type(receiver, pkg, f).deref()
+    if rtype.kind == "named":
+        own = local.get(f"{rtype.name}.{method}")
+    else:  # an untyped receiver: only when every method of that name opens
+        owners = [t for t, ms in pkg.methods.items() if method in ms]
+        kinds = {local.get(f"{t}.{method}") for t in owners}
+        own = kinds.pop() if len(kinds) == 1 and rtype.kind == "unknown" else None
+    if own is not None:
+        return Opener(call, text(fn), own[0], own[1])
+    name = _qualified(rtype)
+    if method in SQL_METHODS and name in SQL_TYPES:
+        return Opener(call, text(fn), SQL_METHODS[method], (0,))
+    if method in CLIENT_METHODS and name in CLIENT_TYPES:
+        return Opener(call, text(fn), RESPONSE, (0,))
+    if method in DIALER_METHODS and name in DIALER_TYPES:
+        return Opener(call, text(fn), FILE_LIKE, (0,))
+    if rtype.kind != "unknown" or not evidence:
+        return None
+    # A receiver the syntax does not type: believe it when the result is used as such.
+    hint = SQL_EVIDENCE.get(method)
+    if hint and _result_used_as(call, hint, call_method=True):
+        return Opener(call, text(fn), SQL_METHODS[method], (0,))
+    if method in CLIENT_METHODS and method != "Get" and _result_used_as(
+        call, "Body", call_method=False
+    ):
+        return Opener(call, text(fn), RESPONSE, (0,))
+    return None
+
+
+def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
+    """Whether ``x, err := call`` (exactly two results) is followed by ``x.member``."""
+    _, left = statement_of(call)
+    if left is None or len(left.named_children) != 2:
+        return False
+    target = left.named_children[0]
+    function = innermost_function(call)
+    if target.type != "identifier" or function is None:
+        return False
+    for m in mentions(function, text(target)):
+        parent = m.parent
+        if parent is not None and parent.type == "selector_expression" and text(
+            parent.child_by_field_name("field")
+        ) == member and (not call_method or (
+            parent.parent is not None and parent.parent.type == "call_expression")):
+            return True
+    return False
+
+
+def _qualified(t: TypeRef) -> str:
+    return t.qualified_name if t.kind == "qualified" else ""
+
+
+_WORD_BYTES = frozenset(b"_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       ) | frozenset(range(0x80, 0x100))  # UTF-8 letters: part of a word
+
+
+@lru_cache(maxsize=8)
+def _callee_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    """Matches any of ``names`` ending a word (``_mentions`` checks where the word starts:
+    a leading ``\b`` would cost the regex engine its first-character skip, 5x slower)."""
+    return re.compile(b"(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names))
+                      + rb")\b")
+
+
+def _mentions(pattern: re.Pattern[bytes], source: bytes, start: int, end: int) -> bool:
+    """Whether one of ``pattern``'s names is written as a whole word in ``source[start:end]``."""
+    m = pattern.search(source, start, end)
+    while m is not None:
+        i = m.start()
+        if i == 0 or source[i - 1] not in _WORD_BYTES:
+            return True
+        m = pattern.search(source, i + 1, end)
+    return False
+
+
+def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
+               known: LocalOpeners) -> Resource | None:
+    """The resource kind when ``value`` (a returned expression) comes straight from an opener."""
+    calls: list[Node] = []
+    if value.type == "call_expression":
+        calls = [value]
+    elif value.type == "identifier":
+        for spec in captures_in(_SHORT_VARS, body, f.root).get("s", []):
+            left = spec.child_by_field_name("left")
+            right = spec.child_by_field_name("right")
+            if left is None or right is None or right.named_child_count != 1:
+                continue
+            if left.named_child_count and text(left.named_children[0]) == text(value):
+                calls.append(right.named_children[0])
+        # Kept in a long-lived place too (a statement cache): the cache owns it.
+        stored = captures_in(_STORED_LOCALS, body, f.root)
+        if any(text(v) == text(value) for v in stored.get("v", [])):
+            return None
+    for call in calls:
+        if call.type != "call_expression":
+            continue
+        opener = recognise_opener(call, f, pkg, evidence=False, openers=known)
+        if opener is not None and opener.indices == (0,):
+            return opener.resource
+    return None

@@ -1,0 +1,57 @@
+"""bench/precision/run.py: the sample is reproducible, the score is plain arithmetic."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "precision" / "run.py"
+_spec = importlib.util.spec_from_file_location("precision_run", SCRIPT)
+assert _spec and _spec.loader
+run = importlib.util.module_from_spec(_spec)
+sys.modules["precision_run"] = run
+_spec.loader.exec_module(run)
+
+
+def _findings(rule: str, n: int) -> list[dict[str, object]]:
+    return [{"corpus": "goroot", "root": "/r", "rule": rule, "path": f"p{i % 7}.go",
+             "line": i, "column": 1, "message": f"m{i}", "test": False} for i in range(n)]
+
+
+def test_the_sample_depends_on_the_seed_not_on_the_order_of_the_findings() -> None:
+    findings = _findings("GL101", 40) + _findings("GL204", 5)
+    shuffled = findings[:]
+    random.Random(7).shuffle(shuffled)
+    first = run.draw_sample(findings, seed=3, per_rule=15)
+    assert first == run.draw_sample(shuffled, seed=3, per_rule=15)
+    assert first != run.draw_sample(findings, seed=4, per_rule=15)
+    assert Counter(f["rule"] for f in first) == {"GL101": 15, "GL204": 5}
+
+
+def test_one_rules_sample_does_not_move_when_another_rule_changes() -> None:
+    base = _findings("GL201", 30)
+    alone = run.draw_sample(base, seed=1, per_rule=10)
+    mixed = run.draw_sample(base + _findings("GL101", 50), seed=1, per_rule=10)
+    assert [f for f in mixed if f["rule"] == "GL201"] == alone
+
+
+def test_score_counts_verdicts_per_rule_and_leaves_blanks_unjudged() -> None:
+    rows = [{"rule": "GL101", "verdict": v} for v in ("TP", "fp", "FP", "", "TP ")]
+    rows.append({"rule": "GL204", "verdict": ""})
+    counts = run.tally(rows)
+    assert counts["GL101"] == Counter(sampled=5, TP=2, FP=2)
+    assert run.precision(counts["GL101"]) == 0.5
+    assert run.precision(counts["GL204"]) is None
+    table = run.score_table(counts)
+    assert "| GL101 | 5 | 2 | 2 | 50% |" in table
+    assert "| all | 6 | 2 | 2 | 50% |" in table
+
+
+def test_a_verdict_other_than_tp_or_fp_is_an_error_naming_its_line() -> None:
+    with pytest.raises(run.UsageError, match="line 3: verdict 'maybe'"):
+        run.tally([{"rule": "GL101", "verdict": "TP"}, {"rule": "GL101", "verdict": "maybe"}])
