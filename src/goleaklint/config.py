@@ -229,7 +229,9 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
                         spec.type is bool
                     ):
                         raise fail(f"{where}.{name}", f"expected {spec.type.__name__}", name)
-                    if spec.type in (int, float) and opt_value <= 0:
+                    if spec.type in (int, float) and isinstance(opt_value, (int, float)) and (
+                        opt_value <= 0  # (the instance check holds: spec.type is one of them)
+                    ):
                         raise fail(f"{where}.{name}",
                                    f"expected a positive number, found {opt_value}", name)
                 config.rule_options[rule.id] = dict(options)

@@ -293,7 +293,7 @@ def _walk_go_files(root: Path, warnings: list[Skipped]) -> list[Path]:
             except OSError as exc:
                 warnings.append(_unreadable(directory, exc, " directory"))
                 continue
-            subdirs = []
+            subdirs: list[Path] = []
             for entry in entries:
                 try:
                     if entry.is_dir():

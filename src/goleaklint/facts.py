@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .model import Package
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)  # a Fact[frozenset[str]] is a Fact[Iterable[str]]
 
 # Undeclared reads raise only where asked (the test suite sets it): in a user's run a missing
 # declaration is a bookkeeping slip, not a reason to lose a rule's findings.
@@ -39,11 +40,11 @@ STRICT = os.environ.get("GOLEAKLINT_STRICT_FACTS") == "1"
 
 
 @dataclass(frozen=True, eq=False)
-class Fact(Generic[T]):
+class Fact(Generic[T_co]):
     """One analysis of a package: its name, how to compute it, and the facts it reads."""
 
     name: str
-    compute: Callable[[Package], T]
+    compute: Callable[[Package], T_co]
     requires: tuple[Fact[Any], ...] = ()
     doc: str = ""
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 from .rule import Finding
 
 FINGERPRINT_KEY = "goleaklint/v1"
 
 
-def fingerprints(findings: list[Finding], display_path) -> list[str]:
+def fingerprints(findings: list[Finding], display_path: Callable[[Path], str]) -> list[str]:
     """One fingerprint per finding, in order; identical lines are told apart by occurrence."""
     seen: Counter[tuple[str, str, str]] = Counter()
     result = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -140,7 +140,7 @@ class FileModel:
         """The first syntax error of the file, or None."""
         return first_error(self.tree)
 
-    def _read_imports(self):
+    def _read_imports(self) -> Iterator[Import]:
         for decl in self.root.named_children:
             if decl.type == "package_clause" or decl.type == "comment":
                 continue
@@ -462,7 +462,9 @@ class Package:
             while at >= 0:
                 node = f.root.descendant_for_byte_range(at, at + len(wanted))
                 spec = node.parent if node is not None and node.type == "identifier" else None
-                if spec is not None and spec.type == "const_spec" and node.text == wanted:
+                if spec is not None and node is not None and spec.type == "const_spec" and (
+                    node.text == wanted
+                ):
                     self._read_specs(f, spec, "const_spec", "const", found, single=True)
                 at = f.source.find(wanted, at + len(wanted), decl.end_byte)
         declared = self._consts_by_name[name] = found.get(name)
@@ -686,9 +688,10 @@ def resolve_selector(f: FileModel, node: Node, pkg: Package | None = None) -> st
 
 def _resolve_selector(f: FileModel, node: Node, pkg: Package | None) -> str | None:
     if node.type == "call_expression":
-        node = node.child_by_field_name("function")
-        if node is None:
+        function = node.child_by_field_name("function")
+        if function is None:
             return None
+        node = function
     if node.type == "selector_expression":
         operand = node.child_by_field_name("operand")
         if operand is None or operand.type != "identifier":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .facts import STRICT, Fact, FactError
 from .fixes import Edit as Edit  # re-exported: the contract a rule's fix is built of
-from .fixes import Fix
+from .fixes import Fix as Fix  # re-exported too
 from .oneline import one_line
 from .syntax import Node, Visitor
 
@@ -60,7 +60,7 @@ class Finding:
         object.__setattr__(self, "message", one_line(self.message))
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
         return (str(loc.path), loc.line, loc.column, self.rule_id, self.message)
 
@@ -140,6 +140,15 @@ class Rule(Visitor):
         self.context = context
         self.package: Package = context.package
         self.file: FileModel | None = None
+
+    @property
+    def walked(self) -> FileModel:
+        """The file being walked (``self.file``), where code runs only during a walk: the
+        ``visit_``/``leave_`` methods and what they call."""
+        f = self.file
+        if f is None:
+            raise RuntimeError(f"rule {self.id}: no file is being walked")
+        return f
 
     def fact(self, fact: Fact[T]) -> T:
         """The value of ``fact`` (one of ``requires``) for this rule's package."""

@@ -73,10 +73,11 @@ def parse_suppression(comment: str, line: int, column: int, alone: bool) -> Supp
 
 def file_suppressions(f: FileModel) -> list[Suppression]:
     """Every suppression comment of a file (computed once per file)."""
-    cached = getattr(f, "_suppressions", None)
+    cached: list[Suppression] | None = getattr(f, "_suppressions", None)
     if cached is not None:
         return cached
     found: list[Suppression] = []
+    # A memo hung on the file, which does not declare it (suppressions are a layer above).
     f._suppressions = found  # type: ignore[attr-defined]
     if b"goleaklint" not in f.source and b"nolint" not in f.source:
         return found  # most files: no comment to look at

@@ -147,7 +147,7 @@ def _data_spans(source: bytes) -> list[tuple[int, int]]:
     if max(map(methodcaller("count", b","), source.split(b"("))) <= LARGE_LITERAL:
         return []
     found: list[tuple[int, int]] = []
-    stack: list[list] = []  # open braces: [inside's start, its own commas, holds a "("]
+    stack: list[list[int]] = []  # open braces: [inside's start, its own commas, holds a "("]
     at = 0  # where the last token ended
     for m in _DATA_TOKENS.finditer(source):
         if stack:
@@ -256,7 +256,9 @@ def _declaration_label(decl: Node) -> str:
 @cache
 def query(pattern: str) -> Query:
     """Compile (once) a tree-sitter query against the Go grammar."""
-    return Query(GO, pattern)
+    # tree-sitter's stub takes Self from typing, which Python 3.10's lacks: the call is Any there.
+    compiled: Query = Query(GO, pattern)
+    return compiled
 
 
 def captures(pattern: str, node: Node, *, combine: bool = True) -> dict[str, list[Node]]:
@@ -436,9 +438,10 @@ def _combined(patterns: tuple[str, ...]) -> tuple[Query, dict[str, tuple[int, st
 def node_types() -> frozenset[str]:
     """Every named node type of tree-sitter-go (what ``visit_<type>`` may name)."""
     return frozenset(
-        GO.node_kind_for_id(i)
+        kind
         for i in range(GO.node_kind_count)
         if GO.node_kind_is_named(i) and GO.node_kind_is_visible(i)
+        and (kind := GO.node_kind_for_id(i)) is not None  # None only for an id out of range
     )
 
 
@@ -466,7 +469,9 @@ def walk(node: Node) -> Iterator[Node]:
     """Every node under ``node`` (itself included), in pre-order."""
     cursor = node.walk()
     while True:
-        yield cursor.node
+        current = cursor.node
+        assert current is not None  # a cursor made from a node always stands on one
+        yield current
         if cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
@@ -482,6 +487,7 @@ def first_error(tree: Tree) -> Node | None:
     cursor = root.walk()
     while True:
         node = cursor.node
+        assert node is not None  # a cursor made from a node always stands on one
         if node.is_error or node.is_missing:
             return node
         if node.has_error and cursor.goto_first_child():
@@ -506,7 +512,10 @@ class Visitor:
 
     def handler_types(self) -> tuple[frozenset[str], frozenset[str]]:
         """The node types this visitor has ``visit_`` and ``leave_`` methods for."""
-        return handler_types(type(self))
+        # A plain type: mypy checks type[Visitor] against @cache's Hashable by the instances'
+        # __hash__, and rejects it.
+        kind: type = type(self)
+        return handler_types(kind)
 
     def walk(self, node: Node) -> None:
         """Walk ``node`` and everything under it, dispatching to this visitor's handlers."""
@@ -705,7 +714,8 @@ def _enclosing_first(group: list[tuple[int, Node, str]]) -> list[tuple[int, Node
     same byte too by their depth among same-span ancestors (only then worked out)."""
     keyed = sorted((-item[1].end_byte, k, item) for k, item in enumerate(group))
     if len({key[0] for key in keyed}) < len(keyed):
-        keyed = sorted((end, _same_span_depth(item[1]), k, item) for end, k, item in keyed)
+        deep = sorted((end, _same_span_depth(item[1]), k, item) for end, k, item in keyed)
+        return [key[-1] for key in deep]
     return [key[-1] for key in keyed]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .syntax import Node, text
@@ -48,11 +49,16 @@ _SIMPLE_KINDS = {
 }
 
 
+# An import's name in a file -> its import path (None: no such import).
+PackageResolver = Callable[[str], str | None]
+
 # Deeper type expressions (``[][][]…int``) are UNKNOWN below this level: a bound on recursion.
 MAX_TYPE_DEPTH = 32
 
 
-def type_from_node(node: Node | None, resolve_package=None, _depth: int = 0) -> TypeRef:
+def type_from_node(
+    node: Node | None, resolve_package: PackageResolver | None = None, _depth: int = 0
+) -> TypeRef:
     """The ``TypeRef`` of a type expression node.
 
     ``resolve_package`` maps a package identifier (import alias) to its import path.
@@ -95,7 +101,7 @@ def type_from_node(node: Node | None, resolve_package=None, _depth: int = 0) -> 
 
 
 def struct_fields(
-    struct_node: Node, resolve_package=None, _depth: int = 0
+    struct_node: Node, resolve_package: PackageResolver | None = None, _depth: int = 0
 ) -> list[tuple[str, TypeRef]]:
     """The (name, type) pairs of a ``struct_type`` node; embedded fields use the type's name."""
     fields: list[tuple[str, TypeRef]] = []

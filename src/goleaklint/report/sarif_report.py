@@ -222,6 +222,7 @@ def _fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
     fields = []
     for a in attr.fields(cls):
         default = a.default
+        # attrs' stub declares Factory a function; at run time it is the class of the defaults.
         if isinstance(default, attr.Factory):  # type: ignore[arg-type]
             default = default.factory()
         name = a.metadata.get("schema_property_name", a.name)
@@ -232,9 +233,10 @@ def _fields(cls: type) -> tuple[tuple[str, str, Any], ...]:
 def to_jsonable(obj: Any) -> Any:
     """Serialise sarif-om objects by their schema property names, leaving defaults out
     (except ``level``, always written)."""
-    if attr.has(type(obj)):
+    cls: type = type(obj)  # a plain type: mypy checks type[Any] against @cache's Hashable wrongly
+    if attr.has(cls):
         out: dict[str, Any] = {}
-        for attribute, name, default in _fields(type(obj)):
+        for attribute, name, default in _fields(cls):
             value = getattr(obj, attribute)
             if value is None or (default is not attr.NOTHING and value == default):
                 continue
