@@ -252,9 +252,12 @@ def escapes(function: Node, name: str, goroutine_stmts: list[Node]) -> bool:
         if any(g.start_byte <= ident.start_byte < g.end_byte for g in goroutine_stmts):
             continue
         parent = ident.parent
-        kind = parent.type if parent is not None else ""
+        if parent is None:
+            continue
+        kind = parent.type
         if kind == "argument_list":
-            fn = parent.parent.child_by_field_name("function") if parent.parent else None
+            call = parent.parent
+            fn = call.child_by_field_name("function") if call else None
             if fn is not None and text(fn) in ("len", "cap", "close"):
                 continue
             return True

@@ -61,9 +61,9 @@ def const_int(pkg: Package, f: FileModel, expr: Node | None, _depth: int = 0) ->
         return None
     if kind == "identifier":
         # Shadowing a constant by a variable is rare enough not to pay for scope lookups.
-        value = _local_const(expr)
-        if value is not None:
-            return const_int(pkg, f, value, _depth + 1)
+        local = _local_const(expr)
+        if local is not None:
+            return const_int(pkg, f, local, _depth + 1)
         decl = pkg.const(text(expr))
         if decl is not None and decl.value is not None:
             return const_int(pkg, decl.file, decl.value, _depth + 1)

@@ -131,7 +131,7 @@ class CFG:
 
     def _statement(self, node: Node, frontier: Frontier) -> Frontier:
         kind = node.type
-        handler = getattr(self, "_s_" + kind, None)
+        handler: Callable[[Node, Frontier], Frontier] | None = getattr(self, "_s_" + kind, None)
         if handler is not None:
             return handler(node, frontier)
         if kind == "statement_list":
@@ -161,7 +161,8 @@ class CFG:
         cond = self._new("cond", node.child_by_field_name("condition") or node)
         self._connect(frontier, cond)
         then = node.child_by_field_name("consequence")
-        out = self._statement(then, [(cond, True)]) if then is not None else [(cond, True)]
+        out: Frontier = (self._statement(then, [(cond, True)]) if then is not None
+                         else [(cond, True)])
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
             out += self._statement(alternative, [(cond, False)])
@@ -197,7 +198,8 @@ class CFG:
             continue_to = post
         loop = _Loop(label, continue_to, [], True)
         self._loops.append(loop)
-        out = self._statement(body, [(head, True)]) if body is not None else [(head, True)]
+        out: Frontier = (self._statement(body, [(head, True)]) if body is not None
+                         else [(head, True)])
         self._loops.pop()
         self._connect(out, continue_to)
         exits = list(loop.breaks)
@@ -260,7 +262,8 @@ class CFG:
         if not inner:
             return [(anchor, None)]
         stmt = inner[0]
-        handler = getattr(self, "_s_" + stmt.type, None)
+        handler: Callable[[Node, Frontier, str], Frontier] | None = getattr(
+            self, "_s_" + stmt.type, None)
         if stmt.type in ("for_statement", "expression_switch_statement",
                          "type_switch_statement", "select_statement") and handler is not None:
             return handler(stmt, [(anchor, None)], label)

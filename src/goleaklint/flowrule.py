@@ -4,10 +4,13 @@ releasing the value, and how such a path is told in a message."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, Protocol
+
+from .facts import Fact
 from .flow import CFG, Block, Escape, find_escape, flows
 from .model import FileModel, spec_names
 from .ownership import Resource, mentions, ownership
-from .rule import Rule
+from .rule import Rule, RuleContext
 from .syntax import Node, text
 
 
@@ -18,7 +21,14 @@ def result_names(function: Node) -> set[str]:
     return {text(n) for p in result.named_children for n in p.children_by_field_name("name")}
 
 
-def statement_of(call: Node) -> tuple[Node | None, Node | None]:
+class Targets(Protocol):
+    """A left-hand list: an ``expression_list`` node, or the names of a ``var`` spec."""
+
+    @property
+    def named_children(self) -> list[Node]: ...
+
+
+def statement_of(call: Node) -> tuple[Node | None, Targets | None]:
     """The statement an opener's results go to, and the left-hand list when assigned."""
     parent = call.parent
     while parent is not None and parent.type == "parenthesized_expression":
@@ -112,9 +122,9 @@ def describe_escape(escape: Escape, f: FileModel) -> tuple[str, Node | None]:
 class FlowRule(Rule):
     """Shared machinery: per-package flow graphs and ownership questions."""
 
-    requires = (flows, ownership)
+    requires: ClassVar[tuple[Fact[Any], ...]] = (flows, ownership)
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.flows = self.fact(flows)
         self.ownership = self.fact(ownership)

@@ -19,7 +19,7 @@ from .channels import (
 from .facts import package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package
-from .rule import Gate, Rule
+from .rule import Gate, Rule, RuleContext
 from .syntax import Node, captures, learn
 
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
@@ -52,7 +52,7 @@ class GoroutineRule(Rule):
     requires = (flows, functions_with_go)
     gate = Gate(mentions=(b"go",))  # the keyword: no go statement without it
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.flows = self.fact(flows)
 

@@ -112,9 +112,9 @@ def large_value(pkg: Package, f: FileModel, expr: Node | None, threshold: int) -
         whole = "file" if short.endswith("File") else "stream"
         return Large(f, expr, f"the whole {whole} from {short}")
     if qualified in SIZED_BUFFERS and len(arguments) == 2:
-        size = const_int(pkg, f, arguments[1])
-        if size is not None and size >= threshold:
-            return Large(f, expr, f"{qualified} with a {human_size(size)} buffer")
+        buffer = const_int(pkg, f, arguments[1])
+        if buffer is not None and buffer >= threshold:
+            return Large(f, expr, f"{qualified} with a {human_size(buffer)} buffer")
     return None
 
 

@@ -75,8 +75,8 @@ def _invoked_in_place(literal: Node) -> bool:
     while call is not None and call.type == "parenthesized_expression":
         call = call.parent
     return call is not None and call.type == "call_expression" and (
-        call.child_by_field_name("function") is not None
-        and call.child_by_field_name("function").start_byte == literal.start_byte
+        (function := call.child_by_field_name("function")) is not None
+        and function.start_byte == literal.start_byte
     )
 
 
@@ -254,7 +254,9 @@ def once_methods(pkg: Package) -> frozenset[int]:
             continue
         pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
         for field in captures(pattern, f.root, combine=False).get("m", []):
-            if not once_argument(field.parent):
+            selector = field.parent
+            assert selector is not None  # the pattern's selector_expression
+            if not once_argument(selector):
                 continue
             name = text(field)
             found = [m[name] for m in pkg.methods.values() if name in m]
@@ -322,7 +324,7 @@ def global_only_types(pkg: Package) -> frozenset[str]:
         for node in caps.get("new", []):
             if text(node) not in held_globally:
                 continue
-            call = node.parent.parent
+            call = node.parent.parent if node.parent is not None else None
             fn = call.child_by_field_name("function") if call is not None else None
             if fn is not None and text(fn) == "new" and not is_init_time(pkg, node, False, f=f):
                 elsewhere.add(text(node))

@@ -17,7 +17,8 @@ from .model import FUNCTION_NODES, FileModel, Package
 from .noreturn import call_ends
 from .syntax import Node, text
 
-Outcome = tuple  # ("next",) ("exit",) ("fallthrough",) ("break", id) ("continue", id) ("goto", l)
+# ("next",) ("exit",) ("fallthrough",) ("break", id) ("continue", id) ("goto", l)
+Outcome = tuple[str | int, ...]
 NEXT: Outcome = ("next",)
 EXIT: Outcome = ("exit",)
 FALLTHROUGH: Outcome = ("fallthrough",)
@@ -76,12 +77,13 @@ class LoopAnalysis:
         if kind == "block" or kind == "statement_list":
             return set(self.sequence(_statements(stmt)))
         if kind == "if_statement":
-            found = set()
-            while stmt is not None and stmt.type == "if_statement":  # `else if` chains: a loop
-                then = stmt.child_by_field_name("consequence")
+            found: set[Outcome] = set()
+            branch: Node | None = stmt
+            while branch is not None and branch.type == "if_statement":  # `else if` chains
+                then = branch.child_by_field_name("consequence")
                 found |= self.outcomes(then) if then is not None else {NEXT}
-                stmt = stmt.child_by_field_name("alternative")
-            found |= self.outcomes(stmt) if stmt is not None else {NEXT}
+                branch = branch.child_by_field_name("alternative")
+            found |= self.outcomes(branch) if branch is not None else {NEXT}
             return found
         if kind == "labeled_statement":
             inner = labeled_inner(stmt)
@@ -95,7 +97,7 @@ class LoopAnalysis:
             return found
         if kind in SWITCHES or kind == "select_statement":
             clauses = [c for c in stmt.named_children if c.type in CLAUSES]
-            found: set[Outcome] = set()
+            found = set()
             for i in range(len(clauses)):
                 found |= self.clause_outcomes(clauses, i)
             if kind in SWITCHES and not any(c.type == "default_case" for c in clauses):
@@ -141,6 +143,7 @@ class LoopAnalysis:
             elif kind in CLAUSES:
                 if FALLTHROUGH in pending:
                     holder = parent.parent
+                    assert holder is not None  # a case clause lies in its switch or select
                     clauses = [c for c in holder.named_children if c.type in CLAUSES]
                     index = next(i for i, c in enumerate(clauses) if c.id == parent.id)
                     pending.discard(FALLTHROUGH)
@@ -190,7 +193,7 @@ def _once_guard(stmt: Node, branch: Node) -> bool:
         return False
     while cond.type == "parenthesized_expression" and cond.named_child_count:
         cond = cond.named_children[0]
-    guarded = cond
+    guarded: Node | None = cond
     if cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
         guarded = cond.child_by_field_name("operand")
     elif cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) == "==":
