@@ -19,7 +19,7 @@ from ..longlived import (
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
-from ..rule import Rule
+from ..rule import Rule, RuleContext
 from ..syntax import Node, text
 from ..types import TypeRef
 
@@ -146,7 +146,7 @@ class UnboundedGlobalMap(Rule):
         """Only packages with a package-level variable from which a map is reached."""
         return bool(package.facts.get(map_roots)[0])
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.writes: list[_Write] = []
         # Paths from which something may be removed, with where: whether that code runs after
@@ -179,7 +179,7 @@ class UnboundedGlobalMap(Rule):
             return True
         return self.file.mentions(function, names)
 
-    def begin_file(self, file) -> None:
+    def begin_file(self, file: FileModel) -> None:
         self._enter_function(None)  # also when the root is an ERROR node (no visit_source_file)
 
     def visit_source_file(self, node: Node) -> None:
@@ -210,7 +210,7 @@ class UnboundedGlobalMap(Rule):
         for target in left.named_children:
             if target.type == "index_expression":
                 self._write(node, target)
-            elif target.type == "identifier" and self.file.is_local(target):
+            elif target.type == "identifier" and self.walked.is_local(target):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
             else:
                 ref = self.resolver.resolve(target)
@@ -240,7 +240,7 @@ class UnboundedGlobalMap(Rule):
             if name == "len":
                 self._bound(node, args)
             if (name in ("delete", "clear") or name in READ_ONLY_CALLS) and (
-                not self.file.is_local(fn)
+                not self.walked.is_local(fn)
             ):
                 if name in ("delete", "clear") and name not in self.package.funcs and arguments:
                     self._remove_through(node, arguments[0])
@@ -259,7 +259,7 @@ class UnboundedGlobalMap(Rule):
             if receiver is not None and receiver.type.deref().qualified_name == SYNC_MAP:
                 if method in SYNC_MAP_WRITES:
                     key = arguments[0] if arguments else None
-                    key_type = expression_type(key, self.package, self.file) if key else None
+                    key_type = expression_type(key, self.package, self.walked) if key else None
                     if not self._bounded_key(key_type):
                         self._record_write(node, receiver, self._display(operand))
                 elif method in SYNC_MAP_REMOVALS:
@@ -267,9 +267,9 @@ class UnboundedGlobalMap(Rule):
                 return
             # A package's function (``maps.DeleteFunc``, ``fmt.Println``): the operand is an
             # import's name (the cheap test before resolving).
-            qualified = resolve_selector(self.file, fn, self.package) if (
+            qualified = resolve_selector(self.walked, fn, self.package) if (
                 operand is not None and operand.type == "identifier"
-                and text(operand) in self.file.import_names
+                and text(operand) in self.walked.import_names
             ) else None
             if qualified in MAP_REMOVAL_FUNCS and arguments:
                 self._remove_through(node, arguments[0])
@@ -324,7 +324,7 @@ class UnboundedGlobalMap(Rule):
         assert self.file is not None
         self.removals.setdefault(path, []).append((self.file, node))
 
-    def _remove_through(self, call: Node, target: Node) -> None:
+    def _remove_through(self, call: Node, target: Node | None) -> None:
         assert self.resolver is not None
         ref = self.resolver.resolve(target)
         if ref is not None:
@@ -336,7 +336,7 @@ class UnboundedGlobalMap(Rule):
             return
         operand = target.child_by_field_name("operand")
         container = self.resolver.resolve(operand)
-        if container is None:
+        if container is None or operand is None:  # (no operand resolves to nothing)
             return
         map_type = self.package.underlying(container.type.deref())
         if map_type.kind != "map" or self._bounded_key(map_type.key):
@@ -346,12 +346,13 @@ class UnboundedGlobalMap(Rule):
             return  # filled once, when it is created: `if m == nil { m = …; m[k] = v }`
         self._record_write(statement, container, self._display(root))
 
-    def _display(self, root: Node) -> str:
+    def _display(self, root: Node | None) -> str:
         """The map as the reader knows it; through a receiver, named by its type."""
         shown = text(root)
-        receiver = self.resolver.receiver if self.resolver is not None else ""
-        if receiver and shown.startswith(receiver + "."):
-            owner = self.resolver.receiver_type  # type: ignore[union-attr]
+        resolver = self.resolver
+        receiver = resolver.receiver if resolver is not None else ""
+        if resolver is not None and receiver and shown.startswith(receiver + "."):
+            owner = resolver.receiver_type
             return f"{owner}{shown[len(receiver):]} (every {owner} is package-level)"
         return shown
 
@@ -394,7 +395,7 @@ class UnboundedGlobalMap(Rule):
             path = w.ref.path
             if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):
                 continue
-            related = ()
+            related: tuple[tuple[FileModel, Node, str], ...] = ()
             declared = declaration(self.package, w.ref.decl)
             if declared is not None:
                 related = ((declared[0], declared[1], "declared here"),)

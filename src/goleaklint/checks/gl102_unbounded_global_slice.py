@@ -18,7 +18,7 @@ from ..longlived import (
 from ..model import FileModel, Package, receiver_name, receiver_type_name, resolve_selector
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
-from ..rule import Gate, Rule
+from ..rule import Gate, Rule, RuleContext
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
 
@@ -139,7 +139,7 @@ class UnboundedGlobalSlice(Rule):
         """Only packages that hold a slice (or a value of unknown type) at package level."""
         return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars)
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.growth: list[_Growth] = []
 
@@ -216,7 +216,7 @@ class UnboundedGlobalSlice(Rule):
             removals = scan.removed | (scan.removed_in_tests if g.file.is_test else set())
             if any(g.ref.path[: len(p)] == p for p in removals):
                 continue
-            related = ()
+            related: tuple[tuple[FileModel, Node, str], ...] = ()
             declared = declaration(self.package, g.ref.decl)
             if declared is not None:
                 related = ((declared[0], declared[1], "declared here"),)
@@ -243,6 +243,12 @@ class _Truncations(Visitor):
         self.removed_in_tests: set[tuple[str, ...]] = set()
         self.names = _mentions(pkg, growth)
         self.owner_types = {p for g in growth for p in _types_on(g.ref.path)}
+
+    @property
+    def walked(self) -> FileModel:
+        """The file being walked (set before each file's walk)."""
+        assert self.file is not None
+        return self.file
 
     def _enter(self, node: Node | None) -> bool:
         assert self.file is not None
@@ -287,10 +293,10 @@ class _Truncations(Visitor):
         for i, target in enumerate(left.named_children):
             if target.type == "index_expression":
                 continue  # an element is replaced, the slice keeps its length
-            if target.type == "identifier" and self.file.is_local(target):
+            if target.type == "identifier" and self.walked.is_local(target):
                 self.resolver.aliases.pop(text(target), None)  # rebinding a local
                 continue
-            if is_init_time(self.pkg, node, f=self.file) or lazy_initialisation(node, target):
+            if is_init_time(self.pkg, node, f=self.walked) or lazy_initialisation(node, target):
                 continue
             ref = _resolve(self.pkg, self.resolver, target)
             if ref is None:
@@ -310,23 +316,23 @@ class _Truncations(Visitor):
         args = node.child_by_field_name("arguments")
         if fn is None or args is None or not args.named_child_count:
             return
-        if fn.type == "identifier" and text(fn) in _READ_ONLY and not self.file.is_local(fn):
+        if fn.type == "identifier" and text(fn) in _READ_ONLY and not self.walked.is_local(fn):
             return
         if fn.type == "selector_expression":
-            qualified = resolve_selector(self.file, fn, self.pkg)
+            qualified = resolve_selector(self.walked, fn, self.pkg)
             if qualified is not None and qualified.rpartition(".")[0] in READ_ONLY_PACKAGES:
                 return
         for arg in args.named_children:
             if arg.type in ("index_expression", "comment"):
                 continue
             ref = self.resolver.resolve(arg)
-            if ref is not None and not is_init_time(self.pkg, node, f=self.file):
+            if ref is not None and not is_init_time(self.pkg, node, f=self.walked):
                 self._removed(ref.path)
 
     def visit_binary_expression(self, node: Node) -> None:
         """``len(s) >= max``, ``len(s)+n > cap(s)``: a bound (a truncation or refusal follows)."""
         if self.resolver is None or LEN_CALL.search(
-            self.file.source, node.start_byte, node.end_byte
+            self.walked.source, node.start_byte, node.end_byte
         ) is None or text(node.child_by_field_name("operator")) not in COMPARISONS:
             return
         left = node.child_by_field_name("left")
@@ -336,7 +342,7 @@ class _Truncations(Visitor):
                 continue  # `len(s) > 0` is an emptiness test, not a bound
             for measured in _lengths(side):
                 ref = self.resolver.resolve(measured)
-                if ref is not None and not is_init_time(self.pkg, node, f=self.file):
+                if ref is not None and not is_init_time(self.pkg, node, f=self.walked):
                     self._removed(ref.path)
 
     def _removed(self, path: tuple[str, ...]) -> None:
@@ -355,12 +361,14 @@ def _append_assignments(file: FileModel) -> list[Node]:
         node = file.root.descendant_for_byte_range(at, at + 6)
         at = source.find(b"append", at + 6)
         call = node.parent if node is not None and node.type == "identifier" else None
-        if call is None or call.type != "call_expression" or node.end_byte - node.start_byte != 6:
+        if (node is None or call is None or call.type != "call_expression"
+                or node.end_byte - node.start_byte != 6):
             continue
         values = call.parent
         statement = values.parent if values is not None else None
-        if statement is not None and statement.type == "assignment_statement" and (
-            values.type == "expression_list"
+        if statement is not None and values is not None and (
+            statement.type == "assignment_statement"
+        ) and (values.type == "expression_list"
         ) and statement.child_by_field_name("right") == values:
             found.setdefault(statement.id, statement)
     return list(found.values())
@@ -495,8 +503,10 @@ def _mentions(pkg: Package, growth: list[_Growth]) -> set[bytes]:
     names: set[str] = set()
     for g in growth:
         names.update(n for n in g.ref.path if n not in ("var", "type", "recv"))
+        left = g.node.child_by_field_name("left")
+        assert left is not None  # a growth is an assignment with a left side (see _growth)
         names.update(text(n) for n in captures("[(identifier) (field_identifier)] @n",
-                                                g.node.child_by_field_name("left")).get("n", []))
+                                                left).get("n", []))
     owners = {t for g in growth for t in _types_on(g.ref.path)}
     for name in pkg.vars:
         t = pkg.var_type(name).deref()

@@ -140,7 +140,7 @@ class UnclosedResource(FlowRule):
         if left is None:
             return  # returned, passed on, or used in place: someone else owns it
         targets = left.named_children
-        function = self.file.innermost_function(opener.call)
+        function = self.walked.innermost_function(opener.call)
         if function is None:
             return  # a package-level var initialiser: long-lived by design
         if self.package.name == "main" and function_name(function) == "main":

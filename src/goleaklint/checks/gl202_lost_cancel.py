@@ -14,7 +14,14 @@ from ..fixes import (
     plain_statement,
 )
 from ..flow import Escape, find_escape
-from ..flowrule import FlowRule, called_name, describe_escape, result_names, statement_of
+from ..flowrule import (
+    FlowRule,
+    Targets,
+    called_name,
+    describe_escape,
+    result_names,
+    statement_of,
+)
 from ..model import FileModel, function_name, resolve_selector
 from ..ownership import mentions
 from ..plugins import hookimpl
@@ -140,7 +147,7 @@ class LostCancel(FlowRule):
                     fix=defer_cancel(self.file, node, statement, left, function))
 
     def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
-        cfg = self.flows.graph(function, self.file)
+        cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(statement)
         if start is None or name in result_names(function):
             return None
@@ -237,7 +244,7 @@ def _only_called(
 
 
 def defer_cancel(
-    f: FileModel | None, call: Node, statement: Node, left: Node, function: Node | None
+    f: FileModel | None, call: Node, statement: Node, left: Targets, function: Node | None
 ) -> Fix | None:
     """GL202: ``defer cancel()`` after ``ctx, cancel := context.With…(…)``; ``ctx, _ :=`` is
     renamed to ``cancel`` first when that name is free in the function. A later

@@ -7,7 +7,7 @@ from ..flowrule import FlowRule, called_name, describe_escape, statement_of
 from ..model import Package, function_name, resolve_selector
 from ..ownership import Resource
 from ..plugins import hookimpl
-from ..rule import Gate, Rule
+from ..rule import Gate, Rule, RuleContext
 from ..syntax import Node, text
 
 TICKER = Resource(release_methods=frozenset({"Stop"}))
@@ -84,7 +84,7 @@ class TickerLeak(FlowRule):
         version = package.go_version
         return version is not None and version < (1, 23)
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         version = self.package.go_version  # the rule is about Go releases before 1.23
         self.relevant = version is not None and version < (1, 23)
@@ -112,7 +112,7 @@ class TickerLeak(FlowRule):
         if left is None or not left.named_children:
             return
         target = left.named_children[0]
-        function = self.file.innermost_function(call)
+        function = self.walked.innermost_function(call)
         if target.type != "identifier" or function is None:
             return
         assert self.file is not None
@@ -131,12 +131,12 @@ class TickerLeak(FlowRule):
         self.report(call, f"ticker {text(target)} from {shown} is not stopped {where}", related)
 
     def _tick(self, call: Node, shown: str) -> None:
-        function = self.file.innermost_function(call)
+        function = self.walked.innermost_function(call)
         if function is None:
             return
         if self.package.name == "main" and function_name(function) == "main":
             return
-        cfg = self.flows.graph(function, self.file)
+        cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(call)
         endless_range = _ranged_over(call)
         head = cfg.block_of(endless_range) if endless_range is not None else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..loops import LoopAnalysis, enclosing_loops, loop_header
 from ..model import FileModel, function_name
 from ..plugins import hookimpl
-from ..rule import Gate, Rule
+from ..rule import Gate, Rule, RuleContext
 from ..syntax import Node, captures, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
@@ -129,7 +129,7 @@ class DeferInLoop(Rule):
 
     gate = Gate(mentions=(b"defer",))
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
 
@@ -154,7 +154,7 @@ class DeferInLoop(Rule):
             message = (f"{where} captures the loop variable {verdict}: before Go 1.22 every "
                        f"deferred call sees its last value, and the other elements are never "
                        f"released; pass {verdict} as an argument")
-        self.report(node, message, ((self.file, loop, "the loop that runs the defer again"),))
+        self.report(node, message, ((self.walked, loop, "the loop that runs the defer again"),))
 
 
 def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | None) -> str:
@@ -183,7 +183,7 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
     fn = call.child_by_field_name("function")
     literal = fn is not None and fn.type == "func_literal"
     # A deferred closure: the names its body uses (minus its own), and its arguments.
-    inside = _identifiers(fn) - _declared_names(fn) if literal else set()
+    inside = _identifiers(fn) - _declared_names(fn) if fn is not None and literal else set()
     used = inside | _identifiers(call.child_by_field_name("arguments") if literal else call)
     if not used & iteration or used & local:
         return "all"

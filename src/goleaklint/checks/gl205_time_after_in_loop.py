@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..loops import LoopAnalysis, loop_header
+from ..loops import LoopAnalysis, Outcome, loop_header
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Gate, Rule
+from ..rule import Gate, Rule, RuleContext
 from ..syntax import Node, text
 
 TIME_AFTER = "time.After"
@@ -107,7 +107,7 @@ class TimeAfterInLoop(Rule):
 
     gate = Gate(imports=("time",))
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
         version = self.package.go_version  # the rule is about Go releases before 1.23
@@ -131,7 +131,7 @@ class TimeAfterInLoop(Rule):
             if call is None:
                 continue
             # The timer outlives the select when another case wins; does the loop come back?
-            others: set = set()
+            others: set[Outcome] = set()
             for j in range(len(clauses)):
                 if j != i:
                     others |= self.loops.clause_outcomes(clauses, j)
@@ -145,7 +145,7 @@ class TimeAfterInLoop(Rule):
                 f"{loop.start_point.row + 1}): each iteration that another case wins leaves a "
                 f"timer alive until it fires (go {major}.{minor} < 1.23); create the timer "
                 "once, before the loop",
-                ((self.file, loop, "the loop that evaluates time.After again"),),
+                ((self.walked, loop, "the loop that evaluates time.After again"),),
             )
 
     def _time_after(self, clause: Node) -> Node | None:

@@ -133,7 +133,10 @@ class BlockedGoroutineSend(GoroutineRule):
                 received = self.receive_blocks(cfg, function, set(group), starts, g.statement)
                 if received is None:
                     continue
-                escape = find_escape(cfg, start, releases=lambda b, r=received: id(b) in r)
+                def releases(b: Block, r: set[int] = received) -> bool:
+                    return id(b) in r
+
+                escape = find_escape(cfg, start, releases=releases)
                 if escape is None:
                     continue
                 where = _stranding(escape.path, escape.via, file)

@@ -7,7 +7,7 @@ from ..channels import Made, enclosing_loop, escapes, receives
 from ..constants import const_int
 from ..goroutinerule import GoroutineRule, outside
 from ..loopexits import is_endless, leaves_early
-from ..model import FileModel
+from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, text
@@ -102,7 +102,7 @@ class NCastSend(GoroutineRule):
                 taken = self._receives(function, name, loop, count, starts, file)
                 if taken is None:
                     continue  # the parent receives N times
-                n = count[1] if count[0] == "const" else None
+                n = count[1] if count[0] == "const" and isinstance(count[1], int) else None
                 if n is not None and buffer + taken >= n:
                     continue
                 shown_n = str(n) if n is not None else (
@@ -147,7 +147,7 @@ class NCastSend(GoroutineRule):
         return taken
 
 
-def _loop_count(loop: Node, pkg, f: FileModel) -> tuple[str, object] | None:
+def _loop_count(loop: Node, pkg: Package, f: FileModel) -> tuple[str, object] | None:
     """How many iterations: ("range", collection text) or ("const", n) / ("expr", text)."""
     for child in loop.named_children:
         if child.type == "range_clause":

@@ -159,7 +159,8 @@ class RangeUnclosedChannel(GoroutineRule):
             for sel in captures("(call_expression function: (identifier) @f "
                                 "arguments: (argument_list (selector_expression) @x))",
                                 f.root, combine=False).get("x", []):
-                fn = sel.parent.parent.child_by_field_name("function") if sel.parent else None
+                call = sel.parent.parent if sel.parent else None  # (the query's call)
+                fn = call.child_by_field_name("function") if call is not None else None
                 if fn is None or text(fn) != "close" or text(
                     sel.child_by_field_name("field")) != field:
                     continue

@@ -18,9 +18,9 @@ from ..largevalues import (
     returned_values,
 )
 from ..longlived import resolver_at
-from ..model import FUNCTION_NODES, FileModel, function_name, resolve_selector
+from ..model import FUNCTION_NODES, Declaration, FileModel, function_name, resolve_selector
 from ..plugins import hookimpl
-from ..rule import Gate, Option, Rule
+from ..rule import Gate, Option, Rule, RuleContext
 from ..syntax import Node, captures, text
 
 # Calls of other packages that keep the function they are given (DESIGN §1: configurable).
@@ -152,7 +152,7 @@ class CapturedLargeClosure(Rule):
 
     gate = Gate(mentions=(b"func",))  # a function literal starts with the keyword
 
-    def __init__(self, context) -> None:
+    def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.extra_calls = frozenset(str(n) for n in self.option("escape-calls"))
         self.summaries: dict[tuple[int, int], Escape | None] = {}
@@ -372,7 +372,7 @@ class CapturedLargeClosure(Rule):
         outer = self._escape(f, call, depth + 1)
         return outer if outer is not None and outer.kind == "kept" else None
 
-    def _method(self, name: str):
+    def _method(self, name: str) -> Declaration | None:
         """The package's only method of that name (receiver types are not tracked here)."""
         found = [m[name] for m in self.package.methods.values() if name in m]
         return found[0] if len(found) == 1 else None
@@ -410,7 +410,8 @@ class CapturedLargeClosure(Rule):
         return result
 
     def _captured_escape(
-        self, f: FileModel, decl: Node, param: Node, binding, depth: int
+        self, f: FileModel, decl: Node, param: Node, binding: tuple[str, int, int] | None,
+        depth: int
     ) -> Escape | None:
         """A parameter referenced by a function literal that escapes (middleware wrappers)."""
         if binding is None:
