@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import compress, islice
 from operator import attrgetter, eq, itemgetter, methodcaller
+from typing import TypeVar
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -498,6 +499,7 @@ def first_error(tree: Tree) -> Node | None:
 
 
 Handler = Callable[[Node], object]
+V = TypeVar("V", bound="Visitor")  # run_visitors hands on_error the visitors it was given
 DROPPED = -2
 
 
@@ -532,9 +534,9 @@ def handler_types(cls: type) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def run_visitors(
-    visitors: list[Visitor],
+    visitors: Sequence[V],
     root: Node,
-    on_error: Callable[[Visitor, Exception], None] | None = None,
+    on_error: Callable[[V, Exception], None] | None = None,
 ) -> None:
     """One pass over ``root`` shared by several visitors, each with its own skip bookkeeping.
 

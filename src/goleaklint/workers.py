@@ -27,7 +27,11 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,7 +72,8 @@ def _kernel_ends_us_with_parent() -> bool:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        status: int = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return status == 0
     except (OSError, AttributeError):
         return False
 
@@ -99,7 +104,7 @@ def _serve(conn: Any, function: Callable[[Any], Any], creator: int | None) -> No
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     end_with_parent(creator)
-    inbox: queue.SimpleQueue = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()  # the items, then None
 
     def read() -> None:  # at once, so that the parent never waits to hand an item over
         while True:
@@ -142,9 +147,11 @@ class _Worker:
 
     def __init__(self, ctx: Any, function: Callable[[Any], Any]) -> None:
         creator = None if ctx.get_start_method() == "forkserver" else os.getpid()
+        self.conn: Connection
+        child: Connection
         self.conn, child = ctx.Pipe()
         try:
-            self.process = ctx.Process(target=_serve, args=(child, function, creator),
+            self.process: BaseProcess = ctx.Process(target=_serve, args=(child, function, creator),
                                        daemon=True)
             self.process.start()
         except BaseException:
@@ -240,7 +247,9 @@ def run_parallel(
                     index = todo.pop()
                     worker.give(index, items[index])
             busy = {w.conn: w for w in workers if w.items}
-            for conn in wait(list(busy)) if busy else ():
+            for ready in wait(list(busy)) if busy else ():
+                # wait() returns some of the connections it was given (typeshed: any waitable).
+                conn = cast("Connection", ready)
                 worker = busy[conn]
                 try:
                     sent, result = conn.recv()
