@@ -12,10 +12,19 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO
 
 from . import __version__
 from .oneline import line_start, one_line
+
+if TYPE_CHECKING:  # (the modules load when a command needs them: start-up stays quick)
+    from collections.abc import Callable, Iterator
+    from types import FrameType
+
+    from .config import Config
+    from .engine import Notice, Result
+    from .registry import Registry
+    from .rule import Finding, Rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
@@ -32,6 +41,12 @@ class UsageError(Exception):
     """A bad command line or configuration: one line on stderr, exit 2."""
 
 
+class _Writable(Protocol):
+    """What argparse prints its messages to (typeshed's ``SupportsWrite[str]``)."""
+
+    def write(self, s: str, /) -> object: ...
+
+
 class _Parser(argparse.ArgumentParser):
     """Errors become ``UsageError``; a subcommand's (``usage_of``) name it and give its usage."""
 
@@ -42,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
             raise UsageError(f"{self.usage_of}: {message} (usage: {USAGE[self.usage_of]})")
         raise UsageError(message)
 
-    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+    def _print_message(self, message: str, file: _Writable | None = None) -> None:
         if message:  # argparse's own swallows a failed write (--version > /dev/full)
             (file or sys.stderr).write(message)
 
@@ -96,7 +111,7 @@ def _subcommand_parser(name: str, description: str) -> _Parser:
 
 
 @contextlib.contextmanager
-def _writing(out: TextIO):
+def _writing(out: TextIO) -> Iterator[TextIO]:
     """Failing to write standard output (a full disk, an I/O error) is the environment's problem,
     not goleaklint's: one plain line, exit 2. A closed pipe (``| head``) is not a failure."""
     try:
@@ -133,12 +148,13 @@ def _tolerant(stream: TextIO) -> None:
     """Let a standard stream write file names that are not UTF-8 instead of raising."""
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
     with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+        # TextIO lacks reconfigure (TextIOWrapper's); a stream without it raises, suppressed.
         stream.reconfigure(  # type: ignore[attr-defined]
             errors="surrogateescape" if encoding == "utf8" else "backslashreplace"
         )
 
 
-def _load_registry(err: TextIO):
+def _load_registry(err: TextIO) -> Registry:
     from .registry import load_rules
 
     registry = load_rules()
@@ -174,11 +190,14 @@ def cmd_explain(args: list[str], err: TextIO, out: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _resolve_config(option: str | None, start: Path | None, rules_by_id):
+def _resolve_config(
+    option: str | None, start: Path | None, rules_by_id: dict[str, type[Rule]]
+) -> Config:
     """The configuration named by ``--config``, or the nearest one above ``start`` (a path
     given on the command line; default: the current directory)."""
     from .config import find_config, load_config
 
+    path: Path | None
     if option:
         path = Path(option)
         if not path.is_file():
@@ -222,7 +241,7 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _effective_go_version(config, start: Path, err: TextIO) -> tuple[str | None, str]:
+def _effective_go_version(config: Config, start: Path, err: TextIO) -> tuple[str | None, str]:
     """The Go version the rules see for the packages at ``start``, and where it comes from:
     the configuration file, the nearest go.mod, or "default" (None: neither says)."""
     from .discover import ModuleFinder
@@ -271,7 +290,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     jobs = options.jobs or default_jobs()
     known_prints = _read_baseline(Path(options.baseline)) if options.baseline else set()
 
-    def run(first: bool):
+    def run(first: bool) -> tuple[Result, list[tuple[Finding, str]], list[Notice]]:
         try:
             found = discover(options.paths or ["."], config.excludes, options.force_exclude)
         except DiscoveryError as exc:
@@ -310,9 +329,10 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         if not applied:
             break
         for f in applied:
-            loc = f.location
+            loc, fix = f.location, f.fix
+            assert fix is not None  # only findings with a fix are applied
             err.write(f"{line_start(display_path(loc.path))}:{loc.line}:{loc.column}: fixed "
-                      f"{f.rule_id} {f.rule_name}: {one_line(f.fix.description)}\n")
+                      f"{f.rule_id} {f.rule_name}: {one_line(fix.description)}\n")
         fixed.extend(applied)
         result, everything, skipped = run(first=False)
     if options.fix:
@@ -361,7 +381,7 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _tally(result) -> str:
+def _tally(result: Result) -> str:
     """``5 findings in 1 file; 2 files analysed``: the files with findings, then all of them."""
     n = len(result.findings)
     where = len({f.location.path for f in result.findings})
@@ -369,13 +389,13 @@ def _tally(result) -> str:
     return f"{found}; {_plural(result.files, 'file')} analysed"
 
 
-def _apply_fixes(findings: list, err: TextIO) -> list:
+def _apply_fixes(findings: list[Finding], err: TextIO) -> list[Finding]:
     """Apply the fixes of ``findings`` to their files (non-overlapping ones; the rest wait for
     the next pass); the findings whose fix was applied."""
     from .fixes import apply, write_source
     from .paths import display_path
 
-    by_file: dict[Path, list] = {}
+    by_file: dict[Path, list[Finding]] = {}
     for f in findings:
         by_file.setdefault(f.location.path, []).append(f)
     applied = []
@@ -389,7 +409,8 @@ def _apply_fixes(findings: list, err: TextIO) -> list:
                 err.write(f"goleaklint: warning: {one_line(display_path(path))}: changed "
                           "during the run; not fixed\n")
                 continue
-            new, chosen = apply(source, [f.fix for f in items])
+            # (every finding here has a fix: the caller hands over only those)
+            new, chosen = apply(source, [f.fix for f in items if f.fix is not None])
             if chosen:
                 write_source(path, new)
         except OSError as exc:
@@ -416,7 +437,7 @@ def _top_directory(path: Path, roots: list[Path]) -> Path:
     return best / below[0] if len(below) > 1 else best
 
 
-def _write_statistics(result, paths: list[str], err: TextIO) -> None:
+def _write_statistics(result: Result, paths: list[str], err: TextIO) -> None:
     """Counts per rule and per top-level directory of what was reported, on stderr."""
     from collections import Counter
 
@@ -443,8 +464,8 @@ def _write_statistics(result, paths: list[str], err: TextIO) -> None:
         note = f"  ({can} fixable with --fix)" if can else ""
         err.write(f"    {count:>{width}}  {rule_id} {name}{note}\n")
     err.write("  by directory:\n")
-    for folder, count in sorted(by_dir.items(), key=lambda kv: (-kv[1], kv[0])):
-        err.write(f"    {count:>{width}}  {one_line(folder)}\n")
+    for shown, count in sorted(by_dir.items(), key=lambda kv: (-kv[1], kv[0])):
+        err.write(f"    {count:>{width}}  {one_line(shown)}\n")
 
 
 BASELINE_VERSION = 1  # what --write-baseline writes
@@ -553,7 +574,7 @@ def main(
     otherwise the caller's handlers are restored. Signals ignored on entry stay ignored.
     """
     stop = _Stop()
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
     code = EXIT_USAGE
     try:
         try:
@@ -578,7 +599,7 @@ def main(
                     f"goleaklint: {'terminated' if terminated else 'interrupted'}\n")
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_IGN if argv is None else handler)  # type: ignore
+            signal.signal(signum, signal.SIG_IGN if argv is None else handler)
     return code
 
 
