@@ -375,6 +375,24 @@ class Ref:
     in_map: bool = False  # reached through a map element (``m[k].items``): one entry's state
 
 
+_ACCESS_PATH = frozenset({"selector_expression", "index_expression", "parenthesized_expression",
+                          "unary_expression"})
+
+
+def access_root(target: Node) -> Node | None:
+    """The identifier an access path starts from (``c.items[k].v`` → ``c``, past ``*``, ``&``
+    and parentheses), or None when it starts elsewhere (a call, a literal)."""
+    node = target
+    while node.type in _ACCESS_PATH:
+        inner = node.child_by_field_name("operand")
+        if inner is None:
+            inner = node.named_children[0] if node.named_child_count else None
+        if inner is None:
+            return None
+        node = inner
+    return node if node.type == "identifier" else None
+
+
 class Resolver:
     """Resolves expressions of one function to ``Ref``s (receivers, aliases, fields, indexes)."""
 

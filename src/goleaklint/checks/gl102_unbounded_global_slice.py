@@ -9,6 +9,7 @@ from ..facts import package_fact
 from ..longlived import (
     Ref,
     Resolver,
+    access_root,
     declaration,
     init_or_registration_functions,
     is_init_time,
@@ -165,7 +166,7 @@ class UnboundedGlobalSlice(Rule):
             if target.type == "identifier" and f.is_local(target):
                 continue  # `s := global; s = append(s, x)` grows a copy of the header
             resolver = resolver_at(self.package, f, statement)
-            root = _root(target)
+            root = access_root(target)
             if root is not None and resolver.copies_state(root):
                 continue  # `c := globalConfig; c.items = append(…)` grows a copy
             ref = _resolve(self.package, resolver, target)
@@ -182,7 +183,7 @@ class UnboundedGlobalSlice(Rule):
     def _may_be_state(self, statement: Node, target: Node) -> bool:
         """Cheap test before resolving: the target's root is a package var, a receiver of a
         type held by one, or a local that may alias package state."""
-        root = _root(target)
+        root = access_root(target)
         if root is None:
             return False
         name = text(root)
@@ -454,18 +455,6 @@ def _first_argument(call: Node) -> str:
     ):
         first = first.named_children[0]
     return "".join(text(first).split()) if first is not None else ""
-
-
-def _root(target: Node) -> Node | None:
-    node = target
-    while node.type in _PATH_NODES:
-        inner = node.child_by_field_name("operand")
-        if inner is None:
-            inner = node.named_children[0] if node.named_child_count else None
-        if inner is None:
-            return None
-        node = inner
-    return node if node.type == "identifier" else None
 
 
 def _through_index(target: Node) -> bool:

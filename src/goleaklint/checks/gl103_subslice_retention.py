@@ -14,7 +14,7 @@ from ..largevalues import (
     maker_candidates,
     returned_values,
 )
-from ..longlived import Resolver, resolver_at
+from ..longlived import Resolver, access_root, resolver_at
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Option, Rule
@@ -219,7 +219,7 @@ def _has_stores(function: Node) -> bool:
 def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
     """A package-level variable, or state reached from one (fields, map and slice elements)."""
     node: Node | None = target
-    root = _root(target)
+    root = access_root(target)
     if root is not None and resolver.copies_state(root):
         return False
     while node is not None:
@@ -235,16 +235,6 @@ def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:
             node.named_children[0] if node.named_child_count else None
         )
     return False
-
-
-def _root(target: Node) -> Node | None:
-    node: Node | None = target
-    while node is not None and node.type in _PATH_NODES:
-        inner = node.child_by_field_name("operand")
-        node = inner if inner is not None else (
-            node.named_children[0] if node.named_child_count else None
-        )
-    return node
 
 
 @hookimpl

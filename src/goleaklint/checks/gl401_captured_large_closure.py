@@ -17,7 +17,7 @@ from ..largevalues import (
     maker_candidates,
     returned_values,
 )
-from ..longlived import resolver_at
+from ..longlived import access_root, resolver_at
 from ..model import FUNCTION_NODES, Declaration, FileModel, function_name, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Option, Rule, RuleContext
@@ -287,7 +287,7 @@ class CapturedLargeClosure(Rule):
             key = f.binding(target, declaring=declaring) or f.binding(target)
             return self._binding_escape(f, target, key, depth + 1)
         resolver = resolver_at(self.package, f, statement)
-        root = _root(target)
+        root = access_root(target)
         if root is not None and resolver.copies_state(root):
             return None  # a field of a local copy
         ref = resolver.resolve(target)
@@ -459,19 +459,6 @@ def _depth(node: Node) -> int:
         depth += 1
         parent = parent.parent
     return depth
-
-
-def _root(target: Node) -> Node | None:
-    node = target
-    while node.type in ("selector_expression", "index_expression", "parenthesized_expression",
-                        "unary_expression"):
-        inner = node.child_by_field_name("operand")
-        if inner is None:
-            inner = node.named_children[0] if node.named_child_count else None
-        if inner is None:
-            return None
-        node = inner
-    return node if node.type == "identifier" else None
 
 
 def _is_parameter(ident: Node, key: tuple[str, int, int]) -> bool:
