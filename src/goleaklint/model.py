@@ -670,6 +670,12 @@ def function_name(decl: Node | None) -> str:
     return text(decl.child_by_field_name("name"))
 
 
+def is_main_main(pkg: Package, function: Node | None) -> bool:
+    """``main`` of package ``main``: it runs once and its return ends the process, so what it
+    leaves unreleased is not a leak."""
+    return pkg.name == "main" and function_name(function) == "main"
+
+
 def resolve_selector(f: FileModel, node: Node, pkg: Package | None = None) -> str | None:
     """``c.WithCancel`` → ``context.WithCancel`` when ``c`` is an import of ``context`` in ``f``.
 

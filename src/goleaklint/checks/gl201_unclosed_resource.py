@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
 from ..flowrule import FlowRule, describe_escape, statement_of
-from ..model import FileModel, Package, function_name
+from ..model import FileModel, Package, is_main_main
 from ..noreturn import call_ends
 from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
 from ..ownership import Ownership, Resource, mentions
@@ -143,7 +143,7 @@ class UnclosedResource(FlowRule):
         function = self.walked.innermost_function(opener.call)
         if function is None:
             return  # a package-level var initialiser: long-lived by design
-        if self.package.name == "main" and function_name(function) == "main":
+        if is_main_main(self.package, function):
             return  # main returning ends the process, which releases everything
         err = text(targets[-1]) if len(targets) > max(opener.indices) + 1 else ""
         for index in opener.indices:

@@ -22,7 +22,7 @@ from ..flowrule import (
     result_names,
     statement_of,
 )
-from ..model import FileModel, function_name, resolve_selector
+from ..model import FileModel, is_main_main, resolve_selector
 from ..ownership import mentions
 from ..plugins import hookimpl
 from ..rule import Edit, Fix, Gate, Rule
@@ -132,7 +132,7 @@ class LostCancel(FlowRule):
             return
         function = self.file.innermost_function(node)
         if function is None or (
-            self.package.name == "main" and function_name(function) == "main"
+            is_main_main(self.package, function)
         ):
             return
         if not self.file.is_local(target) and statement.type != "short_var_declaration":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..flow import CFG, Block
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
-from ..model import Package, function_name, resolve_selector
+from ..model import Package, is_main_main, resolve_selector
 from ..ownership import Resource
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
@@ -134,7 +134,7 @@ class TickerLeak(FlowRule):
         function = self.walked.innermost_function(call)
         if function is None:
             return
-        if self.package.name == "main" and function_name(function) == "main":
+        if is_main_main(self.package, function):
             return
         cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..channels import goroutines
 from ..goroutinerule import GoroutineRule
 from ..loopexits import has_exit, is_endless
-from ..model import FUNCTION_NODES, FileModel, function_name
+from ..model import FUNCTION_NODES, FileModel, is_main_main
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..syntax import Node, captures
@@ -87,7 +87,7 @@ class GoroutineNoExit(GoroutineRule):
     tags = ("goroutines", "leak")
 
     def check_function(self, function: Node, file: FileModel) -> None:
-        if self.package.name == "main" and function_name(function) == "main":
+        if is_main_main(self.package, function):
             return
         for g in goroutines(function, file, self.package):
             if g.body is None:
