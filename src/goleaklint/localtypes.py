@@ -116,4 +116,4 @@ def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 
         qualified = resolve_selector(f, expr, pkg)
         if qualified in CONSTRUCTOR_RESULTS:
             return CONSTRUCTOR_RESULTS[qualified]
-    return pkg.expression_type(expr, f)
+    return pkg.initialiser_type(expr, f)

@@ -544,19 +544,19 @@ class Package:
             return UNKNOWN
         if decl.type.kind != "unknown":
             return decl.type
-        return self.expression_type(decl.value, decl.file)
+        return self.initialiser_type(decl.value, decl.file)
 
-    def expression_type(self, expr: Node | None, f: FileModel, _depth: int = 0) -> TypeRef:
+    def initialiser_type(self, expr: Node | None, f: FileModel, _depth: int = 0) -> TypeRef:
         """A light type for an initialiser expression (``make``, literals, ``new``, ``&T{}``)."""
         if expr is None or _depth > 32:
             return UNKNOWN
         kind = expr.type
         if kind == "parenthesized_expression" and expr.named_child_count:
-            return self.expression_type(expr.named_children[0], f, _depth + 1)
+            return self.initialiser_type(expr.named_children[0], f, _depth + 1)
         if kind == "composite_literal":
             return type_from_node(expr.child_by_field_name("type"), f.resolve_package)
         if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
-            inner = self.expression_type(expr.child_by_field_name("operand"), f, _depth + 1)
+            inner = self.initialiser_type(expr.child_by_field_name("operand"), f, _depth + 1)
             return TypeRef("pointer", elem=inner) if inner.kind != "unknown" else UNKNOWN
         if kind == "call_expression":
             fn = expr.child_by_field_name("function")
