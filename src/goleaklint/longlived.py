@@ -494,6 +494,12 @@ class Resolver:
         return Ref(self.normalise(("var", name), t), t, True, ("var", name))
 
 
+def declared_here(pkg: Package, key: tuple[str, ...]) -> tuple[tuple[FileModel, Node, str], ...]:
+    """A finding's related location "declared here" for a ``Ref.decl`` key (none when unknown)."""
+    found = declaration(pkg, key)
+    return ((found[0], found[1], "declared here"),) if found is not None else ()
+
+
 def declaration(pkg: Package, key: tuple[str, ...]) -> tuple[FileModel, Node] | None:
     """Where a ``Ref.decl`` key is declared: a package var, a type, or a struct field."""
     if not key:

@@ -10,7 +10,7 @@ from ..localtypes import expression_type
 from ..longlived import (
     Ref,
     Resolver,
-    declaration,
+    declared_here,
     global_only_types,
     init_or_registration_functions,
     is_init_time,
@@ -395,15 +395,11 @@ class UnboundedGlobalMap(Rule):
             path = w.ref.path
             if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):
                 continue
-            related: tuple[tuple[FileModel, Node, str], ...] = ()
-            declared = declaration(self.package, w.ref.decl)
-            if declared is not None:
-                related = ((declared[0], declared[1], "declared here"),)
             self.report(
                 w.node,
                 f"map {w.display} only grows: nothing in package {self.package.name} deletes "
                 "from it, clears, bounds or replaces it",
-                related,
+                declared_here(self.package, w.ref.decl),
                 file=w.file,
             )
 

@@ -10,7 +10,7 @@ from ..longlived import (
     Ref,
     Resolver,
     access_root,
-    declaration,
+    declared_here,
     init_or_registration_functions,
     is_init_time,
     lazy_initialisation,
@@ -217,15 +217,11 @@ class UnboundedGlobalSlice(Rule):
             removals = scan.removed | (scan.removed_in_tests if g.file.is_test else set())
             if any(g.ref.path[: len(p)] == p for p in removals):
                 continue
-            related: tuple[tuple[FileModel, Node, str], ...] = ()
-            declared = declaration(self.package, g.ref.decl)
-            if declared is not None:
-                related = ((declared[0], declared[1], "declared here"),)
             self.report(
                 g.node,
                 f"slice {g.display} only grows: nothing in package {self.package.name} "
                 "truncates, bounds or replaces it",
-                related,
+                declared_here(self.package, g.ref.decl),
                 file=g.file,
             )
 
