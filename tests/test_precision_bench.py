@@ -55,3 +55,19 @@ def test_score_counts_verdicts_per_rule_and_leaves_blanks_unjudged() -> None:
 def test_a_verdict_other_than_tp_or_fp_is_an_error_naming_its_line() -> None:
     with pytest.raises(run.UsageError, match="line 3: verdict 'maybe'"):
         run.tally([{"rule": "GL101", "verdict": "TP"}, {"rule": "GL101", "verdict": "maybe"}])
+
+
+def test_compare_tells_which_judged_findings_a_later_scan_kept() -> None:
+    later = _findings("GL201", 3)  # /r/p0.go:0, /r/p1.go:1, /r/p2.go:2
+    rows = [
+        {"rule": "GL201", "path": "/r/p1.go", "line": "1", "verdict": "TP"},
+        {"rule": "GL201", "path": "/r/p5.go", "line": "5", "verdict": "TP"},
+        {"rule": "GL201", "path": "/r/p2.go", "line": "2", "verdict": "FP"},
+        {"rule": "GL201", "path": "/r/p6.go", "line": "6", "verdict": "FP"},
+        {"rule": "GL204", "path": "/r/p1.go", "line": "1", "verdict": "FP"},  # other rule: gone
+        {"rule": "GL201", "path": "/r/p0.go", "line": "0", "verdict": ""},  # not judged
+    ]
+    counts = run.compare(rows, later)
+    assert counts["GL201"] == Counter({"TP kept": 1, "TP lost": 1, "FP gone": 1, "FP kept": 1})
+    assert counts["GL204"] == Counter({"FP gone": 1})
+    assert "| all | 1 | 1 | 2 | 1 |" in run.compare_table(counts)

@@ -324,6 +324,38 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
     return [dict(zip(COLUMNS, line.split("\t"), strict=False)) for line in lines[1:] if line]
 
 
+# compare ---------------------------------------------------------------------------------------
+
+def compare(rows: Iterable[dict[str, str]], findings: Iterable[Finding]) -> dict[str, Counter[str]]:
+    """Judged findings of an earlier scan against a later scan, per rule: TP kept, TP lost, FP
+    gone, FP kept (a finding is the same when its rule, file and line are)."""
+    present = {(f["rule"], os.path.join(f["root"], f["path"]), int(f["line"])) for f in findings}
+    out: dict[str, Counter[str]] = {}
+    for row in rows:
+        verdict = (row.get("verdict") or "").strip().upper()
+        if verdict not in VERDICTS:
+            continue
+        still = (row["rule"], row["path"], int(row["line"])) in present
+        outcome = {("TP", True): "TP kept", ("TP", False): "TP lost",
+                   ("FP", True): "FP kept", ("FP", False): "FP gone"}[(verdict, still)]
+        out.setdefault(row["rule"], Counter())[outcome] += 1
+    return out
+
+
+def compare_table(counts: dict[str, Counter[str]]) -> str:
+    lines = ["| rule | TP kept | TP lost | FP gone | FP kept |", "|---|---:|---:|---:|---:|"]
+    total: Counter[str] = Counter()
+    for rule, c in sorted(counts.items()):
+        total.update(c)
+        lines.append(_compare_row(rule, c))
+    lines.append(_compare_row("all", total))
+    return "\n".join(lines) + "\n"
+
+
+def _compare_row(name: str, c: Counter[str]) -> str:
+    return f"| {name} | {c['TP kept']} | {c['TP lost']} | {c['FP gone']} | {c['FP kept']} |"
+
+
 # command line ------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--per-rule", type=int, default=15)
     p.add_argument("-o", "--output", type=Path)
+    p = sub.add_parser("compare", help="judged findings of an earlier scan: kept or gone now")
+    p.add_argument("tsv", type=Path)
+    p.add_argument("scan", type=Path)
     p = sub.add_parser("score", help="per-rule precision of a judged TSV")
     p.add_argument("tsv", type=Path)
     args = ap.parse_args(argv)
@@ -355,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {c['findings']} findings, {c.get('handwritten_lines', 0):,} "
                       f"hand-written lines", file=sys.stderr)
             print(f"wrote {args.output}", file=sys.stderr)
+        elif args.command == "compare":
+            rows = read_tsv(args.tsv)
+            sys.stdout.write(compare_table(compare(rows, load_json(args.scan)["findings"])))
         elif args.command == "table":
             sys.stdout.write(counts_table(load_json(args.scan)))
         elif args.command == "sample":
