@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import goleaklint.syntax
+import goleaklint.parsing
+import goleaklint.queries
+import goleaklint.visitor
 from goleaklint.config import Config
 from goleaklint.discover import SourceFile, discover
 from goleaklint.engine import analyze
@@ -69,10 +71,10 @@ def test_data_found_in_the_bytes_is_what_the_tree_would_elide(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = CASES[name]
-    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", len(source) + 1, raising=False)
+    monkeypatch.setattr(goleaklint.parsing, "PRESCAN_SIZE", len(source) + 1)
     parsed, tree, elisions = parse_guarded(source)
     expected = (parsed, _sexp(tree), elisions)
-    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", 0, raising=False)
+    monkeypatch.setattr(goleaklint.parsing, "PRESCAN_SIZE", 0)
     parsed, tree, elisions = parse_guarded(source)
     assert (parsed, _sexp(tree), elisions) == expected
 
@@ -80,11 +82,11 @@ def test_data_found_in_the_bytes_is_what_the_tree_would_elide(
 def test_an_unclosed_comment_or_raw_string_runs_to_the_end() -> None:
     """As in Go; and the byte scan stays linear: a search to the end for every ``/*`` of a
     file that never closes them would be quadratic."""
-    tokens = goleaklint.syntax._DATA_TOKENS
+    tokens = goleaklint.parsing._DATA_TOKENS
     for unclosed in (b"/* { never closed, (", b"` { never closed, ("):
         found = tokens.match(unclosed)
         assert found is not None and found.end() == len(unclosed)
-    assert goleaklint.syntax._data_spans(CASES["unclosed comments after it"]) == [
+    assert goleaklint.parsing._data_spans(CASES["unclosed comments after it"]) == [
         (26, TABLE.rindex(b"}"))]
 
 
@@ -92,17 +94,17 @@ def test_a_huge_data_literal_is_never_parsed(monkeypatch: pytest.MonkeyPatch) ->
     """Its tree would cost about 60 bytes a byte of source: found in the bytes, it is blanked
     before tree-sitter sees it."""
     source = TABLE + b"\nvar u = []byte{\n" + ROW * (300_000 // len(ROW)) + b"}\n"
-    monkeypatch.setattr(goleaklint.syntax, "PRESCAN_SIZE", 100_000, raising=False)
+    monkeypatch.setattr(goleaklint.parsing, "PRESCAN_SIZE", 100_000)
     assert len(source) > 100_000
     built: list[int] = []
-    parse = goleaklint.syntax.parse
+    parse = goleaklint.parsing.parse
 
     def counting(data: bytes):
         tree = parse(data)
         built.append(tree.root_node.descendant_count)
         return tree
 
-    monkeypatch.setattr(goleaklint.syntax, "parse", counting)
+    monkeypatch.setattr(goleaklint.parsing, "parse", counting)
     parsed, _, elisions = parse_guarded(source)
     assert len(elisions) == 2 and parsed.count(b"0x") == 0
     assert built and max(built) < 100
@@ -127,7 +129,7 @@ def test_the_line_table_takes_8_bytes_a_line(tmp_path: Path) -> None:
 def test_memoised_answers_about_scopes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Answers about nodes below a root (function bodies) are dropped past ``SCOPED_LIMIT``
     nodes; the file-wide answers stay."""
-    monkeypatch.setattr(goleaklint.syntax, "SCOPED_LIMIT", 50, raising=False)
+    monkeypatch.setattr(goleaklint.queries, "SCOPED_LIMIT", 50)
     forget_queries()
     tree = parse(b"package p\n\n" + b"func f() { a, b := 1, 2; _, _ = a, b }\n" * 100)
     root = tree.root_node
@@ -135,16 +137,16 @@ def test_memoised_answers_about_scopes_are_bounded(monkeypatch: pytest.MonkeyPat
     held = []
     for body in (d.child_by_field_name("body") for d in root.named_children[1:]):
         assert len(captures("(identifier) @i", body)["i"]) == 6
-        held.append(sum(len(nodes) for (_, node), found in goleaklint.syntax._memo.items()
+        held.append(sum(len(nodes) for (_, node), found in goleaklint.queries._memo.items()
                         if node.type != "source_file" for nodes in found.values()))
     assert max(held) <= 50
     assert captures("(identifier) @i", root) == identifiers
-    assert ("(identifier) @i", root) in goleaklint.syntax._memo
+    assert ("(identifier) @i", root) in goleaklint.queries._memo
     forget_queries()
 
 
 def test_flow_graphs_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FlowCache, "LIMIT", 3, raising=False)
+    monkeypatch.setattr(FlowCache, "LIMIT", 3)
     source = b"package p\n\n" + b"func f() { if true { return } }\n" * 10
     file = FileModel(SourceFile(Path("p.go"), source, True), source)
     cache = FlowCache()
@@ -162,11 +164,11 @@ BROKEN = (b"\xef\xbb\xbf// a comment first\npackage p\n\nfunc f( {\n\tgo func() 
 
 
 def _walk(source: bytes, monkeypatch: pytest.MonkeyPatch, threshold: int) -> list[tuple]:
-    monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", threshold, raising=False)
+    monkeypatch.setattr(goleaklint.queries, "WALK_BY_DECLARATION", threshold)
     forget_queries()
     root = parse(source).root_node
     found = [(start, n.end_byte, n.type, kind)
-             for start, n, kind in goleaklint.syntax._nodes_of_types(root, ALL_KINDS)]
+             for start, n, kind in goleaklint.visitor._nodes_of_types(root, ALL_KINDS)]
     forget_queries()
     return found
 
@@ -188,7 +190,7 @@ def test_findings_are_the_same_when_every_file_is_walked_by_declaration(
     packages = discover([str(FIXTURE_FILES[0].parents[2])]).packages
 
     def run(threshold: int) -> tuple[list, list]:
-        monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", threshold, raising=False)
+        monkeypatch.setattr(goleaklint.queries, "WALK_BY_DECLARATION", threshold)
         result = analyze(packages, rules, Config())
         return result.findings, result.notices
 
@@ -210,7 +212,7 @@ class _Identifiers(Visitor):
 def test_a_big_file_is_walked_without_making_all_its_nodes_at_once(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(goleaklint.syntax, "WALK_BY_DECLARATION", 100_000, raising=False)
+    monkeypatch.setattr(goleaklint.queries, "WALK_BY_DECLARATION", 100_000)
     source = b"package p\n\n" + b"".join(
         b"func f%d(a, b int) int {\n\tc := a + b\n\treturn c * a\n}\n\n" % i
         for i in range(4_000))

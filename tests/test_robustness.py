@@ -1099,14 +1099,16 @@ def test_the_command_handles_signals_before_it_loads_the_parser_and_rules() -> N
     # the shorter the time in which a signal gets a traceback instead of the one line.
     script = ("import sys, goleaklint.cli\n"
               "print(sorted(m for m in sys.modules if m.startswith(('goleaklint.rule', "
-              "'goleaklint.syntax', 'goleaklint.plugins', 'tree_sitter', 'pluggy'))))")
+              "'goleaklint.syntax', 'goleaklint.nodes', 'goleaklint.parsing', "
+              "'goleaklint.queries', 'goleaklint.visitor', 'goleaklint.plugins', "
+              "'tree_sitter', 'pluggy'))))")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert (proc.stdout, proc.stderr) == ("[]\n", "")
     from goleaklint import Finding, Option, Visitor, hookimpl  # still there, when asked for
 
     assert (Finding.__module__, Option.__module__, Visitor.__module__) == (
-        "goleaklint.rule", "goleaklint.rule", "goleaklint.syntax")
+        "goleaklint.rule", "goleaklint.rule", "goleaklint.visitor")
     assert hookimpl is goleaklint.plugins.hookimpl
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         goleaklint.nothing  # noqa: B018

@@ -22,6 +22,7 @@ from tree_sitter import QueryCursor, QueryError
 import goleaklint.discover
 import goleaklint.engine
 import goleaklint.model
+import goleaklint.queries
 import goleaklint.syntax
 from goleaklint.cli import main
 from goleaklint.config import Config
@@ -287,7 +288,7 @@ class CountingCursor:
 def test_each_file_is_walked_by_tree_sitter_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules' visitors and the questions every file is asked share one query per file, from
     the first package on (the patterns are learnt when the rules import)."""
-    monkeypatch.setattr(goleaklint.syntax, "QueryCursor", CountingCursor)
+    monkeypatch.setattr(goleaklint.queries, "QueryCursor", CountingCursor)
     CountingCursor.walks = []
     found = discover([str(FIXTURES / "GL201" / "fileproc")])
     assert len(found.packages) == 1 and len(found.packages[0].files) == 3
