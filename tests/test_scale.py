@@ -321,6 +321,28 @@ def test_a_package_is_freed_when_its_analysis_ends(monkeypatch: pytest.MonkeyPat
         gc.enable()
 
 
+def test_an_analysis_leaves_no_cyclic_garbage() -> None:
+    """What a package's analysis built is freed by reference counting when it ends: garbage in
+    cycles (a control-flow graph's blocks point back along loops) waits for the cyclic
+    collector, and a worker's memory then grows with the packages it analysed (146 MB against
+    108 MB over the standard library)."""
+    found = discover([str(FIXTURES)])
+    rules = load_rules().rules
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for package in found.packages:
+            goleaklint.engine.analyze_package(package, rules, Config())
+        gc.collect()
+        kinds = sorted({type(o).__name__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert kinds == []
+
+
 # Start-up ----------------------------------------------------------------------------------------
 
 def imported_by(argv: list[str], cwd: Path) -> set[str]:

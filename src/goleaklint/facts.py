@@ -99,7 +99,12 @@ class Facts:
 
     def clear(self) -> None:
         """The package's analysis is over: drop every value and the package itself (they refer
-        back to it), so that reference counting frees it."""
+        back to it), so that reference counting frees it. A value with a ``release()`` method
+        is told first, to break reference cycles of its own (control-flow graphs)."""
+        for value in self._values.values():
+            release = getattr(value, "release", None)
+            if callable(release):
+                release()
         self._values.clear()
         self._package = None
 

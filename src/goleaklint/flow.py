@@ -63,12 +63,19 @@ class FlowCache:
         cfg = self._graphs.get(function.id)
         if cfg is None:
             if len(self._graphs) >= self.LIMIT:
-                self._graphs.clear()
+                self._graphs.clear()  # not released: a rule may still hold one of them
             package = self.package
             cfg = self._graphs[function.id] = CFG(
                 function.child_by_field_name("body"),
                 lambda call: call_ends(call, file, package))
         return cfg
+
+    def release(self) -> None:
+        """Drop the graphs, breaking their cycles (loops are edges back), so that reference
+        counting frees them at once instead of the cyclic collector, late and all together."""
+        for cfg in self._graphs.values():
+            cfg.release()
+        self._graphs.clear()
 
 
 @package_fact()
@@ -102,6 +109,11 @@ class CFG:
             target = self._labels.get(label)
             if target is not None:
                 block.succs.append((target, None))
+
+    def release(self) -> None:
+        """Empty every block's edges: the graph is no longer asked (see FlowCache.release)."""
+        for block in (self.entry, self.exit, self.noreturn, *self.blocks):
+            block.succs.clear()
 
     # Construction ----------------------------------------------------------------------------
 
