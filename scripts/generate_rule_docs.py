@@ -42,11 +42,12 @@ def rule_documents(rules: list[type[Rule]]) -> dict[str, str]:
 
 def rule_table(rules: list[type[Rule]]) -> str:
     """The README's markdown table of the catalog, linking each rule's document on GitHub."""
-    lines = ["| ID | Name | Family | Level | What it finds |", "|---|---|---|---|---|"]
+    lines = ["| ID | Name | Family | Level | Tier | What it finds |", "|---|---|---|---|---|---|"]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
         link = f"{BLOB}{RULES_DIR}/{r.id}.md"
-        lines.append(f"| [{r.id}]({link}) | `{r.name}` | {r.family} | {r.level} | {summary} |")
+        lines.append(f"| [{r.id}]({link}) | `{r.name}` | {r.family} | {r.level} | {r.tier} | "
+                     f"{summary} |")
     return "\n".join(lines) + "\n"
 
 

@@ -168,8 +168,8 @@ def test_usage_errors_in_process_match(config_files: Path) -> None:
     code, out, err = run("--config", "unknown.toml", "clean")
     assert (code, out) == (2, "")
     assert err == (
-        "goleaklint: error: unknown.toml:3: colour: unknown key (known: select, ignore, "
-        "exclude, exclude-tests, go-version, rules)\n"
+        "goleaklint: error: unknown.toml:3: colour: unknown key (known: select, extend-select, "
+        "ignore, exclude, exclude-tests, go-version, rules)\n"
     )
 
 

@@ -77,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    p.add_argument("--select", metavar="IDS", help="comma-separated rule IDs or prefixes to run")
+    p.add_argument("--select", metavar="IDS",
+                   help="comma-separated rule IDs, prefixes or ALL to run (replaces the "
+                   "configuration's select and extend-select)")
+    p.add_argument("--extend-select", metavar="IDS",
+                   help="rule IDs or prefixes to run as well (an opt-in rule runs only when "
+                   "named: its ID or a prefix such as GL1)")
     p.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs or prefixes to skip")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="processes (default: cores)")
@@ -123,11 +128,13 @@ def _writing(out: TextIO) -> Iterator[TextIO]:
 
 
 def _codes(value: str | None, known: list[str], option: str) -> list[str]:
+    from .selection import matches_any
+
     if not value:
         return []
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     for code in codes:
-        if not any(k.startswith(code) for k in known):
+        if not matches_any(code, known):
             raise UsageError(f"{option}: {code!r} matches no rule (see 'goleaklint rules')")
     return codes
 
@@ -169,9 +176,9 @@ def cmd_rules(args: list[str], err: TextIO, out: TextIO) -> int:
     _parse_args(args, out, _subcommand_parser("rules", "List the rules."))
     registry = _load_registry(err)
     width = max(len(r.name) for r in registry.rules)
-    for r in registry.rules:
+    for r in registry.rules:  # the tier column: "opt-in" rules run only when named
         with _writing(out):
-            out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.summary}\n")
+            out.write(f"{r.id}  {r.name:<{width}}  {r.family:<10}  {r.tier:<7}  {r.summary}\n")
     return EXIT_CLEAN
 
 
@@ -224,12 +231,13 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     shown = {
         "file": str(config.path) if config.path else None,
         "select": config.select,
+        "extend-select": config.extend_select,
         "ignore": config.ignore,
         "exclude": config.exclude,
         "exclude-tests": config.exclude_tests,
         "go-version": go_version,
         "go-version-from": go_version_from,
-        "enabled-rules": [r.id for r in registry.rules if config.enabled(r.id)],
+        "enabled-rules": [r.id for r in registry.rules if config.enabled(r)],
         "rules": {
             r.id: {n: config.rule_options.get(r.id, {}).get(n, o.default)
                    for n, o in r.options.items()}
@@ -284,9 +292,13 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     known = [r.id for r in registry.rules]
     start = Path(options.paths[0]) if options.paths else None
     config = _resolve_config(options.config, start, registry.by_id())
-    config.select = _codes(options.select, known, "--select") or config.select
+    selected = _codes(options.select, known, "--select")
+    if selected:  # as ruff: the command line's select is the whole selection
+        config.select, config.extend_select = selected, []
+    config.extend_select = config.extend_select + _codes(options.extend_select, known,
+                                                         "--extend-select")
     config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
-    rules = [r for r in registry.rules if config.enabled(r.id)]
+    rules = [r for r in registry.rules if config.enabled(r)]
     jobs = options.jobs or default_jobs()
     known_prints = _read_baseline(Path(options.baseline)) if options.baseline else set()
 

@@ -1,7 +1,8 @@
 """``.goleaklint.toml``: found from the analysed path upwards, or named with ``--config``.
 
 ```toml
-select = ["GL1", "GL201"]      # IDs or prefixes; default: every rule
+select = ["GL1", "GL201"]      # IDs, prefixes or ALL; default: every default-tier rule
+extend-select = ["GL103"]      # added to select (an opt-in rule runs only when named)
 ignore = ["GL205"]
 exclude = ["gen/**", "**/*_mock.go"]
 exclude-tests = false           # _test.go files are analysed by default
@@ -28,6 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .rule import Rule
+from .selection import enabled, matches_any
 
 CONFIG_NAME = ".goleaklint.toml"
 _GO_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
@@ -43,6 +45,7 @@ class Config:
 
     path: Path | None = None
     select: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     exclude_tests: bool = False
@@ -53,13 +56,11 @@ class Config:
     def root(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def enabled(self, rule_id: str) -> bool:
-        """Whether a rule runs under select/ignore (the longest matching prefix wins)."""
-        sel = max((len(s) for s in self.select if rule_id.startswith(s)), default=-1)
-        ign = max((len(s) for s in self.ignore if rule_id.startswith(s)), default=-1)
-        if self.select and sel < 0:
-            return False
-        return sel >= ign
+    def enabled(self, rule: type[Rule]) -> bool:
+        """Whether a rule runs under select/extend-select/ignore and its tier
+        (``goleaklint.selection``: the most specific selector wins)."""
+        return enabled(rule.id, rule.tier == "opt-in", self.select, self.extend_select,
+                       self.ignore)
 
     def excludes(self, path: Path) -> bool:
         """True when a file is excluded by the globs (relative to the config's folder) or tests."""
@@ -185,13 +186,13 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
 
     config = Config(path=path)
     for key, value in data.items():
-        if key in ("select", "ignore"):
+        if key in ("select", "extend-select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(key, "expected a list of rule IDs or prefixes")
             for code in value:
-                if not any(r.startswith(code.upper()) for r in rules):
+                if not matches_any(code.upper(), rules):
                     raise fail(key, f"{code!r} matches no rule")
-            setattr(config, key, [v.upper() for v in value])
+            setattr(config, key.replace("-", "_"), [v.upper() for v in value])
         elif key == "exclude":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(key, "expected a list of glob patterns")
@@ -236,6 +237,6 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
                                    f"expected a positive number, found {opt_value}", name)
                 config.rule_options[rule.id] = dict(options)
         else:
-            raise fail(key, "unknown key (known: select, ignore, exclude, exclude-tests, "
-                       "go-version, rules)")
+            raise fail(key, "unknown key (known: select, extend-select, ignore, exclude, "
+                       "exclude-tests, go-version, rules)")
     return config

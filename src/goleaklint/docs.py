@@ -86,8 +86,10 @@ def render_markdown(rule: type[Rule]) -> str:
     have = sections(rule)
     lines = [f"# {rule.id} {rule.name}", ""]
     lines += [f"*{rule.summary}*", ""]
-    lines += [f"Family: {rule.family} · Default level: {rule.level} · Precision: {rule.precision}"]
-    lines += [""]
+    lines += [f"Family: {rule.family} · Default level: {rule.level} · Tier: {rule.tier}", ""]
+    if rule.tier == "opt-in":
+        lines += [tier_line(rule), ""]
+    lines += [f"Precision: {rule.precision}", ""]
     for section in SECTIONS:
         lines += [f"## {section}", "", have.get(section, ""), ""]
     if rule.options:
@@ -102,6 +104,14 @@ def render_markdown(rule: type[Rule]) -> str:
                f'`ignore = ["{rule.id}"]` in `.goleaklint.toml`, or record it in a baseline.')
     lines += ["## Suppressing", "", how, ""]
     return "\n".join(lines)
+
+
+def tier_line(rule: type[Rule]) -> str:
+    """How to enable an opt-in rule."""
+    return (f"Opt-in: off by default; it runs only when named, as in `--select {rule.id}`, "
+            f"`--extend-select {rule.id}` or `extend-select = [\"{rule.id}\"]` in "
+            f"`.goleaklint.toml` (a prefix with a digit such as `{rule.id[:-2]}` names it too; "
+            f"`ALL` and `{rule.id.rstrip('0123456789')}` do not).")
 
 
 def render_text(rule: type[Rule]) -> str:

@@ -10,7 +10,7 @@ from typing import cast
 from .docs import missing_sections
 from .facts import FactError, check_requirements
 from .plugins import plugin_manager
-from .rule import LEVELS, PRECISIONS, Rule
+from .rule import LEVELS, PRECISIONS, TIERS, Rule
 from .syntax import handler_types, node_types
 
 RULE_ID = re.compile(r"^[A-Z]{2,4}[0-9]{3,4}$")
@@ -46,6 +46,8 @@ def validation_errors(rule: object) -> list[str]:
         errors.append(f"level {rule.level!r} is not one of {', '.join(LEVELS)}")
     if rule.precision not in PRECISIONS:
         errors.append(f"precision {rule.precision!r} is not one of {', '.join(PRECISIONS)}")
+    if rule.tier not in TIERS:
+        errors.append(f"tier {rule.tier!r} is not one of {', '.join(TIERS)}")
     known = node_types()
     cls: type = rule  # a plain type: mypy checks type[Rule] against @cache's Hashable wrongly
     visits, leaves = handler_types(cls)

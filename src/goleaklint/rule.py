@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from .facts import STRICT, Fact, FactError
 from .fixes import Edit as Edit  # re-exported: the contract a rule's fix is built of
@@ -19,6 +19,8 @@ T = TypeVar("T")
 
 LEVELS = ("error", "warning", "note")
 PRECISIONS = ("very-high", "high", "medium", "low")
+TIERS = ("default", "opt-in")
+Tier = Literal["default", "opt-in"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class Rule(Visitor):
     ``requires`` and reads them with ``self.fact(…)``; each is computed once per package.
     A rule reports with ``self.report(node, message)``.  ``applies_to`` is a cheap gate that lets
     the engine skip a package the rule cannot fire on.
+
+    ``tier = "opt-in"`` keeps a rule off unless the user names it (its ID, or a prefix with a
+    digit such as ``GL1``) in ``select``/``extend-select``; ``precision`` is the rule's own
+    estimate, shown where goleaklint has no measurement of it (``goleaklint.precision``).
     """
 
     id: ClassVar[str] = ""
@@ -129,7 +135,8 @@ class Rule(Visitor):
     family: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     level: ClassVar[str] = "warning"
-    precision: ClassVar[str] = "high"
+    precision: ClassVar[str] = "high"  # declared; a measured one wins (goleaklint.precision)
+    tier: ClassVar[Tier] = "default"  # "opt-in": off unless named (goleaklint.selection)
     requires: ClassVar[tuple[Fact[Any], ...]] = ()  # the facts this rule reads
     gate: ClassVar[Gate] = Gate()  # what a file must mention for the rule to look at it
     tags: ClassVar[tuple[str, ...]] = ()

@@ -1,10 +1,11 @@
 """SARIF 2.1.0 for GitHub code scanning, built with sarif-om (the only module that imports it).
 
 Shaped after GitHub's "SARIF support for code scanning": the full rule list with
-``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision`` and
-``problem.severity``; URIs relative to ``%SRCROOT%``; 1-based columns counted in Unicode code
-points; ``partialFingerprints`` independent of line numbers; ``automationDetails.id`` from
-``--category``; and, for findings with a mechanical repair, SARIF ``fixes``.
+``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision``,
+``problem.severity`` and goleaklint's ``tier``; URIs relative to
+``%SRCROOT%``; 1-based columns counted in Unicode code points; ``partialFingerprints``
+independent of line numbers; ``automationDetails.id`` from ``--category``; and, for findings
+with a mechanical repair, SARIF ``fixes``.
 
 GitHub refuses a run of more than 25,000 results: a run keeps the ``MAX_RESULTS`` most severe
 and says in a tool execution notification how many it left out.
@@ -59,6 +60,7 @@ def _descriptor(rule: type[Rule]) -> om.ReportingDescriptor:
         properties={
             "tags": sorted({rule.family, *rule.tags}),
             "precision": rule.precision,
+            "tier": rule.tier,  # "opt-in": off unless named in select / extend-select
             "problem.severity": _SEVERITY[rule.level],
         },
     )
