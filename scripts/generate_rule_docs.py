@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Write ``rules/<ID>.md`` for every built-in rule, and the README's rule table.
 
+Both show each rule's tier and measured precision (``goleaklint.measured_precision``, written
+by ``python bench/precision/run.py score TSV --write``, which runs this script after it).
+
 The rule's docstring is the one source (``goleaklint.docs.render_markdown``); the files are
 checked in so that they read well on GitHub, and ``--check`` (run by the tests and CI) fails when
 one is stale, missing or left over from a removed rule.
@@ -19,6 +22,7 @@ import sys
 from pathlib import Path
 
 from goleaklint.docs import render_markdown
+from goleaklint.precision import measured, precision_of
 from goleaklint.registry import load_rules
 from goleaklint.rule import Rule
 
@@ -42,13 +46,23 @@ def rule_documents(rules: list[type[Rule]]) -> dict[str, str]:
 
 def rule_table(rules: list[type[Rule]]) -> str:
     """The README's markdown table of the catalog, linking each rule's document on GitHub."""
-    lines = ["| ID | Name | Family | Level | Tier | What it finds |", "|---|---|---|---|---|---|"]
+    lines = ["| ID | Name | Family | Level | Tier | Precision | What it finds |",
+             "|---|---|---|---|---|---|---|"]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
         link = f"{BLOB}{RULES_DIR}/{r.id}.md"
         lines.append(f"| [{r.id}]({link}) | `{r.name}` | {r.family} | {r.level} | {r.tier} | "
-                     f"{summary} |")
+                     f"{precision_cell(r)} | {summary} |")
     return "\n".join(lines) + "\n"
+
+
+def precision_cell(rule: type[Rule]) -> str:
+    """``low (1/15)``: the measured grade and actionable/judged; a rule's own estimate is
+    marked as such."""
+    m = measured(rule)
+    if m is None:
+        return f"{rule.precision} (estimate)"
+    return f"{precision_of(rule)} ({m.actionable}/{m.judged})"
 
 
 def readme_with_table(readme: str, table: str) -> str | None:

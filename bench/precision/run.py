@@ -5,6 +5,8 @@
     python bench/precision/run.py table SCAN           # per-rule counts, Markdown
     python bench/precision/run.py sample SCAN --seed N [--per-rule 15] [-o TSV]
     python bench/precision/run.py score TSV            # per-rule precision of a judged TSV
+    python bench/precision/run.py score TSV --write    # ... recorded as goleaklint's measured
+                                                       # precision, rule documents regenerated
 
 Two corpora: the standard library ($(go env GOROOT)/src) and Debian's Go sources
 (/usr/share/gocode/src, from the golang-*-dev packages pinned in packages.txt and what they
@@ -22,6 +24,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -30,8 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from goleaklint.discover import discover
+from goleaklint.precision import CORPORA, Measured
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+MEASURED_MODULE = ROOT / "src" / "goleaklint" / "measured_precision.py"
+DOCS_SCRIPT = ROOT / "scripts" / "generate_rule_docs.py"
 PACKAGES = HERE / "packages.txt"
 GOCODE = "/usr/share/gocode/src"
 FALLBACK_GOROOT_SRC = "/usr/lib/go-1.19/src"
@@ -356,6 +363,80 @@ def _compare_row(name: str, c: Counter[str]) -> str:
     return f"| {name} | {c['TP kept']} | {c['TP lost']} | {c['FP gone']} | {c['FP kept']} |"
 
 
+# score --write: the measured precision goleaklint shows ----------------------------------------
+
+def corpus_of(path: str) -> str:
+    """The corpus (a key of ``CORPORA``) a sampled finding's path lies in."""
+    return "gocode" if path.startswith(GOCODE.rstrip("/") + "/") else "goroot"
+
+
+def sample_commit(tsv: Path) -> str | None:
+    """The commit a verdict file's name records (``before-5c814ce-seed20261204.tsv``)."""
+    m = re.search(r"-([0-9a-f]{7,40})-seed\d+$", tsv.stem)
+    return m.group(1) if m else None
+
+
+def measurements(rows: list[dict[str, str]], commit: str) -> dict[str, Measured]:
+    """Per rule: the judged counts of its rows, their seed and corpora."""
+    counts = tally(rows)
+    out: dict[str, Measured] = {}
+    for rule, c in sorted(counts.items()):
+        mine = [r for r in rows if r["rule"] == rule]
+        seeds = sorted({r["seed"].strip() for r in mine})
+        if len(seeds) != 1 or not seeds[0].isdigit():
+            raise UsageError(f"{rule}: expected one numeric seed, found {', '.join(seeds)}")
+        corpora = sorted({corpus_of(r["path"]) for r in mine}, key=list(CORPORA).index)
+        out[rule] = Measured(actionable=c["TP"], judged=c["TP"] + c["FP"],
+                             sampled=c["sampled"], seed=int(seeds[0]), commit=commit,
+                             corpus="+".join(corpora))
+    return out
+
+
+def render_measured(source: str, commit: str, measured: dict[str, Measured]) -> str:
+    """The text of ``goleaklint/measured_precision.py``."""
+    lines = [
+        '"""Measured precision per rule, written by ``python bench/precision/run.py score TSV',
+        '--write`` from the judged sample ``SOURCE``: do not edit (a test recomputes it from that',
+        'file). ``goleaklint.precision`` reads it."""',
+        "",
+        "from .precision import Measured",
+        "",
+        f"SOURCE = {json.dumps(source)}",
+        f"COMMIT = {json.dumps(commit)}",
+        "",
+        "MEASURED: dict[str, Measured] = {",
+    ]
+    for rule, m in sorted(measured.items()):
+        head = f"    {json.dumps(rule)}: Measured("
+        lines.append(f"{head}actionable={m.actionable}, judged={m.judged}, "
+                     f"sampled={m.sampled}, seed={m.seed},")
+        lines.append(f"{' ' * len(head)}commit=COMMIT, corpus={json.dumps(m.corpus)}),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_measured(tsv: Path, commit: str | None, module: Path = MEASURED_MODULE) -> str:
+    """Record a judged TSV (inside the repository, committed) as goleaklint's measured
+    precision; returns what it wrote."""
+    try:
+        source = tsv.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        raise UsageError(f"{tsv}: --write records a verdict file of the repository "
+                         f"(under {ROOT}), so that a test can recompute it") from None
+    commit = commit or sample_commit(tsv)
+    if not commit:
+        raise UsageError(f"{tsv}: the name records no commit (NAME-<commit>-seed<N>.tsv): "
+                         "give --commit")
+    text = render_measured(source, commit, measurements(read_tsv(tsv), commit))
+    module.write_text(text, encoding="utf-8")
+    return text
+
+
+def regenerate_docs() -> int:
+    """rules/*.md and the README table, which show the measured precision."""
+    return subprocess.call([sys.executable, str(DOCS_SCRIPT)], cwd=ROOT)
+
+
 # command line ------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("scan", type=Path)
     p = sub.add_parser("score", help="per-rule precision of a judged TSV")
     p.add_argument("tsv", type=Path)
+    p.add_argument("--write", action="store_true",
+                   help="record it as goleaklint's measured precision "
+                   "(src/goleaklint/measured_precision.py) and regenerate the rule documents")
+    p.add_argument("--commit", help="the commit whose findings were sampled (default: from "
+                   "the file name, NAME-<commit>-seed<N>.tsv)")
     args = ap.parse_args(argv)
     try:
         if args.command == "install":
@@ -400,6 +486,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n} findings sampled", file=sys.stderr)
         else:
             sys.stdout.write(score_table(tally(read_tsv(args.tsv))))
+            if args.write:
+                write_measured(args.tsv, args.commit)
+                print(f"wrote {MEASURED_MODULE.relative_to(ROOT)}", file=sys.stderr)
+                return regenerate_docs()
     except UsageError as exc:
         print(f"run.py: error: {exc}", file=sys.stderr)
         return 2

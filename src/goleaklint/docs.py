@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import re
 
+from .precision import precision_line
 from .rule import Rule
 
 # Sections every rule docstring must have, in this order.
@@ -89,7 +90,7 @@ def render_markdown(rule: type[Rule]) -> str:
     lines += [f"Family: {rule.family} · Default level: {rule.level} · Tier: {rule.tier}", ""]
     if rule.tier == "opt-in":
         lines += [tier_line(rule), ""]
-    lines += [f"Precision: {rule.precision}", ""]
+    lines += [precision_line(rule), ""]
     for section in SECTIONS:
         lines += [f"## {section}", "", have.get(section, ""), ""]
     if rule.options:

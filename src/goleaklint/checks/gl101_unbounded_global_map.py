@@ -137,7 +137,6 @@ class UnboundedGlobalMap(Rule):
     family = "retention"
     summary = "A package-level map is written but nothing in the package ever removes from it."
     level = "warning"
-    precision = "high"
     tags = ("memory", "leak", "retention")
     requires = (map_roots, enum_types, init_or_registration_functions, global_only_types)
 

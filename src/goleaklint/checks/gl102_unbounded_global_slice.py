@@ -129,7 +129,6 @@ class UnboundedGlobalSlice(Rule):
     family = "retention"
     summary = "A package-level slice is appended to but nothing in the package ever truncates it."
     level = "warning"
-    precision = "high"
     tags = ("memory", "leak", "retention")
     requires = (held_types, short_declarations, init_or_registration_functions)
 

@@ -109,7 +109,6 @@ class UnclosedResource(FlowRule):
     family = "resources"
     summary = "A file, connection, SQL rows/statement/transaction or HTTP body is not closed."
     level = "warning"
-    precision = "high"
     tags = ("resources", "leak")
 
     requires = (*FlowRule.requires, local_openers)

@@ -104,7 +104,6 @@ class LostCancel(FlowRule):
     family = "resources"
     summary = "The cancel function of a derived context is discarded or not called on some path."
     level = "warning"
-    precision = "very-high"
     tags = ("resources", "context", "leak")
 
     gate = Gate(imports=("context",))

@@ -74,7 +74,6 @@ class TickerLeak(FlowRule):
     family = "resources"
     summary = "A time.NewTicker is not stopped, or time.Tick is used in a function that returns."
     level = "warning"
-    precision = "high"
     tags = ("resources", "timers", "leak")
 
     gate = Gate(imports=("time",))

@@ -124,7 +124,6 @@ class DeferInLoop(Rule):
     family = "resources"
     summary = "A defer inside a loop: what it releases is held until the function returns."
     level = "warning"
-    precision = "high"
     tags = ("resources", "leak", "defer")
 
     gate = Gate(mentions=(b"defer",))

@@ -102,7 +102,6 @@ class TimeAfterInLoop(Rule):
     summary = ("time.After in a select inside a loop: each iteration's timer lives until it "
                "fires (before Go 1.23).")
     level = "warning"
-    precision = "high"
     tags = ("resources", "leak", "timer")
 
     gate = Gate(imports=("time",))

@@ -107,7 +107,6 @@ class BlockedGoroutineSend(GoroutineRule):
     family = "goroutines"
     summary = "A goroutine sends on an unbuffered channel the parent can return without reading."
     level = "warning"
-    precision = "high"
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:

@@ -68,7 +68,6 @@ class NCastSend(GoroutineRule):
     family = "goroutines"
     summary = "N goroutines send on a channel that holds fewer than N while the parent reads less."
     level = "warning"
-    precision = "high"
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:

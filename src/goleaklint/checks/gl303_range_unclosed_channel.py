@@ -93,7 +93,6 @@ class RangeUnclosedChannel(GoroutineRule):
     family = "goroutines"
     summary = "A goroutine ranges over a channel that nothing ever closes."
     level = "warning"
-    precision = "high"
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:

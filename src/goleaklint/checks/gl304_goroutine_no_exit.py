@@ -83,7 +83,6 @@ class GoroutineNoExit(GoroutineRule):
     family = "goroutines"
     summary = "A goroutine runs an endless loop with no way to stop it."
     level = "warning"
-    precision = "high"
     tags = ("goroutines", "leak")
 
     def check_function(self, function: Node, file: FileModel) -> None:

@@ -139,7 +139,6 @@ class CapturedLargeClosure(Rule):
     family = "closures"
     summary = "A closure captures a large buffer and escapes to a long-lived place."
     level = "warning"
-    precision = "medium"
     tags = ("memory", "leak", "closure")
     options: ClassVar[dict[str, Option]] = {
         "large-size": Option(int, DEFAULT_LARGE_SIZE,

@@ -1,8 +1,8 @@
 """SARIF 2.1.0 for GitHub code scanning, built with sarif-om (the only module that imports it).
 
 Shaped after GitHub's "SARIF support for code scanning": the full rule list with
-``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision``,
-``problem.severity`` and goleaklint's ``tier``; URIs relative to
+``fullDescription`` ≤ 1024 characters and the long text in ``help``; ``precision`` (measured:
+``goleaklint.precision``), ``problem.severity`` and goleaklint's ``tier``; URIs relative to
 ``%SRCROOT%``; 1-based columns counted in Unicode code points; ``partialFingerprints``
 independent of line numbers; ``automationDetails.id`` from ``--category``; and, for findings
 with a mechanical repair, SARIF ``fixes``.
@@ -29,6 +29,7 @@ from ..engine import FAILURES, Notice, Result
 from ..fingerprint import FINGERPRINT_KEY, fingerprints
 from ..fixes import Fix
 from ..paths import display_path
+from ..precision import precision_of
 from ..rule import Finding, Location, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -59,7 +60,7 @@ def _descriptor(rule: type[Rule]) -> om.ReportingDescriptor:
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties={
             "tags": sorted({rule.family, *rule.tags}),
-            "precision": rule.precision,
+            "precision": precision_of(rule),  # measured where goleaklint has a sample
             "tier": rule.tier,  # "opt-in": off unless named in select / extend-select
             "problem.severity": _SEVERITY[rule.level],
         },
