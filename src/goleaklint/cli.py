@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extend-select", metavar="IDS",
                    help="rule IDs or prefixes to run as well (an opt-in rule runs only when "
                    "named: its ID or a prefix such as GL1)")
-    p.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs or prefixes to skip")
+    p.add_argument("--ignore", metavar="IDS",
+                   help="comma-separated rule IDs, prefixes or ALL to skip")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="processes (default: cores)")
     p.add_argument("--config", metavar="FILE", help="use FILE instead of .goleaklint.toml")
