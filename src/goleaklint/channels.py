@@ -58,6 +58,12 @@ class Goroutine:
     names: dict[str, str] = field(default_factory=dict)
     in_loop: Node | None = None  # the innermost loop of the parent around the go statement
     literal: bool = True
+    body_file: FileModel | None = None  # the file of ``body`` when not ``file`` (another file)
+
+    @property
+    def source(self) -> FileModel:
+        """The file holding the body the goroutine runs."""
+        return self.body_file or self.file
 
 
 def made_channels(function: Node) -> dict[str, Made]:
@@ -123,11 +129,12 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
         fn = call.child_by_field_name("function")
         args = call.child_by_field_name("arguments")
         arg_nodes = [a for a in args.named_children if a.type != "comment"] if args else []
-        target, literal = _started_function(fn, f, pkg)
+        target, literal, target_file = _started_function(fn, f, pkg)
         if target is None:
             continue
         g = Goroutine(stmt, target.child_by_field_name("body"), f,
-                      in_loop=enclosing_loop(stmt, function), literal=literal)
+                      in_loop=enclosing_loop(stmt, function), literal=literal,
+                      body_file=target_file if target_file is not f else None)
         params = _parameter_names(target)
         for index, arg in enumerate(arg_nodes):
             if arg.type == "identifier" and index < len(params):
@@ -141,29 +148,33 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
     return found
 
 
-def _started_function(fn: Node | None, f: FileModel, pkg: Package) -> tuple[Node | None, bool]:
-    """The function node a ``go`` statement runs: a literal, or a same-package function."""
+def _started_function(fn: Node | None, f: FileModel, pkg: Package
+                      ) -> tuple[Node | None, bool, FileModel]:
+    """The function node a ``go`` statement runs (a literal, or a same-package function),
+    whether it is a literal, and the file that holds it."""
     if fn is None:
-        return None, False
+        return None, False, f
     while fn.type == "parenthesized_expression" and fn.named_child_count:
         fn = fn.named_children[0]
     if fn.type == "func_literal":
-        return fn, True
+        return fn, True, f
     if fn.type == "identifier" and not f.is_local(fn):
         decl = pkg.funcs.get(text(fn))
-        return (decl.node, False) if decl is not None else (None, False)
+        return (decl.node, False, decl.file) if decl is not None else (None, False, f)
     if fn.type == "selector_expression":
         name = text(fn.child_by_field_name("field"))
         operand = fn.child_by_field_name("operand")
         if f.resolve_package(text(operand)) is not None:
-            return None, False  # another package's function: not looked into
+            return None, False, f  # another package's function: not looked into
         receiver = expression_type(operand, pkg, f).deref()
         owners = [t for t, methods in pkg.methods.items() if name in methods]
         if receiver.kind == "named" and receiver.name in owners:
-            return pkg.methods[receiver.name][name].node, False
+            decl = pkg.methods[receiver.name][name]
+            return decl.node, False, decl.file
         if receiver.kind == "unknown" and len(owners) == 1:
-            return pkg.methods[owners[0]][name].node, False
-    return None, False
+            decl = pkg.methods[owners[0]][name]
+            return decl.node, False, decl.file
+    return None, False, f
 
 
 def _parameter_names(function: Node) -> list[str]:

@@ -118,7 +118,8 @@ class RangeUnclosedChannel(GoroutineRule):
                     continue
                 for node in waits:
                     self.report(node, f"this goroutine waits on {name} forever: nothing closes "
-                                f"{name}, so the loop never ends", file=file)
+                                f"{name}, so the loop never ends", _started_at(g),
+                                file=g.source)
         self._field_channels(gs, file)
 
     def _field_channels(self, gs: list[Goroutine], file: FileModel) -> None:
@@ -137,7 +138,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 for node in _waits_forever_on(g.body, spelled):
                     self.report(node, f"this goroutine waits on {spelled} forever: no code in "
                                 f"package {self.package.name} closes the {field} field",
-                                file=file)
+                                _started_at(g), file=g.source)
 
     def _channel_owners(self, field: str) -> set[str]:
         """Struct types of the package with a channel field named ``field``."""
@@ -168,6 +169,13 @@ class RangeUnclosedChannel(GoroutineRule):
                 if owner.kind != "named" or owner.name in owners:
                     return True
         return False
+
+
+def _started_at(g: Goroutine) -> tuple[tuple[FileModel, Node, str], ...]:
+    """The ``go`` statement as a related location when the loop is in another file."""
+    if g.body_file is None:
+        return ()
+    return ((g.file, g.statement, "the goroutine is started here"),)
 
 
 def _waits_forever_on(body: Node, name: str) -> list[Node]:

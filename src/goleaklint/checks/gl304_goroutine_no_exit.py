@@ -94,9 +94,12 @@ class GoroutineNoExit(GoroutineRule):
             loop = _endless_loop(g.body)
             if loop is None:
                 continue
-            line = file.position(loop.start_byte)[0]
-            self.report(g.statement, f"this goroutine never exits: its `for` loop at line {line} "
-                        "has no return, no break and no ctx.Done()/quit receive", file=file)
+            source = g.source
+            line = source.position(loop.start_byte)[0]
+            where = f"line {line}" if source is file else f"{source.path.name}:{line}"
+            self.report(g.statement, f"this goroutine never exits: its `for` loop at {where} "
+                        "has no return, no break and no ctx.Done()/quit receive",
+                        ((source, loop, "the endless loop"),), file=file)
 
 
 def _endless_loop(body: Node) -> Node | None:
