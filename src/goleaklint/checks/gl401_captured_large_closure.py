@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..closureuse import FIXED, LENGTH, UNREAD, WHOLE, closure_use
 from ..largevalues import (
     DEFAULT_LARGE_SIZE,
     LocalValues,
@@ -55,11 +56,14 @@ class CapturedLargeClosure(Rule):
     """## What it finds
     A function literal that references a large value of its enclosing function (a whole file
     from `os.ReadFile`, a whole response body from `io.ReadAll`, a `make` or array at or above
-    the size threshold, `string(b)` of such a buffer, or a slice of one) and escapes to a
-    long-lived place: it is stored in a package-level variable, a map or a field of a value
-    that outlives the call, registered as a handler or callback (`http.HandleFunc`,
-    `mux.Handle`, `Subscribe`, `Register…`, `On…`, `Add…Handler`, `Set…Func`), started with
-    `go`, passed to `time.AfterFunc` or `runtime.SetFinalizer`, returned, or passed to a
+    the size threshold, `string(b)` of such a buffer, or a slice of one), keeps it alive for
+    little, and escapes to a long-lived place. "For little" means the closure captures a part
+    of the buffer (a sub-slice, a field cut from it: the part pins all of it), or captures the
+    whole buffer but only asks its length, reads a fixed part of it (`b[:16]`, `b[0]`,
+    `b[len(b)-8:]`) or never reads it. Long-lived places: a package-level variable, a map or a
+    field of a value that outlives the call, a handler or callback registration
+    (`http.HandleFunc`, `mux.Handle`, `Subscribe`, `Register…`, `On…`, `Add…Handler`,
+    `Set…Func`), a `go` statement, `time.AfterFunc` or `runtime.SetFinalizer`, a return, or a
     function of the package that does one of these.
 
     ## Why it leaks
@@ -126,8 +130,13 @@ class CapturedLargeClosure(Rule):
       `escape-calls` option. Calls not recognised (`sort.Slice`, `strings.Map`,
       `filepath.WalkDir`, `sync.Once.Do`, `t.Run`, …) are taken to call the function and let
       it go.
-    - A closure that needs the whole buffer (a handler serving a file it read at startup) is
-      reported too: whether that is intended is for the reader to say (suppress with a reason).
+    - A closure that reads the whole buffer holds it by design and is not reported: a factory
+      that replays a buffered body (`bytes.NewReader(b)`), a restore closure that writes the
+      old contents back, a handler serving a file it read at startup, a goroutine scanning
+      with the buffer, a callback slicing it at offsets it is given. So is a buffer used as
+      the closure's scratch memory (`copy(b[:], msg)`, `b[i] = x`).
+    - A fixed part is a constant index or bounds made of constants and `len(b)`; a part chosen
+      by the closure's inputs counts as the whole buffer.
 
     ## Peers
     No common Go linter checks this; it is the closure form of go101's "memory leaking
@@ -137,7 +146,7 @@ class CapturedLargeClosure(Rule):
     id = "GL401"
     name = "captured-large-closure"
     family = "closures"
-    summary = "A closure captures a large buffer and escapes to a long-lived place."
+    summary = "A long-lived closure keeps a large buffer alive for its length or a part of it."
     level = "warning"
     tags = ("memory", "leak", "closure")
     options: ClassVar[dict[str, Option]] = {
@@ -187,21 +196,38 @@ class CapturedLargeClosure(Rule):
                 (ident, value) for ident, value in captured.get(literal.id, [])
                 if not any(r.start_byte <= ident.start_byte < r.end_byte for r in reported)
             ]
-            if not found:
+            kept = self._kept_for_little(f, found)
+            if kept is None:
                 continue
             escape = self._escape(f, literal, 0)
             if escape is None:
                 continue
             reported.append(literal)
-            self._report(f, literal, found, escape)
+            self._report(f, literal, kept, escape)
+
+    def _kept_for_little(
+        self, f: FileModel, found: list[tuple[Node, Value]]
+    ) -> tuple[Node, Value, str] | None:
+        """The first capture that keeps a large buffer alive for little: a part of it (which
+        pins all of it), or the whole buffer of which the closure reads only its length or a
+        fixed part, or nothing. A closure that reads the whole buffer holds it by design."""
+        uses: dict[tuple[str, int, int] | None, list[Node]] = {}
+        for ident, _ in found:
+            uses.setdefault(f.binding(ident), []).append(ident)
+        for ident, value in found:
+            if _kind(value) != "whole":
+                return ident, value, ""
+            use = closure_use(uses[f.binding(ident)], f, self.package)
+            if use != WHOLE:
+                return ident, value, _USE_WORDS[use].format(name=text(ident))
+        return None
 
     def _report(
-        self, f: FileModel, literal: Node, found: list[tuple[Node, Value]], escape: Escape
+        self, f: FileModel, literal: Node, kept: tuple[Node, Value, str], escape: Escape
     ) -> None:
-        ident, value = found[0]
+        ident, value, use = kept
         large = value.large
-        kind = "part" if value.kind == "whole" and value.cut is not None else value.kind
-        shown = _KIND_WORDS[kind].format(what=large.what)
+        shown = _KIND_WORDS[_kind(value)].format(what=large.what)
         line = large.file.position(large.origin.start_byte)[0]
         name = text(ident)
         how = escape.how
@@ -210,7 +236,7 @@ class CapturedLargeClosure(Rule):
         self.report(
             literal,
             f"function literal captures {name} ({shown}, line {line}) and {how}: {name} stays "
-            "reachable as long as the closure does; capture only what it needs",
+            f"reachable as long as the closure does{use}; capture only what it needs",
             ((large.file, large.origin, f"{name}: {large.what}"),),
             file=f,
         )
@@ -423,6 +449,18 @@ class CapturedLargeClosure(Rule):
                 if escape is not None:
                     return escape
         return None
+
+
+_USE_WORDS = {
+    LENGTH: ", but it uses only its length",
+    FIXED: ", but it reads only a fixed part of it",
+    UNREAD: ", but it never reads {name}",
+}
+
+
+def _kind(value: Value) -> str:
+    """``whole``, ``part``, ``parts`` or ``holds``: a whole value cut at an offset is a part."""
+    return "part" if value.kind == "whole" and value.cut is not None else value.kind
 
 
 def _has_literals(function: Node) -> bool:
