@@ -3,6 +3,7 @@
 * ``fixed_iterations`` / ``small_fixed_loop`` / ``data_driven_loops``: is a loop's count fixed by
   the source (a small literal, a constant bound) or driven by data;
 * ``is_test_entry``: a ``TestXxx``/``BenchmarkXxx``/``FuzzXxx``/``ExampleXxx`` declaration;
+* ``compiled_only``: code in an ``ExampleXxx`` without ``// Output:`` (compiled, never run);
 * ``runs_once``: code that runs once per process (initialisation, ``main.main``, ``TestMain``,
   ``once.Do`` and the helpers only those call);
 * ``short_lived_tool``: a ``package main`` with no serve/accept/event loop;
@@ -89,11 +90,27 @@ def is_test_entry(function: Node | None) -> bool:
             and function_name(function) != "TestMain")
 
 
-def runs_once(pkg: Package, f: FileModel, node: Node) -> bool:
+_OUTPUT_COMMENT = re.compile(r"^//\s*(unordered )?output:", re.IGNORECASE)
+
+
+def compiled_only(f: FileModel, node: Node) -> bool:
+    """``node`` is in an ``ExampleXxx`` of a test file with no ``// Output:`` comment: ``go
+    test`` compiles it and never runs it."""
+    declaration = f.top_level_function(node)
+    if not f.is_test or declaration is None or declaration.type != "function_declaration":
+        return False
+    if not function_name(declaration).startswith("Example") or not is_test_entry(declaration):
+        return False
+    body = declaration.child_by_field_name("body")
+    return body is not None and not any(
+        _OUTPUT_COMMENT.match(text(c)) for c in captures("(comment) @c", body).get("c", []))
+
+
+def runs_once(pkg: Package, f: FileModel, node: Node, *, registration: bool = True) -> bool:
     """The function running ``node`` runs once per process: initialisation (``init``, var
-    initialisers, ``once.Do``, ``TestMain``, ``Register…``, flag setters), ``main.main``, or a
-    function only those call."""
-    if is_init_time(pkg, node, f=f):
+    initialisers, ``once.Do``, ``TestMain``, flag setters and, with ``registration``,
+    ``Register…``), ``main.main``, or a function only those call."""
+    if is_init_time(pkg, node, registration, f=f):
         return True
     ctx = context_of(node, f)
     return ctx is not None and ctx.id in pkg.facts.get(main_only_functions)

@@ -8,6 +8,8 @@ from ..loopexits import has_exit, is_endless
 from ..model import FUNCTION_NODES, FileModel, is_main_main
 from ..plugins import hookimpl
 from ..rule import Rule
+from ..scope import compiled_only
+from ..singletons import per_value_starter, started_for_the_process, waits_for_signals
 from ..syntax import Node, captures
 
 
@@ -70,9 +72,21 @@ class GoroutineNoExit(GoroutineRule):
     ```
 
     ## Known limits
-    A `break` inside a `switch` or `select` leaves only that statement. Functions of other
-    packages (`go http.ListenAndServe(…)`) are not looked into. `main.main` may start
-    goroutines that live as long as the process.
+    A leak is growth: a goroutine started once per process is a daemon worker and is not
+    reported. That is one started from `init`, a var initialiser, `main.main` or a function
+    only `main` calls, `TestMain`, a package-level `sync.Once`, a function literal handed to a
+    `Register…` call at initialisation (a plugin's constructor), or behind a guard on
+    package-level state that the guarded code sets (`if !started { started = true; go … }`,
+    `atomic.CompareAndSwap…(&flag, 0, 1)`, `if ch != nil { return }; ch = …`, a pool topped up
+    to a package-level count). A goroutine that waits on a `signal.Notify` channel is silent
+    too, unless a constructor (`New…`) or a loop driven by data starts it. Still reported: one
+    started per call of a constructor or function, per value (a `started` field or a
+    `sync.Once` of a receiver), per request, and in tests (it outlives the test); `Register…`
+    functions do not count as initialisation here. An `ExampleXxx` without an `// Output:`
+    comment is compiled, never run: silent. A `break` inside a `switch` or `select` leaves
+    only that statement. Functions of other packages (`go http.ListenAndServe(…)`) are not
+    looked into; a function called once from another package's `main` is not known to run
+    once.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -92,7 +106,7 @@ class GoroutineNoExit(GoroutineRule):
             if g.body is None:
                 continue
             loop = _endless_loop(g.body)
-            if loop is None:
+            if loop is None or self._lives_by_design(function, file, g.statement, loop, g.names):
                 continue
             source = g.source
             line = source.position(loop.start_byte)[0]
@@ -100,6 +114,17 @@ class GoroutineNoExit(GoroutineRule):
             self.report(g.statement, f"this goroutine never exits: its `for` loop at {where} "
                         "has no return, no break and no ctx.Done()/quit receive",
                         ((source, loop, "the endless loop"),), file=file)
+
+
+    def _lives_by_design(self, function: Node, file: FileModel, statement: Node, loop: Node,
+                         names: dict[str, str]) -> bool:
+        """Never run (an example without output), started once per process, or a signal
+        waiter not started per value."""
+        if compiled_only(file, statement) or started_for_the_process(self.package, file,
+                                                                     statement):
+            return True
+        return waits_for_signals(loop, function, file, names) and not per_value_starter(
+            self.package, file, statement)
 
 
 def _endless_loop(body: Node) -> Node | None:
