@@ -11,12 +11,15 @@ from ..channels import (
     made_channels,
     receives,
 )
+from ..fieldchannels import foreign_field
 from ..goroutinerule import GoroutineRule
 from ..localtypes import expression_type
 from ..loopexits import escapes_loop, has_exit, is_endless
-from ..model import FUNCTION_NODES, FileModel
+from ..model import FUNCTION_NODES, FileModel, Package
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Rule, RuleContext
+from ..scope import compiled_only
+from ..singletons import started_for_the_process
 from ..syntax import Node, captures, text
 
 
@@ -82,7 +85,17 @@ class RangeUnclosedChannel(GoroutineRule):
     ## Known limits
     Silent for package-level channels, channels received as parameters, channels passed to
     other functions (they may close them), channels closed through a method of the same type,
-    timer and ticker channels, and `select` loops with an exit case.
+    timer and ticker channels (`time.Ticker.C`, and any field of type `chan time.Time` such
+    as a clock mock's `C`: never closed by design; GL304 reports a loop on one that cannot
+    end), and `select` loops with an exit case. A channel field counts only when the package
+    owns it: every value it is given in the package is the package's own `make` (directly or
+    through a local bound to one and not closed under that name); a field filled from another
+    package's call (`ssh.NewServerConn`'s channels, a `Subscribe()` result), from a parameter,
+    from another field, or by a positional composite literal belongs to its producer. Test
+    files are not read when judging fields of non-test code. Goroutines started once per
+    process (as GL304 reads it: `init`, `main`, a package-level `sync.Once`, a package-level
+    guard) and the goroutines of an `ExampleXxx` without `// Output:` (never run) are not
+    reported.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -97,8 +110,11 @@ class RangeUnclosedChannel(GoroutineRule):
 
     def check_function(self, function: Node, file: FileModel) -> None:
         made = made_channels(function)
-        gs = goroutines(function, file, self.package)
-        starts = [g.statement for g in gs]
+        every = goroutines(function, file, self.package)
+        starts = [g.statement for g in every]
+        gs = [g for g in every if not (compiled_only(file, g.statement)
+                                       or started_for_the_process(self.package, file,
+                                                                  g.statement))]
         body = function.child_by_field_name("body")
         for g in gs:
             if g.body is None:
@@ -114,7 +130,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 if escapes(function, name, starts):
                     continue
                 if any(other is not g and other.body is not None and other.names.get(name)
-                       and closes(other.body, other.names[name]) for other in gs):
+                       and closes(other.body, other.names[name]) for other in every):
                     continue
                 for node in waits:
                     self.report(node, f"this goroutine waits on {name} forever: nothing closes "
@@ -133,12 +149,17 @@ class RangeUnclosedChannel(GoroutineRule):
                 g.body).get("s", [])}
             for spelled in sorted(fields):
                 field = spelled.rsplit(".", 1)[-1]
-                if not self._is_channel_field(field) or self._field_closed(field):
+                if not self._owned_open_field(field, file.is_test):
                     continue
                 for node in _waits_forever_on(g.body, spelled):
                     self.report(node, f"this goroutine waits on {spelled} forever: no code in "
                                 f"package {self.package.name} closes the {field} field",
                                 _started_at(g), file=g.source)
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        # (field name, test code?) -> owned by the package and never closed
+        self._fields: dict[tuple[str, bool], bool] = {}
 
     def _channel_owners(self, field: str) -> set[str]:
         """Struct types of the package with a channel field named ``field``."""
@@ -146,8 +167,17 @@ class RangeUnclosedChannel(GoroutineRule):
                 if decl.type.kind == "struct"
                 and any(n == field and t.kind == "chan" for n, t in decl.type.fields)}
 
-    def _is_channel_field(self, field: str) -> bool:
-        return bool(self._channel_owners(field))
+    def _owned_open_field(self, field: str, tests: bool) -> bool:
+        """A channel field of the package's types that only the package fills (with its own
+        ``make``), that is not a timer's channel (``C <-chan time.Time``: never closed by
+        design; GL304 judges a loop on it) and that nothing closes."""
+        known = self._fields.get((field, tests))
+        if known is None:
+            owners = self._channel_owners(field)
+            known = self._fields[(field, tests)] = bool(owners) and not _time_channel(
+                self.package, field, owners) and not foreign_field(
+                self.package, field, owners, tests) and not self._field_closed(field)
+        return known
 
     def _field_closed(self, field: str) -> bool:
         """``close(x.field)`` anywhere in the package, on a value of an owning type (or of a
@@ -169,6 +199,13 @@ class RangeUnclosedChannel(GoroutineRule):
                 if owner.kind != "named" or owner.name in owners:
                     return True
         return False
+
+
+def _time_channel(pkg: Package, field: str, owners: set[str]) -> bool:
+    """Every owner declares ``field`` as a channel of ``time.Time`` (a ticker or timer)."""
+    types = [t for name in owners for n, t in pkg.types[name].type.fields if n == field]
+    return bool(types) and all(
+        t.elem is not None and t.elem.qualified_name == "time.Time" for t in types)
 
 
 def _started_at(g: Goroutine) -> tuple[tuple[FileModel, Node, str], ...]:
