@@ -71,3 +71,22 @@ def test_compare_tells_which_judged_findings_a_later_scan_kept() -> None:
     assert counts["GL201"] == Counter({"TP kept": 1, "TP lost": 1, "FP gone": 1, "FP kept": 1})
     assert counts["GL204"] == Counter({"FP gone": 1})
     assert "| all | 1 | 1 | 2 | 1 |" in run.compare_table(counts)
+
+
+def test_the_table_counts_the_findings_users_see_by_default() -> None:
+    def corpus(per_rule: dict[str, int]) -> dict[str, object]:
+        return {"handwritten_lines": 1000, "findings": sum(per_rule.values()), "per_rule": {
+            rule: {"findings": n, "in_tests": 0, "per_1k_lines": n / 1000}
+            for rule, n in per_rule.items()}}
+
+    data = {"tiers": {"GL101": "opt-in", "GL201": "default"},
+            "corpora": {"a": corpus({"GL101": 5, "GL201": 2}), "b": corpus({"GL201": 1})}}
+    table = run.counts_table(data)
+    assert "Findings of the rules on by default: 3 of 8" in table
+    assert "| GL101 | opt-in | 5 (0%), 0.0050 | 0 |" in table
+
+
+def test_the_scan_selects_every_tier() -> None:
+    assert run.EVERY_TIER.split(",") == ["GL0", "GL1", "GL2", "GL3", "GL4"]
+    tiers = run.rule_tiers()
+    assert set(tiers.values()) <= {"default", "opt-in"} and "GL201" in tiers

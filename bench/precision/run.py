@@ -109,11 +109,23 @@ def count_lines(root: str) -> dict[str, Any]:
     return dict(sorted(totals.items()))
 
 
+# Every built-in rule, opt-in ones included (a prefix with a digit names them): the scan measures
+# every rule; which findings users see by default is the tier's question (``rule_tiers``).
+EVERY_TIER = "GL0,GL1,GL2,GL3,GL4"
+
+
+def rule_tiers() -> dict[str, str]:
+    """Each built-in rule's tier (default or opt-in), from the goleaklint being measured."""
+    from goleaklint.registry import load_rules
+
+    return {r.id: r.tier for r in load_rules().rules}
+
+
 def run_goleaklint(root: str, jobs: int) -> tuple[list[Finding], list[str], list[str]]:
     """goleaklint's JSON findings over ``root`` (paths relative to it), its stderr lines, and
     the command (run in ``root``)."""
     cmd = [sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero",
-           "--jobs", str(jobs), "."]
+           "--select", EVERY_TIER, "--jobs", str(jobs), "."]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise UsageError(f"goleaklint exited {done.returncode} on {root}: "
@@ -180,7 +192,8 @@ def scan(output: Path, jobs: int, goroot: str, gocode: str) -> dict[str, Any]:
         findings.extend(found)
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": git_commit(), "python": sys.version.split()[0],
-              "corpora": corpora, "findings": sorted(findings, key=canonical)}
+              "tiers": rule_tiers(), "corpora": corpora,
+              "findings": sorted(findings, key=canonical)}
     output.write_text(json.dumps(result, indent=1) + "\n")
     return result
 
@@ -208,11 +221,19 @@ def counts_table(data: dict[str, Any]) -> str:
                    f"{_share(c.get('handwritten_test_lines', 0), lines)} | "
                    f"{c.get('generated_files', 0):,} | {found:,} | {_share(tests, found)} | "
                    f"{per_1k(found, lines):.3f} |")
-    out += ["", "| rule | " + " | ".join(f"{n}: findings (in tests), per 1k" for n in corpora)
-            + " |", "|---|" + "---:|" * len(corpora)]
+    tiers: dict[str, str] = data.get("tiers", {})
     rules = sorted({r for c in corpora.values() for r in c["per_rule"]})
+    if tiers:
+        default = sum(c["per_rule"][r]["findings"] for c in corpora.values()
+                      for r in c["per_rule"] if tiers.get(r, "default") == "default")
+        everything = sum(c["findings"] for c in corpora.values())
+        out += ["", f"Findings of the rules on by default: {default:,} of {everything:,} "
+                f"(the rest are opt-in rules')."]
+    out += ["", "| rule | tier | " + " | ".join(f"{n}: findings (in tests), per 1k"
+                                              for n in corpora)
+            + " |", "|---|---|" + "---:|" * len(corpora)]
     for rule in rules:
-        cells = []
+        cells = [tiers.get(rule, "?")]
         for c in corpora.values():
             r = c["per_rule"].get(rule)
             cells.append("0" if r is None else
