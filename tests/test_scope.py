@@ -62,6 +62,9 @@ def _loop(pkg: Package) -> tuple[FileModel, Node]:
     ("for _, tt := range tests", "tests := []int{1, 2}\n\ttests = append(tests, read()...)", None),
     ("for _, n := range names", "", None),
     ("for i := 0; i < n; i++", "n := len(read())", None),
+    ("for i := 0; i < n; i++", "n := 10000", 10000),
+    ("for i := range n", "n := 12", 12),
+    ("for i := 0; i < n; i++", "n := 10\n\tn = len(read())", None),
     ("for scanner.Scan()", "", None),
     ("for", "", None),
 ])
@@ -182,11 +185,22 @@ func TestC(t *testing.T) { helper() }
 func rare() { RARE() }
 
 func TestD(t *testing.T) { rare() }
+
+type fixture struct{}
+
+func (fixture) client() { METHOD() }
+
+func (fixture) once() { ONCE() }
+
+func TestE(t *testing.T) { var x fixture; x.client(); x.once() }
+func TestF(t *testing.T) { var x fixture; x.client() }
+func TestG(t *testing.T) { var x fixture; x.client() }
 """
 
 
 @pytest.mark.parametrize(("mark", "expected"), [
     ("MARK", False), ("FIXED", False), ("DATA", True), ("HELPER", True), ("RARE", False),
+    ("METHOD", True), ("ONCE", False),
 ])
 def test_repeats_follows_the_test_policy(tmp_path: Path, mark: str, expected: bool) -> None:
     pkg = _package(tmp_path, {"p_test.go": TESTS})

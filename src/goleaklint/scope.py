@@ -185,11 +185,27 @@ def repeats(pkg: Package, f: FileModel, node: Node) -> bool:
         declaration = f.top_level_function(node)
         if declaration is None or is_test_entry(declaration):
             return False
+        name = function_name(declaration)
         if declaration.type == "function_declaration":
-            name = function_name(declaration)
             return name != "TestMain" and len(pkg.call_sites.get(name, ())) >= MANY_CALLERS
-        return False  # a method of a test type: suites' own helpers, called per test once
+        # A method of a test type (a suite's or fixture's helper): by the calls of its name.
+        return pkg.facts.get(method_calls).get(name, 0) >= MANY_CALLERS
     return bool(loops) or not runs_once(pkg, f, node)
+
+
+_METHOD_CALLS = "(call_expression function: (selector_expression field: (field_identifier) @m))"
+
+
+@package_fact()
+def method_calls(pkg: Package) -> dict[str, int]:
+    """How many calls ``x.Name(…)`` of each name the package's files make (any receiver: a
+    bound on the calls of a method of that name)."""
+    counts: dict[str, int] = {}
+    for f in pkg.files:
+        for m in captures(_METHOD_CALLS, f.root).get("m", []):
+            name = text(m)
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 # Loop counts -----------------------------------------------------------------------------------
@@ -203,9 +219,11 @@ def _collection_size(right: Node | None, loop: Node, f: FileModel, pkg: Package)
     if kind in ("interpreted_string_literal", "raw_string_literal"):
         return len(unquote(text(right)))
     if kind == "identifier":
-        literal = _bound_literal(right, loop, f, pkg)
-        if literal is not None:
-            return _literal_length(literal)
+        value = _bound_value(right, loop, f, pkg)
+        if value is not None and value.type == "composite_literal":
+            return _literal_length(value)
+        if value is not None:
+            return const_int(pkg, f, value)  # n := 10 ... for i := range n
     return const_int(pkg, f, right)
 
 
@@ -231,6 +249,9 @@ def _counted(clause: Node, loop: Node, f: FileModel, pkg: Package) -> int | None
     op = text(cond.child_by_field_name("operator"))
     bound_expr = cond.child_by_field_name("right")
     bound = const_int(pkg, f, bound_expr)
+    if bound is None and bound_expr is not None and bound_expr.type == "identifier":
+        value = _bound_value(bound_expr, loop, f, pkg)  # n := 10000, never written again
+        bound = const_int(pkg, f, value) if value is not None else None
     if bound is None and bound_expr is not None and bound_expr.type == "call_expression" and (
         text(bound_expr.child_by_field_name("function")) == "len"
     ):
@@ -250,13 +271,14 @@ def _counted(clause: Node, loop: Node, f: FileModel, pkg: Package) -> int | None
     return None
 
 
-def _bound_literal(ident: Node, loop: Node, f: FileModel, pkg: Package) -> Node | None:
-    """The composite literal a local or package-level variable named ``ident`` is declared
-    with, when nothing in its function (local) or package (global) writes it again."""
+def _bound_value(ident: Node, loop: Node, f: FileModel, pkg: Package) -> Node | None:
+    """The value a local or package-level variable named ``ident`` is declared with (a
+    composite literal for a package-level one), when nothing in its function (local) or
+    package (global) writes it again."""
     name = text(ident)
     function = _enclosing_declaration(loop)
     if function is not None:
-        literal = _local_literal(function, name, loop.start_byte)
+        literal = _local_value(function, name, loop.start_byte)
         if literal is not None:
             return None if name in _written_names(function) else literal
         if f.is_local(ident):
@@ -279,8 +301,9 @@ def _enclosing_declaration(node: Node) -> Node | None:
     return parent
 
 
-def _local_literal(function: Node, name: str, before: int) -> Node | None:
-    """``name := T{…}`` or ``var name = T{…}`` in ``function`` before byte ``before``."""
+def _local_value(function: Node, name: str, before: int) -> Node | None:
+    """``name := v`` or ``var name = v`` (one name, one value) in ``function`` before byte
+    ``before``: the value of the last such declaration."""
     found = captures(_LOCAL_TABLES, function)
     best = None
     for ident, value in zip(found.get("name", []), found.get("value", []), strict=False):
@@ -291,8 +314,8 @@ def _local_literal(function: Node, name: str, before: int) -> Node | None:
 
 _LOCAL_TABLES = """
 (short_var_declaration left: (expression_list . (identifier) @name .)
-                       right: (expression_list . (composite_literal) @value .))
-(var_spec name: (identifier) @name value: (expression_list . (composite_literal) @value .))
+                       right: (expression_list . (_) @value .))
+(var_spec name: (identifier) @name value: (expression_list . (_) @value .))
 """
 
 
