@@ -28,16 +28,19 @@ from ..plugins import hookimpl
 from ..rule import Edit, Fix, Gate, Rule
 from ..syntax import Node, text
 
-WITH_CANCEL = frozenset({f"context.{n}" for n in (
-    "WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause",
-    "WithDeadlineCause")})
+# golang.org/x/net/context is the standard package under its pre-Go 1.7 path (DESIGN.md).
+WITH_CANCEL = frozenset({f"{package}.{n}" for package in ("context", "golang.org/x/net/context")
+                         for n in ("WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause",
+                                   "WithTimeoutCause", "WithDeadlineCause")})
 _WITH_CANCEL_NAMES = frozenset(name.rpartition(".")[2] for name in WITH_CANCEL)
 
 
 class LostCancel(FlowRule):
     """## What it finds
     The cancel function returned by `context.WithCancel`, `WithTimeout`, `WithDeadline` (and
-    their `…Cause` variants) discarded with `_`, or not used on some path to return.
+    their `…Cause` variants) discarded with `_`, or not used on some path to return. The
+    context package counts under any import name, and so does `golang.org/x/net/context`
+    (the same package under its pre-Go 1.7 path).
 
     ## Why it leaks
     A derived context holds a reference from its parent until it is cancelled; a
@@ -106,7 +109,7 @@ class LostCancel(FlowRule):
     level = "warning"
     tags = ("resources", "context", "leak")
 
-    gate = Gate(imports=("context",))
+    gate = Gate(imports=("context", "golang.org/x/net/context"))
 
     def visit_call_expression(self, node: Node) -> None:
         assert self.file is not None
