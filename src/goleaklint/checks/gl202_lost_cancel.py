@@ -32,6 +32,7 @@ from ..syntax import Node, text
 WITH_CANCEL = frozenset({f"{package}.{n}" for package in ("context", "golang.org/x/net/context")
                          for n in ("WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause",
                                    "WithTimeoutCause", "WithDeadlineCause")})
+_DECLARATIONS = frozenset({"short_var_declaration", "var_declaration"})
 _WITH_CANCEL_NAMES = frozenset(name.rpartition(".")[2] for name in WITH_CANCEL)
 
 
@@ -40,7 +41,8 @@ class LostCancel(FlowRule):
     The cancel function returned by `context.WithCancel`, `WithTimeout`, `WithDeadline` (and
     their `…Cause` variants) discarded with `_`, or not used on some path to return. The
     context package counts under any import name, and so does `golang.org/x/net/context`
-    (the same package under its pre-Go 1.7 path).
+    (the same package under its pre-Go 1.7 path); `ctx, cancel := …`, `ctx, cancel = …` and
+    `var ctx, cancel = …` inside a function are analysed alike.
 
     ## Why it leaks
     A derived context holds a reference from its parent until it is cancelled; a
@@ -120,6 +122,8 @@ class LostCancel(FlowRule):
         if qualified not in WITH_CANCEL:
             return
         statement, left = statement_of(node)
+        if statement is not None and statement.type == "var_spec_list":
+            statement = statement.parent  # var ( ctx, cancel = … ) declares like :=
         if statement is None or left is None or len(left.named_children) < 2:
             return
         target = left.named_children[1]
@@ -137,7 +141,7 @@ class LostCancel(FlowRule):
             is_main_main(self.package, function)
         ):
             return
-        if not self.file.is_local(target) and statement.type != "short_var_declaration":
+        if not self.file.is_local(target) and statement.type not in _DECLARATIONS:
             return
         escape = self._unused_path(function, statement, text(target))
         if escape is None:
