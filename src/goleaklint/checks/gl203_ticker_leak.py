@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..flow import CFG, Block
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
-from ..model import Package, is_main_main, resolve_selector
+from ..model import FileModel, Package, is_main_main, resolve_selector
 from ..ownership import Resource
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..syntax import Node, text
 
 TICKER = Resource(release_methods=frozenset({"Stop"}))
+_FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
 
 class TickerLeak(FlowRule):
@@ -59,7 +62,10 @@ class TickerLeak(FlowRule):
     ```
 
     ## Known limits
-    A ticker that is returned, stored or passed on is its new owner's to stop. Functions that
+    A ticker that is returned, stored or passed on is its new owner's to stop; so is the
+    channel of `return time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a
+    ticker a function literal assigns to a variable of an enclosing function that calls
+    `Stop` on it somewhere (a deferred stop closure). Functions that
     never return (a `for` without condition and without `return` or `break`, or a
     `for range time.Tick(…)` loop) may use `time.Tick`. No go.mod, or `go 1.23` and later: the
     rule is silent (the runtime collects unreferenced timers).
@@ -120,6 +126,8 @@ class TickerLeak(FlowRule):
             return
         if not self.file.is_local(target) and statement.type != "short_var_declaration":
             return
+        if function.type == "func_literal" and _stopped_by_owner(self.file, target, function):
+            return
         # `for range t.C` never ends: a ticker's channel is never closed.
         escape = self.escape_of(function, statement, text(target), TICKER,
                                 endless=text(target) + ".C")
@@ -133,7 +141,7 @@ class TickerLeak(FlowRule):
         function = self.walked.innermost_function(call)
         if function is None:
             return
-        if is_main_main(self.package, function):
+        if is_main_main(self.package, function) or _returned(call):
             return
         cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(call)
@@ -160,6 +168,45 @@ class TickerLeak(FlowRule):
                     seen.add(id(succ))
                     stack.append(succ)
         return False
+
+
+def _returned(call: Node) -> bool:
+    """``return time.Tick(d)``: the channel is the caller's (a Clock-style wrapper)."""
+    parent = call.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    return parent is not None and parent.type == "expression_list" and (
+        parent.parent is not None and parent.parent.type == "return_statement")
+
+
+def _stopped_by_owner(f: FileModel, target: Node, literal: Node) -> bool:
+    """``t = time.NewTicker(d)`` in a function literal, into a variable of an enclosing
+    function that calls ``t.Stop()`` somewhere (often in a deferred stop closure): the
+    ticker is stored in that function's variable and is its to stop."""
+    binding = f.binding(target)
+    if binding is None or binding[2] >= literal.start_byte:
+        return False  # declared in the literal itself: the literal's to stop
+    owner = literal.parent
+    while owner is not None and not (
+        owner.type in _FUNCTIONS and owner.start_byte <= binding[2] < owner.end_byte
+    ):
+        owner = owner.parent
+    body = owner.child_by_field_name("body") if owner is not None else None
+    if body is None:
+        return False
+    name = text(target)
+    return any(
+        call.type == "call_expression" and text(call.child_by_field_name("function")) == (
+            f"{name}.Stop") for call in _calls(body))
+
+
+def _calls(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            yield current
+        stack.extend(current.named_children)
 
 
 def _ranged_over(call: Node) -> Node | None:
