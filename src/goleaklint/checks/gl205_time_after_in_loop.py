@@ -6,6 +6,7 @@ from ..loops import LoopAnalysis, Outcome, loop_header
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
+from ..scope import SMALL_LOOP, data_driven_loops, fixed_iterations, small_fixed_loop
 from ..syntax import Node, text
 
 TIME_AFTER = "time.After"
@@ -85,9 +86,16 @@ class TimeAfterInLoop(Rule):
       a current Go is assumed: nothing is reported.
     - Only `case <-time.After(…)` and `case v := <-time.After(…)` count; a `time.After` channel
       built in the loop, stored in a variable and received from in the `select` is not followed.
-    - A loop that ends by its own logic (a counter, a condition the body falsifies) is taken to
-      repeat; a short duration is reported like a long one, though fewer timers are then alive
-      at once.
+    - A loop that runs a small number of times fixed by the source (a range over a literal of
+      a few elements, `for i := 0; i < 3; i++`, at most 64), with no data-driven loop around
+      it, is silent: a few timers per call, as a `select` outside a loop leaves.
+    - In test code (`_test.go`) it reports only a loop that runs a large fixed number of times
+      (more than 64; or one inside such a loop, function literals included): a test's own
+      events are few and each timer is gone once it fires, so the timeout guards of a test's
+      receive loops are not reported, nor is a `for { select … }` that the test's events end.
+    - Otherwise a loop that ends by its own logic (a counter, a condition the body falsifies)
+      is taken to repeat; a short duration is reported like a long one, though fewer timers
+      are then alive at once.
 
     ## Peers
     No mainstream linter reports this (go vet and staticcheck do not; some gocritic-style
@@ -135,7 +143,7 @@ class TimeAfterInLoop(Rule):
                 if j != i:
                     others |= self.loops.clause_outcomes(clauses, j)
             loop = self.loops.repeating_loop(node, frozenset(others))
-            if loop is None:
+            if loop is None or not self._accumulates(loop):
                 continue
             major, minor = self.package.go_version or (0, 0)
             self.report(
@@ -146,6 +154,31 @@ class TimeAfterInLoop(Rule):
                 "once, before the loop",
                 ((self.walked, loop, "the loop that evaluates time.After again"),),
             )
+
+    def _accumulates(self, loop: Node) -> bool:
+        """Whether the timers ``loop`` leaves behind can pile up (DESIGN: a leak is growth).
+
+        Not when ``loop`` and every loop around it in its function run a small number of
+        times fixed by the source (a few timers per call, like a select outside a loop). In
+        test code, only when ``loop`` or a loop around it (past function literals) runs a
+        large fixed number of times: a test's own events are few, and each timer is gone
+        once it fires.
+        """
+        assert self.file is not None
+        f, pkg = self.file, self.package
+        if small_fixed_loop(loop, f, pkg) and not data_driven_loops(loop, f, pkg):
+            return False
+        if not f.is_test:
+            return True
+        node: Node | None = loop
+        while node is not None and node.type not in ("function_declaration",
+                                                      "method_declaration"):
+            if node.type == "for_statement" and (fixed_iterations(node, f, pkg) or 0) > (
+                SMALL_LOOP
+            ):
+                return True
+            node = node.parent
+        return False
 
     def _time_after(self, clause: Node) -> Node | None:
         """The ``time.After(…)`` call a ``case <-time.After(…)`` receives from."""
