@@ -10,6 +10,7 @@ from ..model import FileModel, Package, is_main_main, resolve_selector
 from ..ownership import Resource
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
+from ..scope import repeats
 from ..syntax import Node, text
 
 TICKER = Resource(release_methods=frozenset({"Stop"}))
@@ -70,6 +71,13 @@ class TickerLeak(FlowRule):
     `for range time.Tick(…)` loop) may use `time.Tick`. No go.mod, or `go 1.23` and later: the
     rule is silent (the runtime collects unreferenced timers).
 
+    A leak is growth (DESIGN.md): in test code it reports only a ticker made per iteration of
+    a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
+    three or more places of the package call; one ticker in one short test is not reported.
+    Code that runs once per process (`init`, var initialisers, `once.Do`, `TestMain`,
+    `main.main` and the functions only it calls outside a data-driven loop) is reported only
+    inside such a loop.
+
     ## Peers
     staticcheck SA1015 (`time.Tick` in functions that return); goleaklint adds
     `time.NewTicker` without `Stop` on some path.
@@ -102,6 +110,10 @@ class TickerLeak(FlowRule):
         if fn is None or called_name(fn) not in ("NewTicker", "Tick"):
             return  # the cheap test first: most calls are not named like one
         qualified = resolve_selector(self.file, fn, self.package)
+        if qualified not in ("time.NewTicker", "time.Tick") or not repeats(
+            self.package, self.file, node
+        ):
+            return  # DESIGN: one ticker in one test, or in code that runs once, is no growth
         if qualified == "time.NewTicker":
             self._new_ticker(node, text(fn))
         elif qualified == "time.Tick":
