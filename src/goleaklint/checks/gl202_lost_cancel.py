@@ -26,6 +26,7 @@ from ..model import FileModel, is_main_main, resolve_selector
 from ..ownership import mentions
 from ..plugins import hookimpl
 from ..rule import Edit, Fix, Gate, Rule
+from ..scope import repeats
 from ..syntax import Node, text
 
 # golang.org/x/net/context is the standard package under its pre-Go 1.7 path (DESIGN.md).
@@ -99,6 +100,13 @@ class LostCancel(FlowRule):
     `log.Fatal*` or `t.Fatal*`, and endless loops, do not leak; `main.main` is exempt; a named
     result returned by a naked return is used.
 
+    A leak is growth (DESIGN.md): in test code it reports only a context made per iteration
+    of a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
+    three or more places of the package call; the discarded cancel of one timeout in one test
+    is not reported. Code that runs once per process (`init`, var initialisers, `once.Do`,
+    `TestMain`, `main.main` and the functions only it calls) is reported only inside such a
+    loop.
+
     ## Peers
     go vet's lostcancel, which needs a type-checked build; goleaklint gives the same verdicts
     from syntax, including on code that does not compile.
@@ -119,8 +127,8 @@ class LostCancel(FlowRule):
         if fn is None or called_name(fn) not in _WITH_CANCEL_NAMES:
             return  # the cheap test first: most calls are not named like one
         qualified = resolve_selector(self.file, fn, self.package)
-        if qualified not in WITH_CANCEL:
-            return
+        if qualified not in WITH_CANCEL or not repeats(self.package, self.file, node):
+            return  # DESIGN: one context in one test, or in code that runs once, is no growth
         statement, left = statement_of(node)
         if statement is not None and statement.type == "var_spec_list":
             statement = statement.parent  # var ( ctx, cancel = … ) declares like :=
