@@ -30,7 +30,8 @@ from ..scope import repeats
 from ..syntax import Node, text
 
 # golang.org/x/net/context is the standard package under its pre-Go 1.7 path (DESIGN.md).
-WITH_CANCEL = frozenset({f"{package}.{n}" for package in ("context", "golang.org/x/net/context")
+_CONTEXT_PACKAGES = ("context", "golang.org/x/net/context")
+WITH_CANCEL = frozenset({f"{package}.{n}" for package in _CONTEXT_PACKAGES
                          for n in ("WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause",
                                    "WithTimeoutCause", "WithDeadlineCause")})
 _DECLARATIONS = frozenset({"short_var_declaration", "var_declaration"})
@@ -105,7 +106,10 @@ class LostCancel(FlowRule):
     three or more places of the package call; the discarded cancel of one timeout in one test
     is not reported. Code that runs once per process (`init`, var initialisers, `once.Do`,
     `TestMain`, `main.main` and the functions only it calls) is reported only inside such a
-    loop.
+    loop. A `WithCancel` of `context.Background()` or `context.TODO()` (directly or through
+    `WithValue`) is silent: a parent that is never done registers nothing and there is no
+    timer, so a lost cancel leaves only garbage (a `WithTimeout` of it still holds its timer
+    until it fires, and is reported).
 
     ## Peers
     go vet's lostcancel, which needs a type-checked build; goleaklint gives the same verdicts
@@ -129,6 +133,8 @@ class LostCancel(FlowRule):
         qualified = resolve_selector(self.file, fn, self.package)
         if qualified not in WITH_CANCEL or not repeats(self.package, self.file, node):
             return  # DESIGN: one context in one test, or in code that runs once, is no growth
+        if qualified.endswith(("WithCancel", "WithCancelCause")) and self._of_root(node):
+            return
         statement, left = statement_of(node)
         if statement is not None and statement.type == "var_spec_list":
             statement = statement.parent  # var ( ctx, cancel = … ) declares like :=
@@ -159,6 +165,28 @@ class LostCancel(FlowRule):
         self.report(node, f"the cancel function {text(target)} from {shown} is not used "
                     f"{where} (possible context leak)", related,
                     fix=defer_cancel(self.file, node, statement, left, function))
+
+    def _of_root(self, call: Node) -> bool:
+        """``context.WithCancel(context.Background())`` (or ``TODO()``, through ``WithValue``):
+        a parent that is never done registers nothing and a WithCancel holds no timer, so a
+        lost cancel leaves only garbage."""
+        assert self.file is not None
+        arguments = call.child_by_field_name("arguments")
+        parent = arguments.named_children[0] if arguments is not None and (
+            arguments.named_children) else None
+        while parent is not None and parent.type == "call_expression":
+            name = resolve_selector(self.file, parent, self.package) or ""
+            package, _, function = name.rpartition(".")
+            if package not in _CONTEXT_PACKAGES:
+                return False
+            if function in ("Background", "TODO"):
+                return True
+            if function != "WithValue":
+                return False
+            arguments = parent.child_by_field_name("arguments")
+            parent = arguments.named_children[0] if arguments is not None and (
+                arguments.named_children) else None
+        return False
 
     def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
         cfg = self.flows.graph(function, self.walked)
