@@ -106,7 +106,8 @@ class LostCancel(FlowRule):
     three or more places of the package call; the discarded cancel of one timeout in one test
     is not reported. Code that runs once per process (`init`, var initialisers, `once.Do`,
     `TestMain`, `main.main` and the functions only it calls) is reported only inside such a
-    loop. A `WithCancel` of `context.Background()` or `context.TODO()` (directly or through
+    loop. A path through `case <-parent.Done():` (the context the derived one was made from,
+    by name) loses nothing: the derived context is cancelled with its parent. A `WithCancel` of `context.Background()` or `context.TODO()` (directly or through
     `WithValue`) is silent: a parent that is never done registers nothing and there is no
     timer, so a lost cancel leaves only garbage (a `WithTimeout` of it still holds its timer
     until it fires, and is reported).
@@ -157,7 +158,7 @@ class LostCancel(FlowRule):
             return
         if not self.file.is_local(target) and statement.type not in _DECLARATIONS:
             return
-        escape = self._unused_path(function, statement, text(target))
+        escape = self._unused_path(function, statement, text(target), _parent_name(node))
         if escape is None:
             return
         where, via = describe_escape(escape, self.file)
@@ -188,18 +189,53 @@ class LostCancel(FlowRule):
                 arguments.named_children) else None
         return False
 
-    def _unused_path(self, function: Node, statement: Node, name: str) -> Escape | None:
+    def _unused_path(self, function: Node, statement: Node, name: str,
+                     parent: str) -> Escape | None:
         cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(statement)
         if start is None or name in result_names(function):
             return None
         body = function.child_by_field_name("body")
         used: set[int] = set()
-        for mention in mentions(body, name) if body is not None else []:
+        found = [*mentions(body, name), *_after_parent_done(body, parent)] if (
+            body is not None) else []
+        for mention in found:
             block = cfg.block_of(mention, through_literals=True)
             if block is not None and block is not start:
                 used.add(id(block))
         return find_escape(cfg, start, releases=lambda b: id(b) in used)
+
+
+def _parent_name(call: Node) -> str:
+    """The parent context of ``context.With…(parent, …)`` when it is a plain name."""
+    arguments = call.child_by_field_name("arguments")
+    first = arguments.named_children[0] if arguments is not None and (
+        arguments.named_children) else None
+    return text(first) if first is not None and first.type == "identifier" else ""
+
+
+def _after_parent_done(body: Node, parent: str) -> list[Node]:
+    """The statements of each ``case <-parent.Done():`` in ``body``: the parent is done there,
+    so the derived context is cancelled with it (a path through them loses nothing)."""
+    if not parent:
+        return []
+    done = f"{parent}.Done()"
+    found: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "communication_case":
+            comm = node.child_by_field_name("communication")
+            value = comm.named_children[-1] if comm is not None and (
+                comm.type == "receive_statement" and comm.named_children) else comm
+            if value is not None and value.type == "unary_expression" and text(
+                value.child_by_field_name("operand")
+            ).replace(" ", "") == done:
+                for statements in node.named_children:
+                    if statements.type == "statement_list":
+                        found.extend(statements.named_children)
+        stack.extend(node.named_children)
+    return found
 
 
 # The fix: defer cancel() -------------------------------------------------------------------
