@@ -101,16 +101,16 @@ class LostCancel(FlowRule):
     `log.Fatal*` or `t.Fatal*`, and endless loops, do not leak; `main.main` is exempt; a named
     result returned by a naked return is used.
 
-    A leak is growth (DESIGN.md): in test code it reports only a context made per iteration
-    of a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
-    three or more places of the package call; the discarded cancel of one timeout in one test
-    is not reported. Code that runs once per process (`init`, var initialisers, `once.Do`,
-    `TestMain`, `main.main` and the functions only it calls) is reported only inside such a
-    loop. A path through `case <-parent.Done():` (the context the derived one was made from,
-    by name) loses nothing: the derived context is cancelled with its parent. A `WithCancel` of `context.Background()` or `context.TODO()` (directly or through
-    `WithValue`) is silent: a parent that is never done registers nothing and there is no
-    timer, so a lost cancel leaves only garbage (a `WithTimeout` of it still holds its timer
-    until it fires, and is reported).
+    A leak is growth (DESIGN.md): in test code it reports only a context made per iteration of a
+    loop driven by data or large (`b.N`, not a table of three cases), or in a helper that three
+    or more places of the package call; the discarded cancel of one timeout in one test is not
+    reported. Code that runs once per process (`init`, var initialisers, `once.Do`, `TestMain`,
+    `main.main` and the functions only it calls) is reported only inside such a loop. A path
+    through `case <-parent.Done():` (the context the derived one was made from, by name) loses
+    nothing: the derived context is cancelled with its parent. A `WithCancel` of
+    `context.Background()` or `context.TODO()` (directly or through `WithValue`) is silent: a
+    parent that is never done registers nothing and there is no timer, so a lost cancel leaves
+    only garbage (a `WithTimeout` of it still holds its timer until it fires, and is reported).
 
     ## Peers
     go vet's lostcancel, which needs a type-checked build; goleaklint gives the same verdicts
