@@ -110,8 +110,10 @@ class TickerLeak(FlowRule):
         if fn is None or called_name(fn) not in ("NewTicker", "Tick"):
             return  # the cheap test first: most calls are not named like one
         qualified = resolve_selector(self.file, fn, self.package)
+        ranged = _ranged_over(node)  # `for range time.Tick(d)` makes one ticker, not one a turn
+        where = ranged.parent if ranged is not None and ranged.parent is not None else node
         if qualified not in ("time.NewTicker", "time.Tick") or not repeats(
-            self.package, self.file, node
+            self.package, self.file, where
         ):
             return  # DESIGN: one ticker in one test, or in code that runs once, is no growth
         if qualified == "time.NewTicker":
