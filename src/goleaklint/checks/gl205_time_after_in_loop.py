@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..loops import LoopAnalysis, Outcome, loop_header
+import re
+
+from ..loops import EXIT, LoopAnalysis, Outcome, loop_header
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
@@ -93,6 +95,11 @@ class TimeAfterInLoop(Rule):
       (more than 64; or one inside such a loop, function literals included): a test's own
       events are few and each timer is gone once it fires, so the timeout guards of a test's
       receive loops are not reported, nor is a `for { select … }` that the test's events end.
+    - A case that receives from `ctx.Done()` (any `X.Done()`) or from a channel named as a
+      stop signal (`stop`, `stopCh`, `quit`, `shutdown`, `closing`, `s.stopping` …), its value
+      not kept, counts as leaving the loop: a channel closed to say stop wins every later
+      select at once. A channel named `done` is not taken for one (it often carries one value
+      per job).
     - Otherwise a loop that ends by its own logic (a counter, a condition the body falsifies)
       is taken to repeat; a short duration is reported like a long one, though fewer timers
       are then alive at once.
@@ -141,7 +148,8 @@ class TimeAfterInLoop(Rule):
             others: set[Outcome] = set()
             for j in range(len(clauses)):
                 if j != i:
-                    others |= self.loops.clause_outcomes(clauses, j)
+                    others |= {EXIT} if _stop_signal(clauses[j]) else (
+                        self.loops.clause_outcomes(clauses, j))
             loop = self.loops.repeating_loop(node, frozenset(others))
             if loop is None or not self._accumulates(loop):
                 continue
@@ -202,6 +210,40 @@ class TimeAfterInLoop(Rule):
         if resolve_selector(self.file, call, self.package) != TIME_AFTER:
             return None
         return call
+
+
+# A channel closed to say "stop": once it wins a select it wins every later one at once, so a
+# loop that comes back from it ends soon after (or spins, which is another bug).
+_STOP_NAME = re.compile(
+    r"(?i)^(stop|stopping|stopped|quit|quitting|shutdown|shuttingdown|closing|closed|close"
+    r"|exit|exiting|kill|die|dying|term|terminate|cancel|cancelled|canceled)(ch|c|chan)?$")
+
+
+def _stop_signal(clause: Node) -> bool:
+    """``case <-ctx.Done():`` or ``case <-stopCh:`` (a stop, quit, shutdown, closing … channel
+    by its name), its value not kept."""
+    comm = clause.child_by_field_name("communication")
+    if comm is not None and comm.type == "receive_statement":
+        if comm.child_by_field_name("left") is not None:
+            return False  # `v := <-ch`: a channel of values
+        comm = comm.child_by_field_name("right")
+    if comm is None or comm.type != "unary_expression" or text(
+        comm.child_by_field_name("operator")
+    ) != "<-":
+        return False
+    channel = comm.child_by_field_name("operand")
+    if channel is None:
+        return False
+    if channel.type == "call_expression":
+        fn = channel.child_by_field_name("function")
+        arguments = channel.child_by_field_name("arguments")
+        return fn is not None and fn.type == "selector_expression" and text(
+            fn.child_by_field_name("field")) == "Done" and (
+            arguments is not None and arguments.named_child_count == 0)
+    if channel.type == "selector_expression":
+        channel = channel.child_by_field_name("field")
+    return channel is not None and channel.type in ("identifier", "field_identifier") and (
+        _STOP_NAME.match(text(channel)) is not None)
 
 
 def _short(call: Node) -> str:
