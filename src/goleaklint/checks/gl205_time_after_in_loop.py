@@ -8,11 +8,14 @@ from ..loops import EXIT, LoopAnalysis, Outcome, loop_header
 from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
-from ..scope import SMALL_LOOP, data_driven_loops, fixed_iterations, small_fixed_loop
+from ..scope import data_driven_loops, fixed_iterations, small_fixed_loop
 from ..syntax import Node, text
 
 TIME_AFTER = "time.After"
 FIXED_IN = (1, 23)  # Go 1.23 collects timers that nothing references any more
+# In a test, timers that expire matter only by the thousand (a table of 100 cases with a
+# one-second guard each is not worth a change).
+MANY_TIMERS_IN_TESTS = 1000
 
 
 class TimeAfterInLoop(Rule):
@@ -91,10 +94,11 @@ class TimeAfterInLoop(Rule):
     - A loop that runs a small number of times fixed by the source (a range over a literal of
       a few elements, `for i := 0; i < 3; i++`, at most 64), with no data-driven loop around
       it, is silent: a few timers per call, as a `select` outside a loop leaves.
-    - In test code (`_test.go`) it reports only a loop that runs a large fixed number of times
-      (more than 64; or one inside such a loop, function literals included): a test's own
-      events are few and each timer is gone once it fires, so the timeout guards of a test's
-      receive loops are not reported, nor is a `for { select … }` that the test's events end.
+    - In test code (`_test.go`) it reports only a loop that runs 1,000 times or more by a
+      count fixed in the source (or one inside such a loop, function literals included): a
+      test's own events are few and each timer is gone once it fires, so the timeout guards
+      of a test's receive loops are not reported (nor a table of 100 cases with a one-second
+      guard each, nor a `for { select … }` that the test's events end).
     - A case that receives from `ctx.Done()` (any `X.Done()`) or from a channel named as a
       stop signal (`stop`, `stopCh`, `quit`, `shutdown`, `closing`, `s.stopping` …), its value
       not kept, counts as leaving the loop: a channel closed to say stop wins every later
@@ -168,9 +172,9 @@ class TimeAfterInLoop(Rule):
 
         Not when ``loop`` and every loop around it in its function run a small number of
         times fixed by the source (a few timers per call, like a select outside a loop). In
-        test code, only when ``loop`` or a loop around it (past function literals) runs a
-        large fixed number of times: a test's own events are few, and each timer is gone
-        once it fires.
+        test code, only when ``loop`` or a loop around it (past function literals) runs
+        ``MANY_TIMERS_IN_TESTS`` times or more, fixed by the source: a test's own events are
+        few, and each timer is gone once it fires.
         """
         assert self.file is not None
         f, pkg = self.file, self.package
@@ -181,8 +185,8 @@ class TimeAfterInLoop(Rule):
         node: Node | None = loop
         while node is not None and node.type not in ("function_declaration",
                                                       "method_declaration"):
-            if node.type == "for_statement" and (fixed_iterations(node, f, pkg) or 0) > (
-                SMALL_LOOP
+            if node.type == "for_statement" and (fixed_iterations(node, f, pkg) or 0) >= (
+                MANY_TIMERS_IN_TESTS
             ):
                 return True
             node = node.parent
