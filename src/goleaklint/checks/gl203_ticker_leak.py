@@ -149,7 +149,13 @@ class TickerLeak(FlowRule):
             return
         where, via = describe_escape(escape, self.file)
         related = ((self.file, via, "leaves here without Stop"),) if via is not None else ()
-        self.report(call, f"ticker {text(target)} from {shown} is not stopped {where}", related)
+        message = f"ticker {text(target)} from {shown} is not stopped {where}"
+        bound = _earlier_deferred_stop(function, statement, text(target))
+        if bound is not None:
+            line = self.file.position(bound.start_byte)[0]
+            message += (f" (the defer at line {line} evaluated {text(target)} when it ran: it "
+                        "stops an earlier ticker, not this one)")
+        self.report(call, message, related)
 
     def _tick(self, call: Node, shown: str) -> None:
         function = self.walked.innermost_function(call)
@@ -182,6 +188,26 @@ class TickerLeak(FlowRule):
                     seen.add(id(succ))
                     stack.append(succ)
         return False
+
+
+def _earlier_deferred_stop(function: Node, statement: Node, name: str) -> Node | None:
+    """A ``defer name.Stop()`` of ``function`` (not in a literal) before ``statement``: it
+    evaluated ``name`` when it ran, so it does not stop a ticker assigned to ``name`` later."""
+    body = function.child_by_field_name("body")
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.start_byte >= statement.start_byte or node.type == "func_literal":
+            continue
+        if node.type == "defer_statement":
+            call = node.named_children[0] if node.named_children else None
+            fn = call.child_by_field_name("function") if call is not None and (
+                call.type == "call_expression") else None
+            if fn is not None and text(fn) == f"{name}.Stop":
+                return node
+            continue
+        stack.extend(node.named_children)
+    return None
 
 
 def _returned(call: Node) -> bool:

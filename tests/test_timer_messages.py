@@ -1,0 +1,59 @@
+"""GL203 messages that explain a path the reader would otherwise miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goleaklint.config import Config
+from goleaklint.discover import discover
+from goleaklint.engine import analyze
+from goleaklint.registry import load_rules
+
+RULES = [r for r in load_rules().rules if r.id == "GL203"]
+
+RESTART = """package poll
+
+import "time"
+
+func Poll(events <-chan bool, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		select {
+		case done := <-events:
+			if done {
+				return
+			}
+			ticker.Stop()
+			ticker = time.NewTicker(every)
+		case <-ticker.C:
+		}
+	}
+}
+"""
+
+
+def messages(tmp_path: Path, code: str) -> list[tuple[int, str]]:
+    (tmp_path / "go.mod").write_text("module m\n\ngo 1.21\n", encoding="utf-8")
+    package = tmp_path / "poll"
+    package.mkdir()
+    (package / "poll.go").write_text(code, encoding="utf-8")
+    result = analyze(discover([str(package)]).packages, RULES, Config())
+    assert not result.notices, [n.message for n in result.notices]
+    return [(f.location.line, f.message) for f in result.findings]
+
+
+def test_a_deferred_stop_bound_to_the_first_ticker_is_named(tmp_path: Path) -> None:
+    """``defer ticker.Stop()`` evaluates ``ticker`` when the defer runs: the message says so,
+    or the reader sees the defer and dismisses the finding."""
+    assert messages(tmp_path, RESTART) == [(15, (
+        "ticker ticker from time.NewTicker is not stopped on the path through the return at "
+        "line 12 (the defer at line 7 evaluated ticker when it ran: it stops an earlier "
+        "ticker, not this one)"))]
+
+
+def test_no_hint_without_an_earlier_deferred_stop(tmp_path: Path) -> None:
+    code = RESTART.replace("\tdefer ticker.Stop()\n", "")
+    plain = ("ticker ticker from time.NewTicker is not stopped on the path through the return "
+             "at line 11")
+    assert messages(tmp_path, code) == [(6, plain), (14, plain)]
