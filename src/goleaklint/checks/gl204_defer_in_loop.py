@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from ..deferholds import LOCK, WORK, holds, lock_receiver
+from ..localtypes import expression_type
 from ..loops import LoopAnalysis, enclosing_loops, loop_header
 from ..model import FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
+from ..scope import data_driven_loops, fixed_iterations
 from ..syntax import Node, captures, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
@@ -142,18 +145,159 @@ class DeferInLoop(Rule):
         if loop is None:
             return
         verdict = _releases_elements(node, loop, self.package.go_version)
+        if verdict == "" and any(self._endless(lp) for lp in _loops_up_to(node, loop)):
+            verdict = "all"  # the elements of a stream: the pending calls grow without end
         if verdict == "":
             return
         line = loop.start_point.row + 1
         where = f"`defer {_deferred(node)}` inside a loop (`{loop_header(loop)}`, line {line})"
         if verdict == "all":
-            message = (f"{where}: each iteration's {_what(node)} until {_returner(node)} "
-                       "returns")
+            message = self._growth(node, loop, where)
+            if message is None:
+                return
         else:
             message = (f"{where} captures the loop variable {verdict}: before Go 1.22 every "
                        f"deferred call sees its last value, and the other elements are never "
                        f"released; pass {verdict} as an argument")
         self.report(node, message, ((self.walked, loop, "the loop that runs the defer again"),))
+
+    def _growth(self, node: Node, loop: Node, where: str) -> str | None:
+        """The message when the pending calls pile up into something worth fixing, else None:
+        the same lock taken again (a deadlock, however few the iterations); a resource held per
+        iteration of a loop driven by data and not kept on purpose (stored, sent, handed to a
+        goroutine); any deferred call per iteration of an endless loop (the defer list grows
+        until the function returns)."""
+        kind = holds(node)
+        if kind == LOCK:
+            if _varies(node, loop) or _unlocked_by_hand(node, loop) or fixed_iterations(
+                    loop, self.walked, self.package) in (0, 1):
+                return None  # one lock per element, or balanced by hand in the body
+            return (f"{where}: the next iteration locks it again before this deferred "
+                    f"unlock runs at the return of {_returner(node)}, a deadlock")
+        outer = [lp for lp in data_driven_loops(node, self.walked, self.package)
+                 if lp.start_byte <= loop.start_byte and loop.end_byte <= lp.end_byte]
+        if not outer:
+            return None  # a small fixed loop (a test table, a literal list): bounded
+        if kind == WORK:
+            if not any(self._endless(lp) for lp in outer):
+                return None  # cleanup work done at return either way; nothing is held
+        elif _kept(node, loop):
+            return None
+        return f"{where}: each iteration's {_what(node)} until {_returner(node)} returns"
+
+    def _endless(self, loop: Node) -> bool:
+        """``for { … }`` or a range over a channel: no bound at all on the iterations."""
+        parts = [c for c in loop.named_children if c.type != "comment"]
+        if len(parts) == 1:
+            return True
+        clause = next((c for c in parts if c.type == "range_clause"), None)
+        right = clause.child_by_field_name("right") if clause is not None else None
+        if right is None:
+            return False
+        return expression_type(right, self.package, self.walked).kind == "chan"
+
+
+def _varies(defer: Node, loop: Node) -> bool:
+    """Whether the lock a deferred unlock releases can differ per iteration: its expression
+    names an iteration variable or something declared or assigned in the loop."""
+    receiver = lock_receiver(defer)
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    expr = receiver if receiver is not None else (
+        call.child_by_field_name("function") if call is not None else None)
+    names = _identifiers(expr)
+    body = loop.child_by_field_name("body")
+    varying = set().union(*(_iteration_variables(lp) for lp in _loops_up_to(defer, loop)))
+    if body is not None:
+        varying |= _declared_names(body) | _assigned_names(body)
+    return bool(names & varying)
+
+
+def _unlocked_by_hand(defer: Node, loop: Node) -> bool:
+    """Whether the loop body also unlocks the same lock in a plain call (``mu.Unlock();
+    defer mu.Lock()`` … ``mu.Lock(); defer mu.Unlock()``): the body balances it by hand."""
+    receiver = lock_receiver(defer)
+    body = loop.child_by_field_name("body")
+    if receiver is None or body is None:
+        return False
+    spelled = text(receiver)
+    for call in captures("(call_expression function: (selector_expression) @f)", body).get("f", []):
+        if text(call.child_by_field_name("field")) not in ("Unlock", "RUnlock"):
+            continue
+        if text(call.child_by_field_name("operand")) != spelled:
+            continue
+        statement = call.parent.parent if call.parent is not None else None
+        if statement is not None and statement.type != "defer_statement":
+            return True
+    return False
+
+
+def _kept(defer: Node, loop: Node) -> bool:
+    """Whether what the deferred call releases is kept beyond its iteration on purpose: a value
+    declared in the loop body that is stored outside it (``conns = append(conns, c)``,
+    ``s.peers[id] = c``), sent on a channel or used by a goroutine the loop starts. Closing
+    it at return is then the intended lifetime, not a leak."""
+    body = loop.child_by_field_name("body")
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    if body is None or call is None:
+        return False
+    local = _declared_names(body)
+    roots = _identifiers(call) & local
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) not in roots:
+            continue
+        if defer.start_byte <= ident.start_byte < defer.end_byte:
+            continue
+        if _escapes(ident, body, local):
+            return True
+    return False
+
+
+def _escapes(ident: Node, body: Node, local: set[str]) -> bool:
+    child, parent = ident, ident.parent
+    while parent is not None and parent.id != body.id:
+        kind = parent.type
+        if kind == "go_statement":
+            return True
+        if kind == "send_statement" and parent.child_by_field_name("value") == child:
+            return True
+        if kind == "argument_list" and parent.parent is not None and text(
+                parent.parent.child_by_field_name("function")) == "append":
+            return True
+        if kind == "assignment_statement" and parent.child_by_field_name("right") == child:
+            left = parent.child_by_field_name("left")
+            targets = left.named_children if left is not None else []
+            if any(_root(t) not in local for t in targets if text(t) != "_"):
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _root(expr: Node) -> str:
+    """``s`` of ``s.peers[id]``, ``conns`` of ``conns[i]``, ``p`` of ``*p``."""
+    while expr.named_child_count and expr.type in (
+            "selector_expression", "index_expression", "unary_expression",
+            "parenthesized_expression"):
+        expr = (expr.child_by_field_name("operand") or expr.named_children[0])
+    return text(expr)
+
+
+def _loops_up_to(defer: Node, loop: Node) -> list[Node]:
+    loops = []
+    for candidate in enclosing_loops(defer):
+        loops.append(candidate)
+        if candidate.id == loop.id:
+            break
+    return loops
+
+
+def _assigned_names(node: Node) -> set[str]:
+    found = captures(_ASSIGNED, node)
+    return {text(n) for nodes in found.values() for n in nodes}
+
+
+_ASSIGNED = """
+(assignment_statement left: (expression_list (identifier) @n))
+"""
 
 
 def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | None) -> str:
@@ -178,6 +322,8 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
     if not iteration:
         return "all"
     body = loop.child_by_field_name("body")
+    if body is not None:
+        iteration |= _aliases(body, iteration)
     local = (_declared_names(body) if body is not None else set()) - iteration
     fn = call.child_by_field_name("function")
     literal = fn is not None and fn.type == "func_literal"
@@ -190,6 +336,24 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
     if literal and old_loop_vars and inside & iteration:
         return sorted(inside & iteration)[0]
     return ""
+
+
+def _aliases(body: Node, iteration: set[str]) -> set[str]:
+    """Names the loop body binds to an iteration variable itself: ``store := s``, ``tc :=
+    tc``, ``c, ok := v.(io.Closer)``: still the element, not something the iteration made."""
+    names: set[str] = set()
+    for decl in captures("(short_var_declaration) @d", body).get("d", []):
+        left, right = decl.child_by_field_name("left"), decl.child_by_field_name("right")
+        if left is None or right is None or right.named_child_count != 1:
+            continue
+        value = right.named_children[0]
+        if value.type == "type_assertion_expression":
+            value = value.child_by_field_name("operand") or value
+        if value.type == "identifier" and text(value) in iteration | names:
+            first = left.named_children[0] if left.named_child_count else None
+            if first is not None:
+                names.add(text(first))
+    return names
 
 
 def _identifiers(node: Node | None) -> set[str]:

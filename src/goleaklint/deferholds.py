@@ -1,0 +1,82 @@
+"""What a deferred call holds until its function returns (GL204's question about the call).
+
+A ``defer`` in a loop matters for what each iteration's pending call keeps: a *resource*
+(a file, body, connection, row set, transaction, cancel function, timer: released by
+``Close``, ``Stop``, ``cancel()``…), a *lock* (``Unlock``), or only *work* that runs later
+(``os.Remove``, ``Unmount``, ``C.free``, restoring a global, ``wg.Done``, ``recover``,
+logging): that work is done at return either way, nothing is held meanwhile but the pending
+call itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .syntax import Node, text, walk
+
+# A release of something held, by the called name (method, package function or local
+# function value): Close/CloseWithError/CloseHandle, Stop, cancel, Release, Rollback,
+# Shutdown, DecRef/Unref (a reference that keeps an object open).
+_RELEASES = re.compile(r"close|cancel|stop|release|rollback|shutdown|decr?ref|unref", re.I)
+_UNLOCKS = frozenset({"Unlock", "RUnlock", "unlock", "runlock"})
+
+RESOURCE = "resource"
+LOCK = "lock"
+WORK = "work"
+
+
+def deferred_call(defer: Node) -> Node | None:
+    """The call a ``defer`` statement runs."""
+    return next((c for c in defer.named_children if c.type != "comment"), None)
+
+
+def called_name(call: Node) -> str:
+    """``f`` of ``f(…)``, ``Close`` of ``x.y.Close(…)``; "" for anything else."""
+    fn = call.child_by_field_name("function")
+    if fn is None:
+        return ""
+    if fn.type == "identifier":
+        return text(fn)
+    if fn.type == "selector_expression":
+        return text(fn.child_by_field_name("field"))
+    return ""
+
+
+def holds(defer: Node) -> str:
+    """``LOCK`` for a deferred ``Unlock``, ``RESOURCE`` for a deferred release of something
+    held (a closure counts as the strongest release among its calls), ``WORK`` otherwise."""
+    call = deferred_call(defer)
+    if call is None or call.type != "call_expression":
+        return WORK
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "func_literal":
+        kinds = {_kind(c) for c in walk(fn.child_by_field_name("body"))
+                 if c.type == "call_expression" and not _inside_literal(c, fn)}
+        return RESOURCE if kinds & {RESOURCE, LOCK} else WORK
+    return _kind(call)
+
+
+def _kind(call: Node) -> str:
+    name = called_name(call)
+    if name in _UNLOCKS:
+        return LOCK
+    return RESOURCE if _RELEASES.search(name) else WORK
+
+
+def _inside_literal(node: Node, outer: Node) -> bool:
+    """Whether ``node`` lies in a function literal nested in ``outer`` (a call of its own)."""
+    parent = node.parent
+    while parent is not None and parent.id != outer.id:
+        if parent.type == "func_literal":
+            return True
+        parent = parent.parent
+    return False
+
+
+def lock_receiver(defer: Node) -> Node | None:
+    """``mu`` of ``defer mu.Unlock()``; None for a function-valued ``unlock()``."""
+    call = deferred_call(defer)
+    fn = call.child_by_field_name("function") if call is not None else None
+    if fn is None or fn.type != "selector_expression":
+        return None
+    return fn.child_by_field_name("operand")
