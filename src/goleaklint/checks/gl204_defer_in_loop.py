@@ -8,7 +8,7 @@ from ..loops import LoopAnalysis, enclosing_loops, loop_header
 from ..model import FileModel, function_name
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
-from ..scope import data_driven_loops, fixed_iterations
+from ..scope import data_driven_loops, fixed_iterations, short_lived_tool
 from ..syntax import Node, captures, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
@@ -176,14 +176,36 @@ class DeferInLoop(Rule):
                     f"unlock runs at the return of {_returner(node)}, a deadlock")
         outer = [lp for lp in data_driven_loops(node, self.walked, self.package)
                  if lp.start_byte <= loop.start_byte and loop.end_byte <= lp.end_byte]
-        if not outer:
-            return None  # a small fixed loop (a test table, a literal list): bounded
+        if self.walked.is_test:
+            outer = [lp for lp in outer if self._test_accumulates(node, lp)]
+        if not outer or self.package.facts.get(short_lived_tool):
+            return None  # a small fixed loop (a test table, a literal list), a CLI's run
         if kind == WORK:
             if not any(self._endless(lp) for lp in outer):
                 return None  # cleanup work done at return either way; nothing is held
         elif _kept(node, loop):
             return None
         return f"{where}: each iteration's {_what(node)} until {_returner(node)} returns"
+
+    def _test_accumulates(self, defer: Node, loop: Node) -> bool:
+        """In a test, the loops whose pending defers pile up by accident: a range over data
+        (files of a directory, rows, a table built at run time), a benchmark's ``b.N`` loop,
+        or an endless loop deferring again something acquired before it. A test that counts
+        up to ``n`` or loops until a condition holds opens its ``n`` connections, streams or
+        clients on purpose (to fill a backlog, reach a limit) and keeps them to the end."""
+        if any(c.type == "range_clause" for c in loop.named_children):
+            return True
+        clause = next((c for c in loop.named_children if c.type == "for_clause"), None)
+        if clause is not None:
+            cond = clause.child_by_field_name("condition")
+            bound = cond.child_by_field_name("right") if cond is not None else None
+            return bound is not None and bound.type == "selector_expression" and text(
+                bound.child_by_field_name("field")) == "N"
+        if not self._endless(loop):
+            return False
+        body = loop.child_by_field_name("body")
+        call = next((c for c in defer.named_children if c.type != "comment"), None)
+        return body is not None and not (_identifiers(call) & _declared_names(body))
 
     def _endless(self, loop: Node) -> bool:
         """``for { … }`` or a range over a channel: no bound at all on the iterations."""
