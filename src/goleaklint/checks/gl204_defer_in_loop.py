@@ -145,7 +145,7 @@ class DeferInLoop(Rule):
         if loop is None:
             return
         verdict = _releases_elements(node, loop, self.package.go_version)
-        if verdict == "" and any(self._endless(lp) for lp in _loops_up_to(node, loop)):
+        if verdict == "" and any(self._stream(lp) for lp in _loops_up_to(node, loop)):
             verdict = "all"  # the elements of a stream: the pending calls grow without end
         if verdict == "":
             return
@@ -181,7 +181,7 @@ class DeferInLoop(Rule):
         if not outer or self.package.facts.get(short_lived_tool):
             return None  # a small fixed loop (a test table, a literal list), a CLI's run
         if kind == WORK:
-            if not any(self._endless(lp) for lp in outer):
+            if not any(self._stream(lp) for lp in outer):
                 return None  # cleanup work done at return either way; nothing is held
         elif _kept(node, loop):
             return None
@@ -205,14 +205,17 @@ class DeferInLoop(Rule):
             return False
         body = loop.child_by_field_name("body")
         call = next((c for c in defer.named_children if c.type != "comment"), None)
-        return body is not None and not (_identifiers(call) & _declared_names(body))
+        return body is not None and not (
+            _identifiers(call) & (_declared_names(body) | _assigned_names(body)))
 
     def _endless(self, loop: Node) -> bool:
         """``for { … }`` or a range over a channel: no bound at all on the iterations."""
         parts = [c for c in loop.named_children if c.type != "comment"]
-        if len(parts) == 1:
-            return True
-        clause = next((c for c in parts if c.type == "range_clause"), None)
+        return len(parts) == 1 or self._stream(loop)
+
+    def _stream(self, loop: Node) -> bool:
+        """A range over a channel: one iteration per message of a stream that may not end."""
+        clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
         right = clause.child_by_field_name("right") if clause is not None else None
         if right is None:
             return False
@@ -264,6 +267,13 @@ def _kept(defer: Node, loop: Node) -> bool:
         return False
     local = _declared_names(body)
     roots = _identifiers(call) & local
+    # Declared together (``kv, closeKV, err := open()``): keeping one keeps what the other
+    # releases.
+    for decl in captures("(short_var_declaration) @d", body).get("d", []):
+        left = decl.child_by_field_name("left")
+        names = {text(n) for n in (left.named_children if left is not None else [])}
+        if names & roots:
+            roots |= names - {"_", "err"}
     for ident in walk(body):
         if ident.type != "identifier" or text(ident) not in roots:
             continue
