@@ -74,6 +74,7 @@ import "os"
 func elseIfChain(ps []string, n int) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close() // report: the last else falls through
 		if n == 0 {
 			return
@@ -89,6 +90,7 @@ func elseIfChain(ps []string, n int) {
 func elseIfAllReturn(ps []string, n int) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close()
 		if n == 0 {
 			return
@@ -103,6 +105,7 @@ func elseIfAllReturn(ps []string, n int) {
 func switchWithoutDefault(ps []string) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close() // report: no case matches, the loop goes on
 		switch p {
 		case "a":
@@ -114,6 +117,7 @@ func switchWithoutDefault(ps []string) {
 func endlessInner(ps []string) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close()
 		for {
 			if len(p) > 3 {
@@ -127,6 +131,7 @@ func gotoBack(ps []string) {
 	for _, p := range ps {
 	again:
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close() // report: goto to a label inside the loop
 		if f == nil {
 			goto again
@@ -138,6 +143,7 @@ func gotoBack(ps []string) {
 func emptySelect(ps []string) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close()
 		select {}
 	}
@@ -146,6 +152,7 @@ func emptySelect(ps []string) {
 func breakInSelectLeavesOnlyTheSelect(ps []string, ch chan int) {
 	for _, p := range ps {
 		f, _ := os.Open(p)
+		_, _ = f.Stat() // used in the iteration, not only held
 		defer f.Close() // report: break leaves the select, not the loop
 		select {
 		case <-ch:

@@ -259,32 +259,68 @@ def _unlocked_by_hand(defer: Node, loop: Node) -> bool:
 def _kept(defer: Node, loop: Node) -> bool:
     """Whether what the deferred call releases is kept beyond its iteration on purpose: a value
     declared in the loop body that is stored outside it (``conns = append(conns, c)``,
-    ``s.peers[id] = c``), sent on a channel or used by a goroutine the loop starts. Closing
-    it at return is then the intended lifetime, not a leak."""
+    ``s.peers[id] = c``), sent on a channel or used by a goroutine the loop starts, itself or
+    through a value declared with it or from it (``kv, closeKV := open()``, ``r :=
+    wrap(c)``); or one the iteration opens only to hold it (nothing but the ``defer`` uses it:
+    a connection kept to reach a server's limit). Closing it at return is then the intended
+    lifetime, not a leak."""
     body = loop.child_by_field_name("body")
     call = next((c for c in defer.named_children if c.type != "comment"), None)
     if body is None or call is None:
         return False
     local = _declared_names(body)
     roots = _identifiers(call) & local
-    # Declared together (``kv, closeKV, err := open()``): keeping one keeps what the other
-    # releases.
-    for decl in captures("(short_var_declaration) @d", body).get("d", []):
-        left = decl.child_by_field_name("left")
-        names = {text(n) for n in (left.named_children if left is not None else [])}
+    if not roots:
+        return False
+    declarations = captures("(short_var_declaration) @d", body).get("d", [])
+    held = set(roots)
+    for decl in declarations:  # declared together: ``kv, closeKV, err := open()``
+        names = _left_names(decl)
         if names & roots:
-            roots |= names - {"_", "err"}
+            held |= names - {"_", "err"}
+    uses = [n for n in walk(body) if n.type == "identifier" and text(n) in held
+            and not defer.start_byte <= n.start_byte < defer.end_byte
+            and not _in_left_side(n, declarations)]
+    if not uses:
+        return True  # opened only to be held until return
+    kept = set(held)
+    changed = True
+    while changed:  # values made from it: ``r := ipv4.NewRawConn(c)``
+        changed = False
+        for decl in declarations:
+            right = decl.child_by_field_name("right")
+            names = _left_names(decl) - {"_", "err"}
+            if names - kept and _identifiers(right) & kept:
+                kept |= names
+                changed = True
     for ident in walk(body):
-        if ident.type != "identifier" or text(ident) not in roots:
+        if ident.type != "identifier" or text(ident) not in kept:
             continue
         if defer.start_byte <= ident.start_byte < defer.end_byte:
             continue
-        if _escapes(ident, body, local):
+        # A value made from it may be a mere result (``n, err := io.Copy(w, f)``): only
+        # appending, sending or a goroutine keeps it, not any assignment.
+        if _escapes(ident, body, local, stored=text(ident) in held):
             return True
     return False
 
 
-def _escapes(ident: Node, body: Node, local: set[str]) -> bool:
+def _left_nodes(decl: Node) -> list[Node]:
+    left = decl.child_by_field_name("left")
+    return list(left.named_children) if left is not None else []
+
+
+def _left_names(decl: Node) -> set[str]:
+    return {text(n) for n in _left_nodes(decl)}
+
+
+def _in_left_side(ident: Node, declarations: list[Node]) -> bool:
+    parent = ident.parent
+    return parent is not None and parent.type == "expression_list" and any(
+        decl.child_by_field_name("left") == parent for decl in declarations)
+
+
+def _escapes(ident: Node, body: Node, local: set[str], *, stored: bool = True) -> bool:
     child, parent = ident, ident.parent
     while parent is not None and parent.id != body.id:
         kind = parent.type
@@ -295,7 +331,9 @@ def _escapes(ident: Node, body: Node, local: set[str]) -> bool:
         if kind == "argument_list" and parent.parent is not None and text(
                 parent.parent.child_by_field_name("function")) == "append":
             return True
-        if kind == "assignment_statement" and parent.child_by_field_name("right") == child:
+        if stored and kind == "assignment_statement" and text(
+                parent.child_by_field_name("operator")) == "=" and parent.child_by_field_name(
+                "right") == child:
             left = parent.child_by_field_name("left")
             targets = left.named_children if left is not None else []
             if any(_root(t) not in local for t in targets if text(t) != "_"):
