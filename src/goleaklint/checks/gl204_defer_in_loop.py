@@ -17,17 +17,52 @@ PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop v
 class DeferInLoop(Rule):
     """## What it finds
     A `defer` inside the body of a `for` loop, at any depth of `if`, `switch`, `select` or
-    plain blocks, but not inside a function literal (the literal's body is a call of its own).
+    plain blocks, but not inside a function literal (the literal's body is a call of its own),
+    when the pending calls pile up into something worth fixing:
+    - a deferred release of something held — `Close`, `Stop`, a `cancel` function,
+      `Release`, `Rollback`, `Shutdown`, `DecRef` (by the called name; a deferred closure
+      counts when it makes such a call) — once per iteration of a loop driven by data: a
+      range over a slice, map or channel whose size the source does not fix, a `for { … }`,
+      a count that is not a constant of at most 64 (`scope.data_driven_loops`);
+    - a deferred `Unlock` of the same lock on every iteration (nothing in the lock's
+      expression changes per iteration): the next iteration's `Lock` waits for it, a
+      deadlock however few the iterations;
+    - any deferred call, whatever it does, once per message of a range over a channel: the
+      defer list grows with a stream that may never end.
+
     It is silent when every path through the loop after the `defer` leaves the loop for good:
     a `return`, a `break` out of it (a labelled `break outer` leaves every loop up to `outer`),
     a `goto` to a label after it, or a call that never returns (`panic`, `os.Exit`,
     `log.Fatal`, `t.Fatal`): the `defer` then runs at most once per call. It is also silent
     for a guarded block that runs once (`if conn == nil { conn = dial(); defer conn.Close() }`
     with `conn` declared before the loop), and when the deferred call touches only the
-    iteration variables and values from before the loop, nothing the iteration acquired:
-    `for _, c := range closers { defer c.Close() }` releases each element at return on
-    purpose. In a module older than Go 1.22, a deferred closure that captures the loop
-    variable is reported even then: every call sees the variable's last value.
+    iteration variables (or a local bound to one, `c, ok := v.(io.Closer)`) and values from
+    before the loop, nothing the iteration acquired: `for _, c := range closers { defer
+    c.Close() }` releases each element at return on purpose. In a module older than Go 1.22,
+    a deferred closure that captures the loop variable is reported even then: every call sees
+    the variable's last value.
+
+    Silent as well, as nothing grows or the hold is the point:
+    - a loop the source runs a fixed, small number of times: a range over a literal of up to
+      64 elements or a table variable never written, `for i := 0; i < 3; i++`;
+    - deferred work that holds nothing until it runs (`os.Remove`, `os.RemoveAll`,
+      `Unmount`, `C.free`, restoring a variable or the environment, `wg.Done`, `recover`,
+      logging) in a loop that is not a channel stream;
+    - one lock per element, held until return on purpose (`l := lockFor(k); l.Lock(); defer
+      l.Unlock()`), or a body that also unlocks the same lock by hand;
+    - a resource the iteration keeps beyond itself: stored outside the loop (`conns =
+      append(conns, c)`, `s.peers[id] = c`), sent, used by a goroutine the loop starts,
+      itself or through a value declared with it or made from it (`kv, closeKV := open()`,
+      `r := bufio.NewReader(c)`); or one nothing but the `defer` uses (a lock file, a
+      connection opened to reach a server's limit);
+    - a short-lived `package main` tool (no serve, accept, listen, tick or signal wait:
+      `scope.short_lived_tool`): its process ends soon after the function returns.
+
+    In test files (DESIGN's test policy) only loops that pile up by accident count: a range
+    over data (files of a directory, zip entries, rows), a benchmark's `b.N` loop, or an
+    endless loop deferring again something acquired before it. A test that counts to `n` or
+    loops until a condition holds opens its `n` connections, streams or clients on purpose
+    and keeps them to the end.
 
     ## Why it leaks
     A deferred call runs when the surrounding function returns, not when the loop iteration
@@ -99,20 +134,29 @@ class DeferInLoop(Rule):
     of each iteration, on every path.
 
     ## Known limits
-    - Every deferred call is reported, whatever it releases: a `defer wg.Done()` or a
-      `defer log.Println(…)` in a loop is reported like a `defer f.Close()`, since it also
-      waits for the function to return (and is almost always a mistake in a loop).
+    - What a call holds is read from its name (`Close`, `Stop`, `cancel`, `Release`,
+      `Unlock`…), not its type: a method named `closeScope` that pops a bookkeeping stack
+      reads as a release, and a release under another name (`Free`, `Unsubscribe`,
+      `LeaveGroup`) as work.
+    - A loop over a small domain the source does not spell out (host interfaces, drive
+      letters, the addresses of one DNS answer, a few configured peers or retries, a table
+      built with `append` or filled in `init`) reads as driven by data and is reported.
+    - A resource kept on purpose through a call the tool cannot see into (a constructor that
+      stores it, a reader that a later write needs) reads as released at the end of its
+      iteration and is reported.
     - A loop that runs once by its own logic (`for i := 0; i < 1; i++`, a `for` whose
       condition the body falsifies) is not recognised: only `return`, `break`, `goto` and calls
       that never return count as leaving it.
     - A `goto` to a label inside an enclosing loop is taken to repeat that loop.
-    - A resource acquired in the loop and kept beyond it on purpose (`conns[i], err =
-      net.Dial(…)`; `defer conns[i].Close()`) reads as an element of a collection from before
-      the loop and is not reported; one kept in a local of the loop body is.
     - Calls that never return are resolved through imports and receiver types (`os.Exit`
       under any import name, `testing.T`'s `Fatal*`/`FailNow`/`Skip*`, a logger's `Fatal*`);
       a method the package declares itself returns, whatever its name. Where the receiver's
       type cannot be told from syntax, `Fatal*`, `FailNow` and `SkipNow` are taken to end it.
+    - Measured on real code (Go 1.19's standard library and 307 Debian Go source packages):
+      97 findings where there were 914; of a seeded random sample of 30, read one by one,
+      16 are worth acting on (0.53; before: 1 of 15). Most of the rest are the three limits
+      above: small domains read as data, resources kept through calls, tests whose count is
+      set by their own fixtures (a three-server cluster, a five-stream slice).
 
     ## Peers
     gocritic `deferInLoop`, revive `defer` (`loop` option) and staticcheck's SA9001 (a `defer`
