@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..deferholds import LOCK, WORK, holds, lock_receiver
+import re
+
+from ..deferholds import LOCK, WORK, called_name, holds, lock_receiver
 from ..localtypes import expression_type
 from ..loops import LoopAnalysis, enclosing_loops, loop_header
 from ..model import FileModel, function_name
@@ -325,27 +327,60 @@ def _kept(defer: Node, loop: Node) -> bool:
     uses = [n for n in walk(body) if n.type == "identifier" and text(n) in held
             and not defer.start_byte <= n.start_byte < defer.end_byte
             and not _in_left_side(n, declarations)]
-    if not uses:
-        return True  # opened only to be held until return
-    kept = set(held)
-    changed = True
-    while changed:  # values made from it: ``r := ipv4.NewRawConn(c)``
-        changed = False
-        for decl in declarations:
-            right = decl.child_by_field_name("right")
-            names = _left_names(decl) - {"_", "err"}
-            if names - kept and _identifiers(right) & kept:
-                kept |= names
-                changed = True
+    if not uses and not any(_identifiers(d.child_by_field_name("right")) & (local - held)
+                            for d in declarations if _left_names(d) & roots):
+        return True  # opened only to be held until return (not a wrapper of a local in use)
+    # A wrapper made from it (``r := ipv4.NewRawConn(c)``, ``w := &conn{c}``) and stored as
+    # it is keeps it too; data read from it (``b, err := io.ReadAll(f)``) is not the resource,
+    # and neither is what is computed from that.
+    wrappers = {name for decl in declarations if _wraps(decl, held)
+                for name in _left_names(decl) - {"_", "err"}}
     for ident in walk(body):
-        if ident.type != "identifier" or text(ident) not in kept:
+        name = text(ident)
+        if ident.type != "identifier" or name not in held | wrappers:
             continue
         if defer.start_byte <= ident.start_byte < defer.end_byte:
             continue
-        # A value made from it may be a mere result (``n, err := io.Copy(w, f)``): only
-        # appending, sending or a goroutine keeps it, not any assignment.
-        if _escapes(ident, body, local, stored=text(ident) in held):
+        if name in held and _escapes(ident, body, local):
             return True
+        if name in wrappers and _stored_as_is(ident, body, local):
+            return True
+    return False
+
+
+def _wraps(decl: Node, held: set[str]) -> bool:
+    """``x := pkg.NewT(…, c, …)``, ``x := &T{c}``: a value built around a held one (a
+    constructor, by its ``New…``/``Wrap…`` name; ``io.ReadAll(c)`` reads from it instead)."""
+    right = decl.child_by_field_name("right")
+    if right is None or right.named_child_count != 1 or _left_names(decl) & held:
+        return False
+    value = right.named_children[0]
+    if value.type == "call_expression":
+        args = value.child_by_field_name("arguments")
+        return _CONSTRUCTOR.match(called_name(value)) is not None and args is not None and any(
+            a.type == "identifier" and text(a) in held for a in args.named_children)
+    return value.type in ("composite_literal", "unary_expression") and bool(
+        _identifiers(value) & held)
+
+
+_CONSTRUCTOR = re.compile(r"(New|new|Wrap|wrap)(?![a-z])")
+_AS_IS = frozenset({"literal_element", "keyed_element", "literal_value", "composite_literal",
+                    "unary_expression", "parenthesized_expression", "expression_list"})
+
+
+def _stored_as_is(ident: Node, body: Node, local: set[str]) -> bool:
+    """``rs = append(rs, r)``, ``rs = append(rs, &entry{r})``, ``out <- r``: the value itself
+    is kept outside the iteration, not something computed from it."""
+    child, parent = ident, ident.parent
+    while parent is not None and parent.type in _AS_IS:
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type == "argument_list":
+        call = parent.parent
+        return call is not None and text(call.child_by_field_name("function")) == "append"
+    if parent.type == "send_statement":
+        return parent.child_by_field_name("value") == child
     return False
 
 
@@ -364,7 +399,7 @@ def _in_left_side(ident: Node, declarations: list[Node]) -> bool:
         decl.child_by_field_name("left") == parent for decl in declarations)
 
 
-def _escapes(ident: Node, body: Node, local: set[str], *, stored: bool = True) -> bool:
+def _escapes(ident: Node, body: Node, local: set[str]) -> bool:
     child, parent = ident, ident.parent
     while parent is not None and parent.id != body.id:
         kind = parent.type
@@ -375,7 +410,7 @@ def _escapes(ident: Node, body: Node, local: set[str], *, stored: bool = True) -
         if kind == "argument_list" and parent.parent is not None and text(
                 parent.parent.child_by_field_name("function")) == "append":
             return True
-        if stored and kind == "assignment_statement" and text(
+        if kind == "assignment_statement" and text(
                 parent.child_by_field_name("operator")) == "=" and parent.child_by_field_name(
                 "right") == child:
             left = parent.child_by_field_name("left")
