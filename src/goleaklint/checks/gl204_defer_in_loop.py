@@ -155,10 +155,12 @@ class DeferInLoop(Rule):
       a method the package declares itself returns, whatever its name. Where the receiver's
       type cannot be told from syntax, `Fatal*`, `FailNow` and `SkipNow` are taken to end it.
     - Measured on real code (Go 1.19's standard library and 307 Debian Go source packages):
-      97 findings where there were 914; of a seeded random sample of 30, read one by one,
-      16 are worth acting on (0.53; before: 1 of 15). Most of the rest are the three limits
-      above: small domains read as data, resources kept through calls, tests whose count is
-      set by their own fixtures (a three-server cluster, a five-stream slice).
+      103 findings where there were 914; of a seeded random sample of 30, read one by one,
+      16 are worth acting on (0.53; before: 1 of 15). By shape, over the 71 findings read:
+      endless loops, channel streams, `b.N` loops and captured loop variables 14 of 15; ranges
+      and counts over collections 31 of 56. Most false ones are the three limits above: small
+      domains read as data, resources kept through calls, tests whose count is set by their
+      own fixtures (a three-server cluster, a slice made with a constant length).
 
     ## Peers
     gocritic `deferInLoop`, revive `defer` (`loop` option) and staticcheck's SA9001 (a `defer`
