@@ -50,7 +50,10 @@ def holds(defer: Node) -> str:
         return WORK
     fn = call.child_by_field_name("function")
     if fn is not None and fn.type == "func_literal":
-        kinds = {_kind(c) for c in walk(fn.child_by_field_name("body"))
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return WORK
+        kinds = {_kind(c) for c in walk(body)
                  if c.type == "call_expression" and not _inside_literal(c, fn)}
         return RESOURCE if kinds & {RESOURCE, LOCK} else WORK
     return _kind(call)
