@@ -112,7 +112,8 @@ def _guarded_by_package_state(pkg: Package, f: FileModel, go_statement: Node) ->
                                                    node):
             cond = parent.child_by_field_name("condition")
             roots = _package_roots(pkg, f, cond)
-            if roots and roots & (_written(pkg, f, cond) | _written(pkg, f, node)):
+            if roots and cond is not None and roots & (
+                    _written(pkg, f, cond) | _written(pkg, f, node)):
                 return True
         if parent.type == "for_statement" and _same(parent.child_by_field_name("body"), node):
             roots = _package_roots(pkg, f, _loop_condition(parent))
