@@ -29,7 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .rule import Rule
-from .selection import enabled, matches_any
+from .selection import enabled, matches_any, names
 
 CONFIG_NAME = ".goleaklint.toml"
 _GO_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
@@ -61,6 +61,11 @@ class Config:
         (``goleaklint.selection``: the most specific selector wins)."""
         return enabled(rule.id, rule.tier == "opt-in", self.select, self.extend_select,
                        self.ignore)
+
+    def names(self, rule_id: str) -> bool:
+        """Whether select/extend-select name the rule (its ID, or a prefix with a digit): its
+        opt-in shapes are then reported too (``goleaklint.selection.names``)."""
+        return any(names(s, rule_id) for s in (*self.select, *self.extend_select))
 
     def excludes(self, path: Path) -> bool:
         """True when a file is excluded by the globs (relative to the config's folder) or tests."""

@@ -229,6 +229,9 @@ def analyze_package(
                 for s in covering:
                     used.setdefault(id(s), set()).update(s.codes_covering(finding.rule_id))
                 continue
+            if finding.tier == "opt-in" and not config.names(finding.rule_id):
+                continue  # an opt-in shape of a rule the user did not name (after suppressions:
+                # a comment for it is used, not reported as unused)
             result.findings.append(finding)
     if catalog is None:
         catalog = {rule.id: rule.suppressible for rule in rules}

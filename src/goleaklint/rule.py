@@ -57,6 +57,7 @@ class Finding:
     snippet: str = ""  # the reported line's text, for fingerprints
     related: tuple[Related, ...] = ()
     fix: Fix | None = None  # a mechanical repair (SARIF ``fixes``, ``goleaklint --fix``)
+    tier: Tier = "default"  # "opt-in": a shape of the rule reported only when the rule is named
 
     def __post_init__(self) -> None:  # messages quote code: one line in every format
         object.__setattr__(self, "message", one_line(self.message))
@@ -126,7 +127,8 @@ class Rule(Visitor):
     the engine skip a package the rule cannot fire on.
 
     ``tier = "opt-in"`` keeps a rule off unless the user names it (its ID, or a prefix with a
-    digit such as ``GL1``) in ``select``/``extend-select``; ``precision`` is the rule's own
+    digit such as ``GL1``) in ``select``/``extend-select``; ``report(…, tier="opt-in")`` does
+    the same for one shape of a default rule; ``precision`` is the rule's own
     estimate, shown where goleaklint has no measurement of it (``goleaklint.precision``).
     """
 
@@ -193,9 +195,12 @@ class Rule(Visitor):
         related: tuple[tuple[FileModel, Node, str], ...] = (),
         file: FileModel | None = None,
         fix: Fix | None = None,
+        tier: Tier = "default",
     ) -> None:
         """Report ``message`` at ``node`` (in ``file``, by default the file being walked),
-        with a ``fix`` when the repair is mechanical (see ``goleaklint.fixes``)."""
+        with a ``fix`` when the repair is mechanical (see ``goleaklint.fixes``). ``tier="opt-in"``
+        marks a shape of the rule below the default tier's precision: it is kept only when
+        the user names the rule (as for an opt-in rule, ``goleaklint.selection``)."""
         f = file or self.file
         if f is None:
             raise ValueError("report() outside a file walk needs file=")
@@ -209,6 +214,7 @@ class Rule(Visitor):
                 " ".join(f.line_text(node.start_point.row + 1).split()),
                 tuple(Related(node_location(rf, rn), msg) for rf, rn, msg in related),
                 fix,
+                tier,
             )
         )
 

@@ -28,6 +28,7 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
             "end_column": loc.end_column,
             "message": f.message,
             "fingerprint": fp,
+            "tier": f.tier,
             "related": [
                 {
                     "path": utf8_path(r.location.path),

@@ -129,6 +129,7 @@ def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
         related_locations=related or None,
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
         fixes=[_fix(f.fix, f.location.path, root)] if f.fix is not None else None,
+        properties={"tier": f.tier} if f.tier != "default" else None,
     )
 
 
