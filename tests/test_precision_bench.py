@@ -81,8 +81,10 @@ def test_the_table_counts_the_findings_users_see_by_default() -> None:
 
     data = {"tiers": {"GL101": "opt-in", "GL201": "default"},
             "corpora": {"a": corpus({"GL101": 5, "GL201": 2}), "b": corpus({"GL201": 1})}}
+    data["corpora"]["b"]["per_rule"]["GL201"]["opt_in_shapes"] = 1  # type: ignore[index]
     table = run.counts_table(data)
-    assert "Findings of the rules on by default: 3 of 8" in table
+    assert "Findings users see by default: 2 of 8" in table
+    assert "| GL201 | default (1 opt-in shapes) |" in table
     assert "| GL101 | opt-in | 5 (0%), 0.0050 | 0 |" in table
 
 

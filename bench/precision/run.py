@@ -149,7 +149,7 @@ def scan_corpus(name: str, root: str, jobs: int) -> tuple[dict[str, Any], list[F
         kept.append({"corpus": name, "root": real_root, "rule": f["rule"], "name": f["name"],
                      "path": path, "reported_as": f["path"], "line": f["line"],
                      "column": f["column"], "message": f["message"],
-                     "test": path.endswith("_test.go")})
+                     "tier": f.get("tier", "default"), "test": path.endswith("_test.go")})
     lines = count_lines(root)
     summary = {
         "root": root, "real_root": real_root, "command": " ".join(cmd[1:]),
@@ -172,6 +172,7 @@ def per_rule(findings: list[Finding], handwritten_lines: int) -> dict[str, dict[
         mine = [f for f in findings if f["rule"] == rule]
         tests = sum(f["test"] for f in mine)
         out[rule] = {"findings": len(mine), "in_tests": tests,
+                     "opt_in_shapes": sum(f.get("tier") == "opt-in" for f in mine),
                      "test_share": round(tests / len(mine), 3),
                      "per_1k_lines": per_1k(len(mine), handwritten_lines)}
     return out
@@ -224,16 +225,18 @@ def counts_table(data: dict[str, Any]) -> str:
     tiers: dict[str, str] = data.get("tiers", {})
     rules = sorted({r for c in corpora.values() for r in c["per_rule"]})
     if tiers:
-        default = sum(c["per_rule"][r]["findings"] for c in corpora.values()
+        default = sum(c["per_rule"][r]["findings"] - c["per_rule"][r].get("opt_in_shapes", 0)
+                      for c in corpora.values()
                       for r in c["per_rule"] if tiers.get(r, "default") == "default")
         everything = sum(c["findings"] for c in corpora.values())
-        out += ["", f"Findings of the rules on by default: {default:,} of {everything:,} "
-                f"(the rest are opt-in rules')."]
+        out += ["", f"Findings users see by default: {default:,} of {everything:,} (the rest "
+                f"are opt-in rules' and opt-in shapes')."]
     out += ["", "| rule | tier | " + " | ".join(f"{n}: findings (in tests), per 1k"
                                               for n in corpora)
             + " |", "|---|---|" + "---:|" * len(corpora)]
     for rule in rules:
-        cells = [tiers.get(rule, "?")]
+        shapes = sum(c["per_rule"].get(rule, {}).get("opt_in_shapes", 0) for c in corpora.values())
+        cells = [tiers.get(rule, "?") + (f" ({shapes:,} opt-in shapes)" if shapes else "")]
         for c in corpora.values():
             r = c["per_rule"].get(rule)
             cells.append("0" if r is None else
