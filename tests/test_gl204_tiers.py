@@ -1,0 +1,26 @@
+"""GL204's opt-in shape: a resource per element of a collection that no known opener made
+(judged 0.55 on real code); descriptors from GL201's openers, endless loops, streams, b.N loops
+and same-lock deadlocks stay in the default tier."""
+
+from __future__ import annotations
+
+from harness import FIXTURES, run
+
+EXPECTED = {
+    ("filescan", "reads.go", 18): "default",   # os.Open per path
+    ("filescan", "scan.go", 47): "opt-in",     # a reader made from it, not an opener
+    ("dbbatch", "batch.go", 44): "default",    # db.Query rows per region
+    ("lazyinit", "export.go", 62): "opt-in",   # a closer from a same-package constructor
+    ("poller", "poll.go", 26): "default",      # for { … }: endless
+    ("workers", "pool.go", 28): "default",     # a range over a channel: a stream
+    ("limits", "pool_test.go", 42): "default",  # b.N
+    ("bounded", "locks.go", 14): "default",    # the same lock again: a deadlock
+}
+
+
+def test_gl204_puts_each_shape_in_its_tier() -> None:
+    tiers = {}
+    for folder in {folder for folder, _, _ in EXPECTED}:
+        for f in run(FIXTURES / "GL204" / folder, ["GL204"]).findings:
+            tiers[(folder, f.location.path.name, f.location.line)] = f.tier
+    assert {key: tiers.get(key) for key in EXPECTED} == EXPECTED
