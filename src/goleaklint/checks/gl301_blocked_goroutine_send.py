@@ -7,22 +7,12 @@ from ..channels import Goroutine, Made, escapes
 from ..constants import const_int
 from ..flow import Block, find_escape
 from ..goroutinerule import GoroutineRule
-from ..model import FUNCTION_NODES, FileModel, function_name
+from ..model import FileModel, function_name
+from ..noreturn import call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
+from ..sendpaths import UNBOUNDED, most_sends
 from ..syntax import Node, text
-
-
-def _in_loop_of(node: Node, body: Node) -> bool:
-    """Whether ``node`` sits in a ``for`` inside ``body`` (so it may run many times)."""
-    parent = node.parent
-    while parent is not None and parent.id != body.id:
-        if parent.type == "for_statement":
-            return True
-        if parent.type in FUNCTION_NODES:
-            return False
-        parent = parent.parent
-    return False
 
 
 def _shown(function: Node) -> str:
@@ -92,7 +82,11 @@ class BlockedGoroutineSend(GoroutineRule):
     - Only channels made in the parent function are followed; a channel returned, stored or
       passed to another function may have other receivers and is not reported.
     - A send inside a `select` with `default` or a `ctx.Done()`/quit case cannot block
-      forever. A buffer at least as large as the number of sends is enough.
+      forever. A buffer is enough when it holds the most sends one path of the goroutine
+      makes: branches are alternatives and a `return` ends the count, so
+      `if err != nil { c <- err; return }; c <- v` on a channel of one is silent; a send in
+      a loop of unknown count is taken as unbounded. A buffer the tool cannot size (a
+      variable) is taken as enough. The message states the channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
     - Goroutines started in a loop are GL302's.
@@ -121,7 +115,8 @@ class BlockedGoroutineSend(GoroutineRule):
                      if name in made}
             group = {name: s for name, s in group.items() if s}
             for name, sent in group.items():
-                if self._enough_buffer(made[name], sent, g, file):
+                capacity = self._capacity(made[name], sent, g, file)
+                if capacity is None:
                     continue
                 if escapes(function, name, starts) or self.collected(gs, g, name):
                     continue
@@ -142,49 +137,28 @@ class BlockedGoroutineSend(GoroutineRule):
                 related = ((file, escape.via.node, "returns without receiving"),) if (
                     escape.via is not None and escape.via.node is not None) else ()
                 for send in sent:
-                    self.report(send, f"this send blocks forever: {name} is unbuffered and "
+                    self.report(send, f"this send blocks forever: {capacity} and "
                                 f"{_shown(function)} {where} without receiving from it",
                                 related, file=file)
 
-    def _enough_buffer(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel) -> bool:
+    def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
+                  ) -> str | None:
+        """Why the buffer cannot hold the sends (for the message), or None when it can."""
         if made.buffer is None:
-            return False
+            return f"{made.name} is unbuffered"
         size = const_int(self.package, f, made.buffer)
         if size is None:
-            return True  # a buffer we cannot size: assume it fits
+            return None  # a buffer we cannot size: assume it fits
         assert g.body is not None
-        if any(_in_loop_of(s, g.body) and not _then_returns(s) for s in sent):
-            return False
-        terminal = {s.id for s in sent if _then_returns(s)}
-        most = _most_sends(g.body, {s.id for s in sent} - terminal) + (1 if terminal else 0)
-        return size >= most
-
-
-def _then_returns(send: Node) -> bool:
-    """``ch <- err; return``: a send in a loop that leaves right after it runs once."""
-    following = send.next_named_sibling
-    while following is not None and following.type == "comment":
-        following = following.next_named_sibling
-    return following is not None and following.type == "return_statement"
-
-
-def _most_sends(node: Node, sends: set[int]) -> int:
-    """The most of ``sends`` one execution can perform (branches of if/switch/select are
-    alternatives; statements in sequence add up)."""
-    if node.id in sends:
-        return 1
-    kind = node.type
-    children = [c for c in node.named_children if c.type != "comment"]
-    if kind in FUNCTION_NODES:
-        return 0  # a nested function literal runs on its own schedule
-    if kind in ("select_statement", "expression_switch_statement", "type_switch_statement"):
-        return max((_most_sends(c, sends) for c in children), default=0)
-    if kind == "if_statement":
-        cond = [node.child_by_field_name(n) for n in ("initializer", "condition")]
-        head = sum(_most_sends(c, sends) for c in cond if c is not None)
-        branches = [node.child_by_field_name(n) for n in ("consequence", "alternative")]
-        return head + max((_most_sends(b, sends) for b in branches if b is not None), default=0)
-    return sum(_most_sends(c, sends) for c in children)
+        package = self.package
+        most = most_sends(g.body, {s.id for s in sent},
+                          ends=lambda call: call_ends(call, f, package) is not None,
+                          iterations=lambda loop: None)
+        if size >= most:
+            return None
+        if most >= UNBOUNDED:
+            return f"{made.name} holds {size} and the goroutine sends on it in a loop"
+        return f"{made.name} holds {size} and the goroutine can send {most} times"
 
 
 def _stranding(path: list[Block], via: Block | None, f: FileModel) -> str:

@@ -1,0 +1,237 @@
+"""The most sends one run of a goroutine body can make on one path.
+
+``c <- err; return`` in an ``if`` and ``c <- v`` after it are two sends in the text but one on
+every path: a buffer of one holds it.  Branches of ``if``/``switch``/``select`` are
+alternatives, statements in sequence add up, a ``return`` (or a call that ends the goroutine)
+stops the count, and a loop multiplies its body by its iteration count when the source fixes
+it, else makes the count unbounded.  A send in a function literal counts where the literal runs
+once (called on the spot, deferred, or started with ``go``); passed anywhere else, it may run
+any number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .syntax import Node
+
+UNBOUNDED = 1 << 40  # more sends than any buffer holds
+
+_SWITCHES = {
+    "expression_switch_statement": ("expression_case", "default_case"),
+    "type_switch_statement": ("type_case", "default_case"),
+    "select_statement": ("communication_case", "default_case"),
+}
+
+
+def _top(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    if a is None or b is None:
+        return None
+    return min(a + b, UNBOUNDED)
+
+
+@dataclass(frozen=True)
+class _Count:
+    """The most sends on the paths through a statement, by how they leave it (None: no path
+    leaves that way)."""
+
+    fall: int | None = 0  # on to the next statement
+    exit: int | None = None  # out of the function (return, a call that never returns)
+    brk: int | None = None  # break out of the innermost loop, switch or select
+    cont: int | None = None  # continue the innermost loop
+
+    def then(self, after: _Count) -> _Count:
+        """This statement followed by ``after``."""
+        return _Count(
+            fall=_plus(self.fall, after.fall),
+            exit=_top(self.exit, _plus(self.fall, after.exit)),
+            brk=_top(self.brk, _plus(self.fall, after.brk)),
+            cont=_top(self.cont, _plus(self.fall, after.cont)),
+        )
+
+    def either(self, other: _Count) -> _Count:
+        """One of two alternatives."""
+        return _Count(_top(self.fall, other.fall), _top(self.exit, other.exit),
+                      _top(self.brk, other.brk), _top(self.cont, other.cont))
+
+
+def most_sends(body: Node, sends: set[int], ends: Callable[[Node], bool],
+               iterations: Callable[[Node], int | None]) -> int:
+    """The most of ``sends`` (send statement ids) one run of ``body`` can perform.
+
+    ``ends(call)`` tells a call that never returns; ``iterations(for_statement)`` the number of
+    times a loop runs when the source fixes it.  ``UNBOUNDED`` when a loop of unknown count
+    or a ``goto`` may repeat a send.
+    """
+    walker = _Walker(sends, ends, iterations)
+    count = walker.statement(body)
+    if walker.unbounded:
+        return UNBOUNDED
+    return _top(_top(count.fall, count.exit), 0) or 0
+
+
+class _Walker:
+    def __init__(self, sends: set[int], ends: Callable[[Node], bool],
+                 iterations: Callable[[Node], int | None]) -> None:
+        self.sends = sends
+        self.ends = ends
+        self.iterations = iterations
+        self.unbounded = False
+
+    def statement(self, node: Node) -> _Count:
+        kind = node.type
+        if node.id in self.sends:
+            return _Count(fall=1)
+        if kind in ("block", "statement_list"):
+            count = _Count()
+            for child in node.named_children:
+                if child.type != "comment":
+                    count = count.then(self.statement(child))
+            return count
+        if kind == "if_statement":
+            return self._if(node)
+        if kind == "for_statement":
+            return self._for(node)
+        if kind in _SWITCHES:
+            return self._switch(node, _SWITCHES[kind])
+        if kind == "labeled_statement":
+            inner = [c for c in node.named_children if c.type not in ("label_name", "comment")]
+            return self.statement(inner[0]) if inner else _Count()
+        if kind == "return_statement":
+            return _Count(fall=None, exit=self.literals(node))
+        if kind == "break_statement":
+            return _Count(fall=None, brk=0)
+        if kind == "continue_statement":
+            return _Count(fall=None, cont=0)
+        if kind == "goto_statement":
+            self.unbounded = True
+            return _Count(fall=None)
+        own = self.literals(node)
+        if kind == "expression_statement" and node.named_child_count:
+            call = node.named_children[0]
+            if call.type == "call_expression" and self.ends(call):
+                return _Count(fall=None, exit=own)
+        return _Count(fall=own)
+
+    def _if(self, node: Node) -> _Count:
+        head = _Count()
+        for field in ("initializer", "condition"):
+            part = node.child_by_field_name(field)
+            if part is not None:
+                head = head.then(self.statement(part) if field == "initializer"
+                                 else _Count(fall=self.literals(part)))
+        consequence = node.child_by_field_name("consequence")
+        alternative = node.child_by_field_name("alternative")
+        then = self.statement(consequence) if consequence is not None else _Count()
+        other = self.statement(alternative) if alternative is not None else _Count()
+        return head.then(then.either(other))
+
+    def _for(self, node: Node) -> _Count:
+        body = node.child_by_field_name("body")
+        each = self.statement(body) if body is not None else _Count()
+        clause = next((c for c in node.named_children
+                       if c.type not in ("comment", "block") and c != body), None)
+        condition = clause.child_by_field_name("condition") if (
+            clause is not None and clause.type == "for_clause") else clause
+        endless = condition is None
+        head = self.literals(clause) if clause is not None else 0
+        again = _top(each.fall, each.cont)  # sends of one iteration that comes back
+        left = each.brk if endless else _top(0, each.brk)
+        if not again:
+            return _Count(fall=_plus(head, left), exit=_plus(head, each.exit))
+        times = None if endless else self.iterations(node)
+        if times is None:
+            return _Count(fall=UNBOUNDED if left is not None else None,
+                          exit=UNBOUNDED if each.exit is not None else None)
+        before = min(max(times - 1, 0) * again, UNBOUNDED)
+        return _Count(fall=_plus(head, _top(min(times * again, UNBOUNDED),
+                                            _plus(before, each.brk))),
+                      exit=_plus(head, _plus(before, each.exit)))
+
+    def _switch(self, node: Node, case_types: tuple[str, ...]) -> _Count:
+        head = _Count()
+        init = node.child_by_field_name("initializer")
+        if init is not None:
+            head = self.statement(init)
+        cases = [c for c in node.named_children if c.type in case_types]
+        counts: list[_Count] = []
+        for case in cases:
+            count = _Count()
+            communication = case.child_by_field_name("communication")
+            if communication is not None:
+                count = self.statement(communication)
+            for part in case.named_children:
+                if part.type == "statement_list":
+                    count = count.then(self.statement(part))
+            counts.append(count)
+        merged: _Count | None = None
+        following: _Count | None = None
+        for case, count in reversed(list(zip(cases, counts, strict=True))):
+            if following is not None and _ends_with_fallthrough(case):
+                count = _Count(fall=None, exit=count.exit, brk=count.brk,
+                               cont=count.cont).either(
+                    _Count(fall=count.fall).then(following))
+            following = count
+            merged = count if merged is None else merged.either(count)
+        if merged is None:
+            merged = _Count(fall=None if node.type == "select_statement" else 0)
+        if node.type != "select_statement" and not any(c.type == "default_case" for c in cases):
+            merged = merged.either(_Count())
+        # A break leaves the switch or select: it goes on after it.
+        merged = _Count(fall=_top(merged.fall, merged.brk), exit=merged.exit, cont=merged.cont)
+        return head.then(merged)
+
+    def literals(self, node: Node | None) -> int:
+        """The sends made by function literals inside ``node``: counted once when the literal
+        is called on the spot, deferred or started with ``go``; unbounded when it is passed
+        anywhere else (a callback may run any number of times)."""
+        if node is None:
+            return 0
+        total = 0
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type == "func_literal":
+                body = current.child_by_field_name("body")
+                if body is None or not self._holds_send(body):
+                    continue
+                parent = current.parent
+                if parent is not None and parent.type == "call_expression" and (
+                    parent.child_by_field_name("function") == current
+                ):
+                    inner = _Walker(self.sends, self.ends, self.iterations)
+                    count = inner.statement(body)
+                    self.unbounded = self.unbounded or inner.unbounded
+                    total = min(total + (_top(_top(count.fall, count.exit), 0) or 0),
+                                UNBOUNDED)
+                else:
+                    self.unbounded = True
+                continue
+            stack.extend(current.named_children)
+        return total
+
+    def _holds_send(self, node: Node) -> bool:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.id in self.sends:
+                return True
+            stack.extend(current.named_children)
+        return False
+
+
+def _ends_with_fallthrough(case: Node) -> bool:
+    for part in reversed(case.named_children):
+        if part.type == "statement_list":
+            named = [c for c in part.named_children if c.type != "comment"]
+            return bool(named) and named[-1].type == "fallthrough_statement"
+    return False
