@@ -383,13 +383,15 @@ def find_escape(
     releases: Callable[[Block], bool],
     dead_edge: Callable[[Block, bool | None], bool] = lambda b, label: False,
     lost: Callable[[Block], bool] = lambda b: False,
+    leaves: Callable[[Block], bool] = lambda b: False,
 ) -> Escape | None:
     """A path from just after ``start`` to a normal exit that passes no releasing block.
 
     ``dead_edge(block, label)`` prunes branches where the value cannot be live (``err != nil``
     after an opener); ``lost(block)`` ends a path as a leak (the value is overwritten).  Paths
-    through never-returning calls are not escapes.  Returns the first such path found
-    (depth-first, in source order), or None.
+    through never-returning calls are not escapes, except through a block for which
+    ``leaves(block)`` holds (a call that ends only the goroutine, for a rule that asks who is
+    left behind).  Returns the first such path found (depth-first, in source order), or None.
     """
     stack: list[tuple[Block, list[Block]]] = []
     for succ, label in reversed(start.succs):
@@ -398,6 +400,10 @@ def find_escape(
     seen: set[int] = set()
     while stack:
         block, path = stack.pop()
+        if block is cfg.noreturn:
+            if path and leaves(path[-1]):
+                return Escape(block, path[-1], path)
+            continue
         if id(block) in seen:
             continue
         seen.add(id(block))
@@ -405,8 +411,6 @@ def find_escape(
             via = path[-1] if path and path[-1].node is not None and (
                 path[-1].node.type == "return_statement") else None
             return Escape(block, via, path)
-        if block is cfg.noreturn:
-            continue
         if releases(block):
             continue
         if block is start or lost(block):

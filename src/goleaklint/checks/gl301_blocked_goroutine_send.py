@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ..channels import Goroutine, Made, escapes
 from ..constants import const_int
-from ..flow import Block, find_escape
+from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
-from ..model import FileModel, function_name
-from ..noreturn import call_ends
+from ..model import FileModel, Package, function_name
+from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..sendpaths import UNBOUNDED, most_sends
@@ -90,6 +90,10 @@ class BlockedGoroutineSend(GoroutineRule):
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
     - Goroutines started in a loop are GL302's.
+    - In tests, as everywhere: a parent that leaves through `t.Fatal*`, `t.FailNow`,
+      `t.SkipNow` or `runtime.Goexit` strands the sender like a `return` (the goroutine
+      outlives the test, and goroutine-leak checks such as goleak fail the suite). `os.Exit`,
+      `log.Fatal*` and `panic` end the process: nothing is left behind.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time, Go's goroutine
@@ -109,10 +113,12 @@ class BlockedGoroutineSend(GoroutineRule):
             return
         made, gs, starts = facts
         for g in gs:
-            if g.in_loop is not None or g.body is None:
+            if g.body is None:
                 continue
-            group = {name: self.unguarded_sends(g, inner) for name, inner in g.names.items()
-                     if name in made}
+            if g.in_loop is not None:
+                continue  # a goroutine started in a loop is GL302's
+            mine = {name: inner for name, inner in g.names.items() if name in made}
+            group = {name: self.unguarded_sends(g, inner) for name, inner in mine.items()}
             group = {name: s for name, s in group.items() if s}
             for name, sent in group.items():
                 capacity = self._capacity(made[name], sent, g, file)
@@ -120,26 +126,35 @@ class BlockedGoroutineSend(GoroutineRule):
                     continue
                 if escapes(function, name, starts) or self.collected(gs, g, name):
                     continue
-                cfg = self.flows.graph(function, file)
-                start = cfg.block_of(g.statement)
-                if start is None:
-                    continue
-                received = self.receive_blocks(cfg, function, set(group), starts, g.statement)
-                if received is None:
-                    continue
-                def releases(b: Block, r: set[int] = received) -> bool:
-                    return id(b) in r
+                self._check_path(function, file, g, starts, set(group), made[name], sent,
+                                 capacity)
 
-                escape = find_escape(cfg, start, releases=releases)
-                if escape is None:
-                    continue
-                where = _stranding(escape.path, escape.via, file)
-                related = ((file, escape.via.node, "returns without receiving"),) if (
-                    escape.via is not None and escape.via.node is not None) else ()
-                for send in sent:
-                    self.report(send, f"this send blocks forever: {capacity} and "
-                                f"{_shown(function)} {where} without receiving from it",
-                                related, file=file)
+    def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
+                    group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
+        """Report ``sent`` when the parent can leave without receiving."""
+        cfg = self.flows.graph(function, file)
+        start = cfg.block_of(g.statement)
+        if start is None:
+            return
+        received = self.receive_blocks(cfg, function, group, starts, g.statement)
+        if received is None:
+            return
+        package = self.package
+
+        def leaves(b: Block) -> bool:
+            return _goroutine_end(b, file, package) is not None
+
+        escape = find_escape(cfg, start, releases=lambda b: id(b) in received,
+                             leaves=leaves)
+        if escape is None:
+            return
+        where, why = _stranding(escape, cfg, file, package)
+        related = ((file, escape.via.node, why),) if (
+            escape.via is not None and escape.via.node is not None) else ()
+        for send in sent:
+            self.report(send, f"this send blocks forever: {capacity} and "
+                        f"{_shown(function)} {where} without receiving from it",
+                        related, file=file)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
                   ) -> str | None:
@@ -161,17 +176,36 @@ class BlockedGoroutineSend(GoroutineRule):
         return f"{made.name} holds {size} and the goroutine can send {most} times"
 
 
-def _stranding(path: list[Block], via: Block | None, f: FileModel) -> str:
-    """How the parent leaves: through a timeout/ctx.Done case, or a return at a line."""
-    for b in path:
+def _goroutine_end(b: Block, f: FileModel, pkg: Package) -> Node | None:
+    """The call of ``b`` that ends only the goroutine (``t.Fatal``, ``runtime.Goexit``)."""
+    node = b.node
+    if node is None or node.type != "expression_statement" or not node.named_child_count:
+        return None
+    call = node.named_children[0]
+    return call if call_ends(call, f, pkg) == GOROUTINE else None
+
+
+def _stranding(escape: Escape, cfg: CFG, f: FileModel, pkg: Package) -> tuple[str, str]:
+    """How the parent leaves (for the message) and what the related location shows: a
+    timeout/ctx.Done case, a return, or a call that ends the test."""
+    via = escape.via
+    line = f.position(via.node.start_byte)[0] if via is not None and via.node else None
+    ending = _goroutine_end(via, f, pkg) if via is not None else None
+    how = f"can end at `{text(ending.child_by_field_name('function'))}` (line {line})" if (
+        ending is not None) else ""
+    for b in escape.path:
         if b.kind == "case" and b.node is not None and b.node.type == "receive_statement":
             spelled = text(b.node)
             if "After(" in spelled or "Done()" in spelled or ".C" in spelled:
-                line = f.position(b.node.start_byte)[0]
-                return f"returns through the `{spelled.strip()}` case at line {line}"
-    if via is not None and via.node is not None:
-        return f"can return at line {f.position(via.node.start_byte)[0]}"
-    return "can return"
+                case = f"the `{spelled.strip()}` case at line {f.position(b.node.start_byte)[0]}"
+                if ending is not None:
+                    return f"{how} in {case}", "ends the goroutine without receiving"
+                return f"returns through {case}", "returns without receiving"
+    if ending is not None:
+        return how, "ends the goroutine without receiving"
+    if line is not None:
+        return f"can return at line {line}", "returns without receiving"
+    return "can return", "returns without receiving"
 
 
 @hookimpl
