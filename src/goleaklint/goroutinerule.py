@@ -103,9 +103,11 @@ class GoroutineRule(Rule):
                 b = cfg.block_of(r, through_literals=True)
                 if b is not None:
                     blocks.add(id(b))
-                # A receive loop is taken to run at least once: its head counts too.
+                # A receive loop is taken to run at least once: its head counts too (not
+                # the loop that starts the goroutine: its head begins the next iteration).
                 loop = enclosing_loop(r, function)
-                head = _loop_head(cfg, loop) if loop is not None else None
+                head = _loop_head(cfg, loop) if loop is not None and not (
+                    loop.start_byte <= start.start_byte < loop.end_byte) else None
                 if head is not None:
                     blocks.add(id(head))
         return blocks

@@ -3,7 +3,7 @@ return without reading."""
 
 from __future__ import annotations
 
-from ..channels import Goroutine, Made, escapes
+from ..channels import Goroutine, Made, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
@@ -89,7 +89,10 @@ class BlockedGoroutineSend(GoroutineRule):
       variable) is taken as enough. The message states the channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
-    - Goroutines started in a loop are GL302's.
+    - Goroutines started in a loop on a channel made before it are GL302's. A loop that
+      makes a fresh channel each time round and starts a goroutine on it is a parent and
+      child per iteration: leaving, or going round to the next channel, without receiving
+      strands that iteration's sender.
     - In tests, as everywhere: a parent that leaves through `t.Fatal*`, `t.FailNow`,
       `t.SkipNow` or `runtime.Goexit` strands the sender like a `return` (the goroutine
       outlives the test, and goroutine-leak checks such as goleak fail the suite). `os.Exit`,
@@ -115,9 +118,11 @@ class BlockedGoroutineSend(GoroutineRule):
         for g in gs:
             if g.body is None:
                 continue
-            if g.in_loop is not None:
-                continue  # a goroutine started in a loop is GL302's
-            mine = {name: inner for name, inner in g.names.items() if name in made}
+            # A goroutine started in a loop is GL302's, unless the loop makes a fresh channel
+            # each time round: then each iteration is a parent and its child.
+            mine = {name: inner for name, inner in g.names.items() if name in made and (
+                g.in_loop is None or _same(enclosing_loop(made[name].statement, function),
+                                           g.in_loop))}
             group = {name: self.unguarded_sends(g, inner) for name, inner in mine.items()}
             group = {name: s for name, s in group.items() if s}
             for name, sent in group.items():
@@ -131,7 +136,8 @@ class BlockedGoroutineSend(GoroutineRule):
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
-        """Report ``sent`` when the parent can leave without receiving."""
+        """Report ``sent`` when the parent can leave, or go round its loop to a fresh
+        channel, without receiving."""
         cfg = self.flows.graph(function, file)
         start = cfg.block_of(g.statement)
         if start is None:
@@ -139,13 +145,14 @@ class BlockedGoroutineSend(GoroutineRule):
         received = self.receive_blocks(cfg, function, group, starts, g.statement)
         if received is None:
             return
+        remade = cfg.block_of(made.statement) if g.in_loop is not None else None
         package = self.package
 
         def leaves(b: Block) -> bool:
             return _goroutine_end(b, file, package) is not None
 
         escape = find_escape(cfg, start, releases=lambda b: id(b) in received,
-                             leaves=leaves)
+                             lost=lambda b: b is remade, leaves=leaves)
         if escape is None:
             return
         where, why = _stranding(escape, cfg, file, package)
@@ -176,6 +183,10 @@ class BlockedGoroutineSend(GoroutineRule):
         return f"{made.name} holds {size} and the goroutine can send {most} times"
 
 
+def _same(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and a.id == b.id
+
+
 def _goroutine_end(b: Block, f: FileModel, pkg: Package) -> Node | None:
     """The call of ``b`` that ends only the goroutine (``t.Fatal``, ``runtime.Goexit``)."""
     node = b.node
@@ -187,9 +198,12 @@ def _goroutine_end(b: Block, f: FileModel, pkg: Package) -> Node | None:
 
 def _stranding(escape: Escape, cfg: CFG, f: FileModel, pkg: Package) -> tuple[str, str]:
     """How the parent leaves (for the message) and what the related location shows: a
-    timeout/ctx.Done case, a return, or a call that ends the test."""
+    timeout/ctx.Done case, a return, a call that ends the test, or the next iteration."""
     via = escape.via
     line = f.position(via.node.start_byte)[0] if via is not None and via.node else None
+    if escape.end is not cfg.exit and escape.end is not cfg.noreturn and line is not None:
+        return (f"makes a fresh channel at line {line} on the next iteration",
+                "the next iteration replaces the channel")
     ending = _goroutine_end(via, f, pkg) if via is not None else None
     how = f"can end at `{text(ending.child_by_field_name('function'))}` (line {line})" if (
         ending is not None) else ""
