@@ -4,6 +4,7 @@ receives."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .channels import (
@@ -18,8 +19,9 @@ from .channels import (
 )
 from .facts import package_fact
 from .flow import CFG, Block, flows
-from .model import FileModel, Package
+from .model import FileModel, Package, function_name
 from .rule import Gate, Rule, RuleContext
+from .scope import short_lived_tool
 from .syntax import Node, captures, learn
 
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
@@ -111,6 +113,19 @@ class GoroutineRule(Rule):
                 if head is not None:
                     blocks.add(id(head))
         return blocks
+
+    def dies_with_the_tool(self, function: Node, file: FileModel) -> bool:
+        """``function`` is code of a short-lived ``package main`` tool (``scope.short_lived_tool``,
+        which the rule must require) that no test of the package names: a goroutine it
+        leaves behind ends with the process soon after."""
+        if file.is_test or not self.fact(short_lived_tool):
+            return False
+        declaration = file.top_level_function(function) or function
+        name = function_name(declaration).encode()
+        if not name:
+            return False
+        word = re.compile(rb"(?<!package )\b" + re.escape(name) + rb"\b")
+        return not any(f.is_test and word.search(f.source) for f in self.package.files)
 
     def collected(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
         """Another goroutine of the parent receives from the channel (a collector)."""

@@ -11,6 +11,7 @@ from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
+from ..scope import short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
 from ..syntax import Node, text
 
@@ -97,6 +98,9 @@ class BlockedGoroutineSend(GoroutineRule):
       `t.SkipNow` or `runtime.Goexit` strands the sender like a `return` (the goroutine
       outlives the test, and goroutine-leak checks such as goleak fail the suite). `os.Exit`,
       `log.Fatal*` and `panic` end the process: nothing is left behind.
+    - A short-lived `package main` tool (one that never serves, accepts, listens, ticks or
+      waits for signals: a CLI or generator) is not reported, except in code its tests call:
+      a stranded goroutine ends with the process soon after.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time, Go's goroutine
@@ -109,10 +113,11 @@ class BlockedGoroutineSend(GoroutineRule):
     summary = "A goroutine sends on an unbuffered channel the parent can return without reading."
     level = "warning"
     tags = ("goroutines", "leak", "channels")
+    requires = (*GoroutineRule.requires, short_lived_tool)
 
     def check_function(self, function: Node, file: FileModel) -> None:
         facts = self.parent_facts(function, file)
-        if facts is None:
+        if facts is None or self.dies_with_the_tool(function, file):
             return
         made, gs, starts = facts
         for g in gs:

@@ -10,6 +10,7 @@ from ..loopexits import is_endless, leaves_early
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Rule
+from ..scope import short_lived_tool
 from ..syntax import Node, text
 
 
@@ -58,6 +59,9 @@ class NCastSend(GoroutineRule):
     compare with N (a variable, the length of another collection) is taken as sufficient; so
     is a parent that receives in a loop over the same collection without leaving it early,
     a collector goroutine, or senders that `select` on `ctx.Done()` or `default`.
+    A short-lived `package main` tool (one that never serves, accepts, listens, ticks or waits
+    for signals: a CLI or generator) is not reported, except in code its tests call: the
+    blocked senders end with the process soon after.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -69,10 +73,11 @@ class NCastSend(GoroutineRule):
     summary = "N goroutines send on a channel that holds fewer than N while the parent reads less."
     level = "warning"
     tags = ("goroutines", "leak", "channels")
+    requires = (*GoroutineRule.requires, short_lived_tool)
 
     def check_function(self, function: Node, file: FileModel) -> None:
         facts = self.parent_facts(function, file)
-        if facts is None:
+        if facts is None or self.dies_with_the_tool(function, file):
             return
         made, gs, starts = facts
         for g in gs:
