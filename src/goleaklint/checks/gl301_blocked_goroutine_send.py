@@ -11,7 +11,7 @@ from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..scope import short_lived_tool
+from ..scope import fixed_iterations, short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
 from ..syntax import Node, text
 
@@ -85,9 +85,11 @@ class BlockedGoroutineSend(GoroutineRule):
     - A send inside a `select` with `default` or a `ctx.Done()`/quit case cannot block
       forever. A buffer is enough when it holds the most sends one path of the goroutine
       makes: branches are alternatives and a `return` ends the count, so
-      `if err != nil { c <- err; return }; c <- v` on a channel of one is silent; a send in
-      a loop of unknown count is taken as unbounded. A buffer the tool cannot size (a
-      variable) is taken as enough. The message states the channel's real capacity.
+      `if err != nil { c <- err; return }; c <- v` on a channel of one is silent; a loop
+      multiplies its sends by its count when the source fixes it (`for i := 0; i < 3; i++`,
+      a range over a literal), and a send in a loop of unknown count is taken as unbounded.
+      A buffer the tool cannot size (a variable) is taken as enough. The message states the
+      channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
     - Goroutines started in a loop on a channel made before it are GL302's. A loop that
@@ -180,7 +182,7 @@ class BlockedGoroutineSend(GoroutineRule):
         package = self.package
         most = most_sends(g.body, {s.id for s in sent},
                           ends=lambda call: call_ends(call, f, package) is not None,
-                          iterations=lambda loop: None)
+                          iterations=lambda loop: fixed_iterations(loop, f, package))
         if size >= most:
             return None
         if most >= UNBOUNDED:
