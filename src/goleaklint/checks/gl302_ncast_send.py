@@ -10,7 +10,7 @@ from ..loopexits import is_endless, leaves_early
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..scope import short_lived_tool
+from ..scope import fixed_iterations, short_lived_tool
 from ..syntax import Node, text
 
 
@@ -55,8 +55,12 @@ class NCastSend(GoroutineRule):
     ```
 
     ## Known limits
-    N is a constant, or the length of what the loop ranges over. A buffer the tool cannot
-    compare with N (a variable, the length of another collection) is taken as sufficient; so
+    N is fixed when the source fixes the loop's count (a constant bound, a range over a
+    literal, a string or a test table never written: `scope.fixed_iterations`), else it comes
+    from data (the length of what the loop ranges over, a variable bound). A buffer the tool
+    cannot compare with N is taken as sufficient: a variable, the length of another
+    collection, or a constant of two or more against an N from data; a buffer of one (or
+    none) against an N from data is not. So
     is a parent that receives in a loop over the same collection without leaving it early,
     a collector goroutine, or senders that `select` on `ctx.Done()` or `default`.
     A short-lived `package main` tool (one that never serves, accepts, listens, ticks or waits
@@ -123,9 +127,11 @@ class NCastSend(GoroutineRule):
         size = const_int(self.package, f, channel.buffer)
         if size is None:
             return None
-        if count[0] == "const" and isinstance(count[1], int) and size >= count[1]:
-            return None
-        return size
+        if count[0] == "const" and isinstance(count[1], int):
+            return None if size >= count[1] else size
+        # N comes from data: a buffer of more than one was sized for it (it cannot be
+        # compared); a buffer of one holds the first sender only.
+        return None if size > 1 else size
 
     def _receives(self, function: Node, name: str, loop: Node, count: tuple[str, object],
                   starts: list[Node], f: FileModel) -> int | None:
@@ -153,6 +159,9 @@ class NCastSend(GoroutineRule):
 
 def _loop_count(loop: Node, pkg: Package, f: FileModel) -> tuple[str, object] | None:
     """How many iterations: ("range", collection text) or ("const", n) / ("expr", text)."""
+    fixed = fixed_iterations(loop, f, pkg)
+    if fixed is not None:
+        return ("const", fixed)
     for child in loop.named_children:
         if child.type == "range_clause":
             right = child.child_by_field_name("right")
