@@ -22,3 +22,15 @@ def test_gl301_states_the_real_capacity() -> None:
     assert watch and all("seen holds 8 and the goroutine sends on it in a loop" in m
                          for m in watch)
     assert not any("unbuffered" in m for m in found.values())
+
+
+def test_gl301_reports_one_leak_once() -> None:
+    """Two sends of one goroutine on one channel are one leak: one finding at the first send,
+    the other send a related location."""
+    result = run(FIXTURES / "GL301" / "errbuffer", select=["GL301"])
+    probe = [f for f in result.findings if "Probe" in f.message]
+    assert len(probe) == 1
+    (finding,) = probe
+    assert "(and 1 more in the goroutine)" in finding.message
+    assert [r.location.line for r in finding.related if r.message == "another send on the channel"
+            ] == [finding.location.line + 4]

@@ -92,6 +92,8 @@ class BlockedGoroutineSend(GoroutineRule):
       channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
+    - One leak, one finding: a goroutine that can block on several sends of one channel is
+      reported once, at its first send, with the others as related locations.
     - Goroutines started in a loop on a channel made before it are GL302's. A loop that
       makes a fresh channel each time round and starts a goroutine on it is a parent and
       child per iteration: leaving, or going round to the next channel, without receiving
@@ -165,10 +167,12 @@ class BlockedGoroutineSend(GoroutineRule):
         where, why = _stranding(escape, cfg, file, package)
         related = ((file, escape.via.node, why),) if (
             escape.via is not None and escape.via.node is not None) else ()
-        for send in sent:
-            self.report(send, f"this send blocks forever: {capacity} and "
-                        f"{_shown(function)} {where} without receiving from it",
-                        related, file=file)
+        # One leak, one finding: at the first send, the goroutine's others related.
+        others = tuple((file, s, "another send on the channel") for s in sent[1:])
+        more = f" (and {len(others)} more in the goroutine)" if others else ""
+        self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
+                    f"{_shown(function)} {where} without receiving from it",
+                    related + others, file=file)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
                   ) -> str | None:

@@ -66,6 +66,8 @@ class NCastSend(GoroutineRule):
     A short-lived `package main` tool (one that never serves, accepts, listens, ticks or waits
     for signals: a CLI or generator) is not reported, except in code its tests call: the
     blocked senders end with the process soon after.
+    One leak, one finding: the sends of one goroutine on one channel are reported once, at
+    the first, with the others as related locations.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -115,10 +117,11 @@ class NCastSend(GoroutineRule):
                     continue
                 shown_n = str(n) if n is not None else (
                     f"len({count[1]})" if count[0] == "range" else str(count[1]))
-                for send in sent:
-                    self.report(send, f"{shown_n} goroutines send on {name}, which buffers "
-                                f"{buffer} and is received {taken} time(s): the other senders "
-                                "block forever", file=file)
+                # One leak, one finding: at the first send, the goroutine's others related.
+                others = tuple((file, s, "another send on the channel") for s in sent[1:])
+                self.report(sent[0], f"{shown_n} goroutines send on {name}, which buffers "
+                            f"{buffer} and is received {taken} time(s): the other senders "
+                            "block forever", others, file=file)
 
     def _buffer(self, channel: Made, count: tuple[str, object], f: FileModel) -> int | None:
         """The constant buffer size, or None when it is enough or cannot be compared."""
