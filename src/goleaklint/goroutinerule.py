@@ -11,6 +11,7 @@ from .channels import (
     Goroutine,
     Made,
     enclosing_loop,
+    escapes,
     goroutines,
     guarded_send,
     made_channels,
@@ -22,7 +23,7 @@ from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
 from .rule import Gate, Rule, RuleContext
 from .scope import short_lived_tool
-from .syntax import Node, captures, learn
+from .syntax import Node, captures, learn, text
 
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 
@@ -92,7 +93,8 @@ class GoroutineRule(Rule):
                        others: list[Node], start: Node) -> set[int] | None:
         """Blocks of the parent that receive from one of ``names`` (not in goroutines).
 
-        None when a deferred receive registered before ``start`` covers every exit.
+        None when a deferred receive registered before ``start`` covers every exit, or when a
+        function literal the parent hands on (a callback) receives: it may run at any time.
         """
         body = function.child_by_field_name("body")
         blocks: set[int] = set()
@@ -100,7 +102,7 @@ class GoroutineRule(Rule):
             for r in receives(body, name) if body is not None else []:
                 if not outside(r, others):
                     continue
-                if _deferred_before(r, start):
+                if _deferred_before(r, start) or _in_callback(r, function):
                     return None
                 b = cfg.block_of(r, through_literals=True)
                 if b is not None:
@@ -127,6 +129,17 @@ class GoroutineRule(Rule):
         word = re.compile(rb"(?<!package )\b" + re.escape(name) + rb"\b")
         return not any(f.is_test and word.search(f.source) for f in self.package.files)
 
+    def passed_on(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
+        """Another goroutine of the parent hands the channel on (to a function, a struct, a
+        return): whoever it reaches may receive."""
+        for other in gs:
+            inner = other.names.get(name)
+            if other is g or not inner or other.body is None or other.body.parent is None:
+                continue
+            if escapes(other.body.parent, inner, []):
+                return True
+        return False
+
     def collected(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
         """Another goroutine of the parent receives from the channel (a collector)."""
         for other in gs:
@@ -134,6 +147,32 @@ class GoroutineRule(Rule):
             if other is not g and inner and other.body is not None and receives(other.body, inner):
                 return True
         return False
+
+
+def _in_callback(node: Node, function: Node) -> bool:
+    """``node`` is inside a function literal of ``function`` that is neither called on the
+    spot nor deferred: passed or stored, it runs when someone else decides."""
+    current = node.parent
+    while current is not None and current.id != function.id:
+        if current.type == "func_literal":
+            parent = current.parent
+            called = parent is not None and parent.type == "call_expression" and (
+                parent.child_by_field_name("function") == current)
+            deferred = called and parent.parent is not None and (
+                parent.parent.type == "defer_statement")
+            if not called and not deferred and not _subtest(current):
+                return True
+        current = current.parent
+    return False
+
+
+def _subtest(literal: Node) -> bool:
+    """The body of ``t.Run(name, func…)``: ``Run`` waits for it (a subtest runs in place)."""
+    args = literal.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    fn = call.child_by_field_name("function") if call is not None else None
+    return fn is not None and fn.type == "selector_expression" and text(
+        fn.child_by_field_name("field")) == "Run"
 
 
 def _loop_head(cfg: CFG, loop: Node) -> Block | None:

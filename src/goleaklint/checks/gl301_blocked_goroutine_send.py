@@ -3,7 +3,7 @@ return without reading."""
 
 from __future__ import annotations
 
-from ..channels import Goroutine, Made, enclosing_loop, escapes
+from ..channels import Goroutine, Made, closes, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
@@ -92,6 +92,11 @@ class BlockedGoroutineSend(GoroutineRule):
       channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
+    - Receivers the parent does not show are assumed: a receive in a function literal the
+      parent hands on (a callback; `t.Run`'s subtest runs in place and counts as the parent),
+      another goroutine that passes the channel on (to a function, in a struct), or a channel
+      the goroutine closes when its sends are done (`defer close(done)`) that the parent
+      waits on: the tool cannot tell when these run, so it stays silent.
     - One leak, one finding: a goroutine that can block on several sends of one channel is
       reported once, at its first send, with the others as related locations.
     - Goroutines started in a loop on a channel made before it are GL302's. A loop that
@@ -138,10 +143,14 @@ class BlockedGoroutineSend(GoroutineRule):
                 capacity = self._capacity(made[name], sent, g, file)
                 if capacity is None:
                     continue
-                if escapes(function, name, starts) or self.collected(gs, g, name):
+                if escapes(function, name, starts) or self.collected(gs, g, name) or (
+                        self.passed_on(gs, g, name)):
                     continue
-                self._check_path(function, file, g, starts, set(group), made[name], sent,
-                                 capacity)
+                # A channel the goroutine closes when it is done with its sends: the parent
+                # that receives from it has waited for them.
+                closed = {outer for outer, inner in g.names.items() if closes(g.body, inner)}
+                self._check_path(function, file, g, starts, set(group) | closed, made[name],
+                                 sent, capacity)
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
