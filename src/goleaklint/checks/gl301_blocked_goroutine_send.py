@@ -7,11 +7,11 @@ from ..channels import Goroutine, Made, closes, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
-from ..model import FileModel, Package, function_name
+from ..model import FileModel, Package, function_name, is_main_main
 from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..scope import fixed_iterations, short_lived_tool
+from ..scope import data_driven_loops, fixed_iterations, runs_once, short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
 from ..syntax import Node, text
 
@@ -97,6 +97,8 @@ class BlockedGoroutineSend(GoroutineRule):
       another goroutine that passes the channel on (to a function, in a struct), or a channel
       the goroutine closes when its sends are done (`defer close(done)`) that the parent
       waits on: the tool cannot tell when these run, so it stays silent.
+    - A goroutine started once per process (by `main.main`, `init`, `sync.Once`…, outside a
+      loop driven by data) is not reported outside tests: what it strands does not grow.
     - One leak, one finding: a goroutine that can block on several sends of one channel is
       reported once, at its first send, with the others as related locations.
     - Goroutines started in a loop on a channel made before it are GL302's. A loop that
@@ -130,7 +132,7 @@ class BlockedGoroutineSend(GoroutineRule):
             return
         made, gs, starts = facts
         for g in gs:
-            if g.body is None:
+            if g.body is None or self._once(g, file):
                 continue
             # A goroutine started in a loop is GL302's, unless the loop makes a fresh channel
             # each time round: then each iteration is a parent and its child.
@@ -151,6 +153,14 @@ class BlockedGoroutineSend(GoroutineRule):
                 closed = {outer for outer, inner in g.names.items() if closes(g.body, inner)}
                 self._check_path(function, file, g, starts, set(group) | closed, made[name],
                                  sent, capacity)
+
+    def _once(self, g: Goroutine, file: FileModel) -> bool:
+        """The goroutine starts once per process (``main.main``, ``init``, ``once.Do``…, outside
+        a loop driven by data): what it strands does not grow. Tests keep the rule."""
+        once = runs_once(self.package, file, g.statement) or is_main_main(
+            self.package, file.top_level_function(g.statement))
+        return not file.is_test and once and not data_driven_loops(g.statement, file,
+                                                                  self.package)
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
