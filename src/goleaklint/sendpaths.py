@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .syntax import Node
+from .syntax import Node, text
 
 UNBOUNDED = 1 << 40  # more sends than any buffer holds
 
@@ -86,6 +86,8 @@ class _Walker:
         self.ends = ends
         self.iterations = iterations
         self.unbounded = False
+        self.muted: set[int] = set()  # ifs of the current loop whose branch runs once
+        self.once = 0  # the sends of those branches
 
     def statement(self, node: Node) -> _Count:
         kind = node.type
@@ -98,7 +100,14 @@ class _Walker:
                     count = count.then(self.statement(child))
             return count
         if kind == "if_statement":
-            return self._if(node)
+            count = self._if(node)
+            if node.id not in self.muted:
+                return count
+            # A guard that lets its branch run once per loop: its sends count once, for
+            # the whole loop (``_for`` adds them).
+            self.once = min(self.once + (_top(_top(count.fall, count.exit), 0) or 0), UNBOUNDED)
+            return _Count(*(None if v is None else 0
+                            for v in (count.fall, count.exit, count.brk, count.cont)))
         if kind == "for_statement":
             return self._for(node)
         if kind in _SWITCHES:
@@ -137,7 +146,19 @@ class _Walker:
 
     def _for(self, node: Node) -> _Count:
         body = node.child_by_field_name("body")
+        outer_muted, outer_once = self.muted, self.once
+        self.muted = {g.id for g in once_guarded(body)} if body is not None else set()
+        self.once = 0
         each = self.statement(body) if body is not None else _Count()
+        once = self.once
+        self.muted, self.once = outer_muted, outer_once
+        count = self._loop(node, body, each)
+        if not once:
+            return count
+        return _Count(fall=_plus(count.fall, once), exit=_plus(count.exit, once),
+                      brk=count.brk, cont=count.cont)
+
+    def _loop(self, node: Node, body: Node | None, each: _Count) -> _Count:
         clause = next((c for c in node.named_children
                        if c.type not in ("comment", "block") and c != body), None)
         condition = clause.child_by_field_name("condition") if (
@@ -235,3 +256,118 @@ def _ends_with_fallthrough(case: Node) -> bool:
             named = [c for c in part.named_children if c.type != "comment"]
             return bool(named) and named[-1].type == "fallthrough_statement"
     return False
+
+
+def once_guarded(body: Node) -> list[Node]:
+    """The ``if`` statements of a loop body (not in nested loops or literals) whose branch can
+    run only once over the whole loop: ``if !sent { sent = true; … }``, or
+    ``if err == nil { err = f(); if err != nil { … } }`` where what the branch does (its
+    nested ``if err != nil``) leaves the guard false for good; the guard's variable is written
+    nowhere else in the loop."""
+    found = []
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in ("for_statement", "func_literal"):
+            continue
+        stack.extend(node.named_children)
+        if node.type != "if_statement" or node.child_by_field_name("initializer") is not None:
+            continue
+        guard = _guard(node)
+        consequence = node.child_by_field_name("consequence")
+        if guard is None or consequence is None:
+            continue
+        name, kind = guard
+        if _written_outside(body, name, consequence):
+            continue
+        statements = _top_statements(consequence)
+        sets = any(_assigns(st, name, "true" if kind == "flag" else None) for st in statements)
+        if sets and (kind == "flag" or _only_when_set(consequence, name)):
+            found.append(node)
+    return found
+
+
+def _guard(node: Node) -> tuple[str, str] | None:
+    """The variable a condition requires unset: ``!x`` or ``x == nil``, alone or as one
+    operand of ``&&``."""
+    return _guard_of(node.child_by_field_name("condition"))
+
+
+def _guard_of(cond: Node | None) -> tuple[str, str] | None:
+    while cond is not None and cond.type == "parenthesized_expression" and cond.named_child_count:
+        cond = cond.named_children[0]
+    if cond is None:
+        return None
+    if cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
+        operand = cond.child_by_field_name("operand")
+        if operand is not None and operand.type == "identifier":
+            return text(operand), "flag"
+    if cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) == "&&":
+        return _guard_of(cond.child_by_field_name("left")) or _guard_of(
+            cond.child_by_field_name("right"))
+    if cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) == "==":
+        left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+        if left is not None and right is not None and left.type == "identifier" and (
+                right.type == "nil"):
+            return text(left), "nil"
+    return None
+
+
+def _top_statements(block: Node) -> list[Node]:
+    out = []
+    for child in block.named_children:
+        if child.type == "statement_list":
+            out.extend(c for c in child.named_children if c.type != "comment")
+        elif child.type != "comment":
+            out.append(child)
+    return out
+
+
+def _assigns(statement: Node, name: str, value: str | None) -> bool:
+    """``name = value`` (any value when None; ``name, x = …`` too)."""
+    if statement.type != "assignment_statement":
+        return False
+    left = statement.child_by_field_name("left")
+    right = statement.child_by_field_name("right")
+    if left is None or right is None:
+        return False
+    names = [text(n) for n in left.named_children]
+    if name not in names:
+        return False
+    return value is None or (len(names) == 1 and text(right) == value)
+
+
+def _written_outside(body: Node, name: str, inside: Node) -> bool:
+    """``name`` is assigned or declared in ``body`` outside ``inside``."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.id == inside.id:
+            continue
+        if node.type in ("assignment_statement", "short_var_declaration"):
+            left = node.child_by_field_name("left")
+            if left is not None and name in (text(n) for n in left.named_children):
+                return True
+        if node.type in ("var_spec", "inc_statement", "dec_statement") and any(
+                c.type == "identifier" and text(c) == name for c in node.named_children):
+            return True
+        stack.extend(node.named_children)
+    return False
+
+
+def _only_when_set(consequence: Node, name: str) -> bool:
+    """Every send statement in ``consequence`` sits inside an ``if name != nil``."""
+    stack = [consequence]
+    while stack:
+        node = stack.pop()
+        if node.type == "if_statement":
+            cond = node.child_by_field_name("condition")
+            if cond is not None and cond.type == "binary_expression" and text(
+                    cond.child_by_field_name("operator")) == "!=" and text(
+                    cond.child_by_field_name("left")) == name and text(
+                    cond.child_by_field_name("right")) == "nil":
+                continue
+        if node.type == "send_statement":
+            return False
+        stack.extend(node.named_children)
+    return True

@@ -88,7 +88,10 @@ class BlockedGoroutineSend(GoroutineRule):
       `if err != nil { c <- err; return }; c <- v` on a channel of one is silent; a loop
       multiplies its sends by its count when the source fixes it (`for i := 0; i < 3; i++`,
       a range over a literal), and a send in a loop of unknown count is taken as unbounded.
-      A buffer the tool cannot size (a variable) is taken as enough. The message states the
+      A branch guarded to run once over the loop (`if !sent { sent = true; … }`, or
+      `if err == nil { err = f(); if err != nil { c <- err } }`, the guard written nowhere
+      else in the loop) counts once. A buffer the tool cannot size (a variable) is taken as
+      enough. The message states the
       channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
