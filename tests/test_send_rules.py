@@ -3,6 +3,10 @@ parent leaves by."""
 
 from __future__ import annotations
 
+import pytest
+
+from goleaklint.sendpaths import UNBOUNDED, most_sends
+from goleaklint.syntax import Node, captures, parse, text
 from harness import FIXTURES, run
 
 
@@ -34,3 +38,39 @@ def test_gl301_reports_one_leak_once() -> None:
     assert "(and 1 more in the goroutine)" in finding.message
     assert [r.location.line for r in finding.related if r.message == "another send on the channel"
             ] == [finding.location.line + 4]
+
+
+@pytest.mark.parametrize(("body", "most"), [
+    ("if err != nil { c <- 1; return }; c <- 2", 1),
+    ("c <- 1; c <- 2", 2),
+    ("switch x { case 1: c <- 1; fallthrough; case 2: c <- 2 }", 2),
+    ("select { case c <- 1: case <-d: c <- 2 }", 1),
+    ("for i := 0; i < 3; i++ { c <- i }", 3),
+    ("for _, v := range vs { c <- v }", UNBOUNDED),
+    ("for _, v := range vs { if v { c <- 1; return } }; c <- 2", 1),
+    ("for { if !sent { sent = true; c <- 1 } }", 1),
+    ("for { if !sent { c <- 1 }; sent = false }", UNBOUNDED),
+    ("again: c <- 1; goto again", UNBOUNDED),
+    ("defer func() { c <- 1 }(); c <- 2", 2),
+    ("each(func() { c <- 1 })", UNBOUNDED),
+    ("t.Fatal(); c <- 1", 0),
+    ("for { c <- 1 }", UNBOUNDED),
+    ("c <- 1; c <- 2; for { work() }", 2),
+    ("c <- 1; select {}", 1),
+])
+def test_most_sends_per_path(body: str, most: int) -> None:
+    source = f"package p\n\nfunc f() {{\n\t{body}\n}}\n".encode()
+    root = parse(source).root_node
+    block = captures("(function_declaration body: (block) @b)", root)["b"][0]
+    sends = {n.id for n in captures("(send_statement channel: (identifier) @c) @s", block)["s"]
+             if text(n.child_by_field_name("channel")) == "c"}
+    ends = {"Fatal"}
+
+    def ending(call: Node) -> bool:
+        fn = call.child_by_field_name("function")
+        return fn is not None and text(fn).rsplit(".", 1)[-1] in ends
+
+    def fixed(loop: Node) -> int | None:
+        return 3 if "i < 3" in text(loop) else None
+
+    assert most_sends(block, sends, ending, fixed) == most

@@ -48,6 +48,7 @@ class _Count:
     exit: int | None = None  # out of the function (return, a call that never returns)
     brk: int | None = None  # break out of the innermost loop, switch or select
     cont: int | None = None  # continue the innermost loop
+    stuck: int | None = None  # never leave (an endless loop, an empty select): sends so far
 
     def then(self, after: _Count) -> _Count:
         """This statement followed by ``after``."""
@@ -56,12 +57,18 @@ class _Count:
             exit=_top(self.exit, _plus(self.fall, after.exit)),
             brk=_top(self.brk, _plus(self.fall, after.brk)),
             cont=_top(self.cont, _plus(self.fall, after.cont)),
+            stuck=_top(self.stuck, _plus(self.fall, after.stuck)),
         )
 
     def either(self, other: _Count) -> _Count:
         """One of two alternatives."""
         return _Count(_top(self.fall, other.fall), _top(self.exit, other.exit),
-                      _top(self.brk, other.brk), _top(self.cont, other.cont))
+                      _top(self.brk, other.brk), _top(self.cont, other.cont),
+                      _top(self.stuck, other.stuck))
+
+    def most(self) -> int:
+        """The most sends of any path, however it ends."""
+        return _top(_top(_top(self.fall, self.exit), self.stuck), 0) or 0
 
 
 def most_sends(body: Node, sends: set[int], ends: Callable[[Node], bool],
@@ -76,7 +83,7 @@ def most_sends(body: Node, sends: set[int], ends: Callable[[Node], bool],
     count = walker.statement(body)
     if walker.unbounded:
         return UNBOUNDED
-    return _top(_top(count.fall, count.exit), 0) or 0
+    return count.most()
 
 
 class _Walker:
@@ -105,9 +112,9 @@ class _Walker:
                 return count
             # A guard that lets its branch run once per loop: its sends count once, for
             # the whole loop (``_for`` adds them).
-            self.once = min(self.once + (_top(_top(count.fall, count.exit), 0) or 0), UNBOUNDED)
-            return _Count(*(None if v is None else 0
-                            for v in (count.fall, count.exit, count.brk, count.cont)))
+            self.once = min(self.once + count.most(), UNBOUNDED)
+            return _Count(*(None if v is None else 0 for v in (
+                count.fall, count.exit, count.brk, count.cont, count.stuck)))
         if kind == "for_statement":
             return self._for(node)
         if kind in _SWITCHES:
@@ -156,7 +163,7 @@ class _Walker:
         if not once:
             return count
         return _Count(fall=_plus(count.fall, once), exit=_plus(count.exit, once),
-                      brk=count.brk, cont=count.cont)
+                      brk=count.brk, cont=count.cont, stuck=_plus(count.stuck, once))
 
     def _loop(self, node: Node, body: Node | None, each: _Count) -> _Count:
         clause = next((c for c in node.named_children
@@ -167,16 +174,20 @@ class _Walker:
         head = self.literals(clause) if clause is not None else 0
         again = _top(each.fall, each.cont)  # sends of one iteration that comes back
         left = each.brk if endless else _top(0, each.brk)
+        # An endless loop that comes back forever is a path that never leaves.
+        stuck = each.stuck if not endless or again is None else _top(each.stuck, 0)
         if not again:
-            return _Count(fall=_plus(head, left), exit=_plus(head, each.exit))
+            return _Count(fall=_plus(head, left), exit=_plus(head, each.exit),
+                          stuck=_plus(head, stuck))
         times = None if endless else self.iterations(node)
         if times is None:
-            return _Count(fall=UNBOUNDED if left is not None else None,
-                          exit=UNBOUNDED if each.exit is not None else None)
+            self.unbounded = True  # a path can go round, sending, any number of times
+            return _Count(fall=None, exit=None)
         before = min(max(times - 1, 0) * again, UNBOUNDED)
         return _Count(fall=_plus(head, _top(min(times * again, UNBOUNDED),
                                             _plus(before, each.brk))),
-                      exit=_plus(head, _plus(before, each.exit)))
+                      exit=_plus(head, _plus(before, each.exit)),
+                      stuck=_plus(head, _plus(before, each.stuck)))
 
     def _switch(self, node: Node, case_types: tuple[str, ...]) -> _Count:
         head = _Count()
@@ -199,16 +210,17 @@ class _Walker:
         for case, count in reversed(list(zip(cases, counts, strict=True))):
             if following is not None and _ends_with_fallthrough(case):
                 count = _Count(fall=None, exit=count.exit, brk=count.brk,
-                               cont=count.cont).either(
+                               cont=count.cont, stuck=count.stuck).either(
                     _Count(fall=count.fall).then(following))
             following = count
             merged = count if merged is None else merged.either(count)
-        if merged is None:
-            merged = _Count(fall=None if node.type == "select_statement" else 0)
+        if merged is None:  # an empty select blocks forever
+            merged = _Count(fall=None, stuck=0) if node.type == "select_statement" else _Count()
         if node.type != "select_statement" and not any(c.type == "default_case" for c in cases):
             merged = merged.either(_Count())
         # A break leaves the switch or select: it goes on after it.
-        merged = _Count(fall=_top(merged.fall, merged.brk), exit=merged.exit, cont=merged.cont)
+        merged = _Count(fall=_top(merged.fall, merged.brk), exit=merged.exit, cont=merged.cont,
+                        stuck=merged.stuck)
         return head.then(merged)
 
     def literals(self, node: Node | None) -> int:
@@ -232,8 +244,7 @@ class _Walker:
                     inner = _Walker(self.sends, self.ends, self.iterations)
                     count = inner.statement(body)
                     self.unbounded = self.unbounded or inner.unbounded
-                    total = min(total + (_top(_top(count.fall, count.exit), 0) or 0),
-                                UNBOUNDED)
+                    total = min(total + count.most(), UNBOUNDED)
                 else:
                     self.unbounded = True
                 continue
