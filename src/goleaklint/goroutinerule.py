@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, ClassVar
 
 from .channels import (
     Goroutine,
@@ -18,7 +19,7 @@ from .channels import (
     receives,
     sends,
 )
-from .facts import package_fact
+from .facts import Fact, package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
 from .rule import Gate, Rule, RuleContext
@@ -52,7 +53,7 @@ def functions_with_go(pkg: Package) -> dict[Path, list[Node]]:
 class GoroutineRule(Rule):
     """Shared: per-file list of functions that start goroutines, and flow graphs."""
 
-    requires = (flows, functions_with_go)
+    requires: ClassVar[tuple[Fact[Any], ...]] = (flows, functions_with_go)
     gate = Gate(mentions=(b"go",))  # the keyword: no go statement without it
 
     def __init__(self, context: RuleContext) -> None:
@@ -157,10 +158,8 @@ def _in_callback(node: Node, function: Node) -> bool:
         if current.type == "func_literal":
             parent = current.parent
             called = parent is not None and parent.type == "call_expression" and (
-                parent.child_by_field_name("function") == current)
-            deferred = called and parent.parent is not None and (
-                parent.parent.type == "defer_statement")
-            if not called and not deferred and not _subtest(current):
+                parent.child_by_field_name("function") == current)  # deferred ones too
+            if not called and not _subtest(current):
                 return True
         current = current.parent
     return False

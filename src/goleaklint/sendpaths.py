@@ -325,7 +325,7 @@ def _guard_of(cond: Node | None) -> tuple[str, str] | None:
 
 
 def _top_statements(block: Node) -> list[Node]:
-    out = []
+    out: list[Node] = []
     for child in block.named_children:
         if child.type == "statement_list":
             out.extend(c for c in child.named_children if c.type != "comment")
