@@ -190,11 +190,14 @@ class BlockedGoroutineSend(GoroutineRule):
         related = ((file, escape.via.node, why),) if (
             escape.via is not None and escape.via.node is not None) else ()
         # One leak, one finding: at the first send, the goroutine's others related.
-        others = tuple((file, s, "another send on the channel") for s in sent[1:])
+        body = g.source  # the goroutine's function may be in another file of the package
+        others = tuple((body, s, "another send on the channel") for s in sent[1:])
         more = f" (and {len(others)} more in the goroutine)" if others else ""
+        started = ((file, g.statement, "the goroutine is started here"),) if (
+            body is not file) else ()
         self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
                     f"{_shown(function)} {where} without receiving from it",
-                    related + others, file=file)
+                    related + started + others, file=body)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
                   ) -> str | None:

@@ -118,10 +118,13 @@ class NCastSend(GoroutineRule):
                 shown_n = str(n) if n is not None else (
                     f"len({count[1]})" if count[0] == "range" else str(count[1]))
                 # One leak, one finding: at the first send, the goroutine's others related.
-                others = tuple((file, s, "another send on the channel") for s in sent[1:])
+                body = g.source  # the goroutine's function may be in another file
+                others = tuple((body, s, "another send on the channel") for s in sent[1:])
+                started = ((file, g.statement, "the goroutines are started here"),) if (
+                    body is not file) else ()
                 self.report(sent[0], f"{shown_n} goroutines send on {name}, which buffers "
                             f"{buffer} and is received {taken} time(s): the other senders "
-                            "block forever", others, file=file)
+                            "block forever", started + others, file=body)
 
     def _buffer(self, channel: Made, count: tuple[str, object], f: FileModel) -> int | None:
         """The constant buffer size, or None when it is enough or cannot be compared."""
