@@ -134,7 +134,13 @@ def test_functions_found_by_offsets_are_those_found_up_the_tree(path: Path) -> N
     """``FileModel.innermost_function`` and ``context_of(node, f)`` (offsets) agree with the walks
     up the tree they replace, for every named node of the file."""
     from goleaklint.longlived import _bound_to_local, _invoked_in_place, context_of
-    from goleaklint.model import FUNCTION_NODES, FileModel, innermost_function
+    from goleaklint.model import FUNCTION_NODES, FileModel
+
+    def innermost_function(node):  # the walk up the tree that FileModel's replaces
+        parent = node.parent
+        while parent is not None and parent.type not in FUNCTION_NODES:
+            parent = parent.parent
+        return parent
 
     def context_up_the_tree(node):  # what context_of was before offsets
         parent = node.parent

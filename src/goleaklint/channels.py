@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .localtypes import expression_type
-from .model import FUNCTION_NODES, FileModel, Package, innermost_function, receiver_type_name
+from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
 from .syntax import Node, captures, text
 
 # The words of a channel's name that say it signals shutdown (``done``, ``stopCh``,
@@ -66,7 +66,7 @@ class Goroutine:
         return self.body_file or self.file
 
 
-def made_channels(function: Node) -> dict[str, Made]:
+def made_channels(function: Node, f: FileModel) -> dict[str, Made]:
     """Channels the function makes itself, by variable name (the last ``make`` wins)."""
     body = function.child_by_field_name("body")
     found: dict[str, Made] = {}
@@ -89,7 +89,7 @@ def made_channels(function: Node) -> dict[str, Made]:
     )
     for stmt, name, make, call in zip(caps.get("stmt", []), caps.get("name", []),
                                       caps.get("make", []), caps.get("call", []), strict=False):
-        if text(make) != "make" or _owner_id(stmt) != function.id:
+        if text(make) != "make" or _owner_id(stmt, f) != function.id:
             continue
         args = call.child_by_field_name("arguments")
         values = [a for a in args.named_children if a.type != "comment"] if args else []
@@ -97,8 +97,8 @@ def made_channels(function: Node) -> dict[str, Made]:
     return found
 
 
-def _owner_id(node: Node) -> int | None:
-    owner = innermost_function(node)
+def _owner_id(node: Node, f: FileModel) -> int | None:
+    owner = f.innermost_function(node)
     return owner.id if owner is not None else None
 
 
@@ -121,7 +121,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
     if body is None:
         return found
     for stmt in captures("(go_statement) @g", body).get("g", []):
-        if _owner_id(stmt) != function.id:
+        if _owner_id(stmt, f) != function.id:
             continue
         call = stmt.named_children[0] if stmt.named_child_count else None
         if call is None or call.type != "call_expression":
@@ -141,7 +141,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
                 g.names[text(arg)] = params[index]
         if literal:  # captured variables keep their names unless a parameter shadows them
             shadowed = set(params)
-            for name in made_channels(function):
+            for name in made_channels(function, f):
                 if name not in shadowed:
                     g.names.setdefault(name, name)
         found.append(g)

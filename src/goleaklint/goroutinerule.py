@@ -79,7 +79,7 @@ class GoroutineRule(Rule):
                      ) -> tuple[dict[str, Made], list[Goroutine], list[Node]] | None:
         """The channels ``function`` makes, the goroutines it starts and their ``go``
         statements; None when it makes no channel."""
-        made = made_channels(function)
+        made = made_channels(function, file)
         if not made:
             return None
         gs = goroutines(function, file, self.package)

@@ -647,14 +647,6 @@ def single_result_type(func: Node, f: FileModel) -> TypeRef:
     return type_from_node(result, f.resolve_package)
 
 
-def innermost_function(node: Node) -> Node | None:
-    """The innermost function declaration, method or function literal containing ``node``."""
-    parent = node.parent
-    while parent is not None and parent.type not in FUNCTION_NODES:
-        parent = parent.parent
-    return parent
-
-
 def enclosing_function(node: Node) -> Node | None:
     """The function or method declaration containing ``node`` (through function literals)."""
     parent = node.parent

@@ -11,7 +11,7 @@ from functools import lru_cache
 from .facts import package_fact
 from .flowrule import statement_of
 from .localtypes import expression_type
-from .model import FileModel, Package, innermost_function, resolve_selector
+from .model import FileModel, Package, resolve_selector
 from .ownership import FILE_LIKE, Resource, mentions
 from .syntax import Node, captures_in, learn, text
 from .types import TypeRef
@@ -166,22 +166,22 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
         return None
     # A receiver the syntax does not type: believe it when the result is used as such.
     hint = SQL_EVIDENCE.get(method)
-    if hint and _result_used_as(call, hint, call_method=True):
+    if hint and _result_used_as(call, f, hint, call_method=True):
         return Opener(call, text(fn), SQL_METHODS[method], (0,))
     if method in CLIENT_METHODS and method != "Get" and _result_used_as(
-        call, "Body", call_method=False
+        call, f, "Body", call_method=False
     ):
         return Opener(call, text(fn), RESPONSE, (0,))
     return None
 
 
-def _result_used_as(call: Node, member: str, call_method: bool) -> bool:
+def _result_used_as(call: Node, f: FileModel, member: str, call_method: bool) -> bool:
     """Whether ``x, err := call`` (exactly two results) is followed by ``x.member``."""
     _, left = statement_of(call)
     if left is None or len(left.named_children) != 2:
         return False
     target = left.named_children[0]
-    function = innermost_function(call)
+    function = f.innermost_function(call)
     if target.type != "identifier" or function is None:
         return False
     for m in mentions(function, text(target)):

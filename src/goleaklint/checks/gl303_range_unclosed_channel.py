@@ -109,7 +109,7 @@ class RangeUnclosedChannel(GoroutineRule):
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:
-        made = made_channels(function)
+        made = made_channels(function, file)
         every = goroutines(function, file, self.package)
         starts = [g.statement for g in every]
         gs = [g for g in every if not (compiled_only(file, g.statement)
