@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # (the modules load when a command needs them: start-up stays
     from types import FrameType
 
     from .config import Config
+    from .discover import PackageFiles
     from .engine import Notice, Result
+    from .profiles.evidence import ProfileEvidence
     from .registry import Registry
     from .rule import Finding, Rule
 
@@ -98,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print counts per rule and per directory at the end (on stderr)")
     p.add_argument("--category", metavar="NAME",
                    help="SARIF runAutomationDetails.id (GitHub code scanning's category)")
+    p.add_argument("--profile", action="append", metavar="FILE",
+                   help="a heap or goroutine profile (pprof, gzip or not) or goroutine dump of "
+                   "the analysed code: its numbers go on the findings (repeatable)")
+    p.add_argument("--sort", choices=("location", "evidence"), default="location",
+                   help="report order: by file and line (default), or most profile evidence "
+                   "first (with --profile)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of rule failures")
     p.add_argument("--version", action="version", version=f"goleaklint {__version__}")
     return p
@@ -302,6 +310,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     rules = [r for r in registry.rules if config.enabled(r)]
     jobs = options.jobs or default_jobs()
     known_prints = _read_baseline(Path(options.baseline)) if options.baseline else set()
+    profiles = _profile_paths(options)
+    analysed: list[PackageFiles] = []  # the packages of the last run, for --profile
 
     def run(first: bool) -> tuple[Result, list[tuple[Finding, str]], list[Notice]]:
         try:
@@ -315,6 +325,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             if min(jobs, len(found.packages)) > cores:  # never more processes than packages
                 err.write(f"goleaklint: warning: --jobs {jobs} is more than the {cores} cores "
                           "available: the extra processes take memory and add no speed\n")
+        analysed[:] = found.packages
         broken = sorted({p.module.error for p in found.packages if p.module.error})
         if broken and config.go_version is None:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
@@ -359,6 +370,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         if options.debug and n.detail:
             err.write(n.detail)
 
+    if profiles:
+        _add_evidence(result, profiles, analysed, options.sort, err)
+
     # Said on stderr as discovery found them; in the report, notices like the others.
     result.notices = sorted({*result.notices, *skipped}, key=lambda n: n.sort_key)
 
@@ -385,9 +399,50 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         err.write(f"goleaklint: {_tally(result)}\n")
     if options.statistics:
         _write_statistics(result, options.paths or ["."], err)
+    if result.profiles is not None and options.format == "text":
+        _write_hot_sites(result.profiles, err)
     if result.findings and not options.exit_zero and not options.write_baseline:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _profile_paths(options: argparse.Namespace) -> list[Path]:
+    """The ``--profile`` files, checked before the analysis: a missing or unreadable path is a
+    usage error (a profile whose content is unusable only gets a warning, later)."""
+    if options.sort == "evidence" and not options.profile:
+        raise UsageError("--sort evidence: needs --profile FILE")
+    paths = [Path(p) for p in options.profile or []]
+    for path in paths:
+        if path.is_dir():
+            raise UsageError(f"--profile: {path}: a folder, not a profile")
+        if not os.access(path, os.R_OK):
+            why = "cannot read" if path.exists() else "no such file"
+            raise UsageError(f"--profile: {path}: {why}")
+    return paths
+
+
+def _add_evidence(result: Result, paths: list[Path], packages: list[PackageFiles], order: str,
+                  err: TextIO) -> None:
+    """Put the profiles' numbers on the findings (``result.profiles``); say on stderr, once
+    each, how every profile's frames mapped and which profiles could not be used."""
+    from .profiles.evidence import gather
+
+    evidence = gather(paths, result.findings, packages, lambda p: one_line(str(p)))
+    for line in evidence.problems:
+        err.write(f"goleaklint: warning: profile {line}\n")
+    for summary in evidence.summaries:
+        err.write(f"goleaklint: {one_line(summary.text())}\n")
+    if order == "evidence":
+        result.findings.sort(key=evidence.sort_key)  # stable: location order among equals
+    result.profiles = evidence
+
+
+def _write_hot_sites(evidence: ProfileEvidence, err: TextIO) -> None:
+    from .paths import display_path
+
+    for site in evidence.hot_sites:
+        err.write(f"{line_start(display_path(site.path))}:{site.line}: note: "
+                  f"{one_line(site.text())}\n")
 
 
 def _plural(n: int, noun: str) -> str:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .discover import PackageFiles
@@ -18,6 +19,9 @@ from .oneline import one_line
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
 from .syntax import expect_walks, forget_queries, handler_types, run_visitors
+
+if TYPE_CHECKING:
+    from .profiles.evidence import ProfileEvidence
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Result:
     notices: list[Notice] = field(default_factory=list)
     suppressions: dict[Path, list[Suppression]] = field(default_factory=dict)
     files: int = 0
+    profiles: ProfileEvidence | None = None  # --profile: what the profiles saw
 
     def extend(self, other: Result) -> None:
         self.findings.extend(other.findings)

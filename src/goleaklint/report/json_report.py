@@ -1,5 +1,9 @@
 """A JSON array of findings, for scripts. Paths are valid UTF-8 text: ``%`` and the bytes of a
-file name that are not UTF-8 are percent-encoded (``goleaklint.paths.utf8_path``)."""
+file name that are not UTF-8 are percent-encoded (``goleaklint.paths.utf8_path``).
+
+With ``--profile`` (and only then, so that scripts reading the array are unaffected) the report
+is an object: ``findings`` (the array, each finding with an ``evidence`` list), ``notes`` (the hot
+sites no rule explains) and ``profiles`` (how each profile's frames mapped)."""
 
 from __future__ import annotations
 
@@ -39,5 +43,16 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> None:
                 for r in f.related
             ],
         })
-    json.dump(items, out, indent=2)
+    evidence = result.profiles
+    if evidence is None:
+        json.dump(items, out, indent=2)
+        out.write("\n")
+        return
+    for f, item in zip(result.findings, items, strict=True):
+        item["evidence"] = [e.to_json() for e in evidence.of(f)]
+    json.dump({
+        "findings": items,
+        "notes": [s.to_json(utf8_path(s.path)) for s in evidence.hot_sites],
+        "profiles": [s.to_json() for s in evidence.summaries],
+    }, out, indent=2)
     out.write("\n")

@@ -5,7 +5,10 @@ Shaped after GitHub's "SARIF support for code scanning": the full rule list with
 ``goleaklint.precision``), ``problem.severity`` and goleaklint's ``tier``; URIs relative to
 ``%SRCROOT%``; 1-based columns counted in Unicode code points; ``partialFingerprints``
 independent of line numbers; ``automationDetails.id`` from ``--category``; and, for findings
-with a mechanical repair, SARIF ``fixes``.
+with a mechanical repair, SARIF ``fixes``. With ``--profile``, a finding a profile supports gets
+``rank`` (0-100: its largest share of a profile's total) and its ``evidence`` in ``properties``;
+hot sites no rule explains and unusable profiles are tool execution notifications
+(``profile-hot-site``, ``profile-error``).
 
 GitHub refuses a run of more than 25,000 results: a run keeps the ``MAX_RESULTS`` most severe
 and says in a tool execution notification how many it left out.
@@ -17,7 +20,7 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 import attr
@@ -32,6 +35,9 @@ from ..paths import display_path
 from ..precision import precision_of
 from ..rule import Finding, Location, Rule
 
+if TYPE_CHECKING:
+    from ..profiles.evidence import Evidence, ProfileEvidence
+
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/goleaklint/goleaklint"
 SRCROOT = "%SRCROOT%"
@@ -42,6 +48,7 @@ _ALWAYS_WRITTEN = frozenset({"level"})
 MAX_RESULTS = 25_000  # GitHub code scanning rejects a run with more results
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 TOO_MANY = "too-many-results"  # the notification's descriptor id
+HOT_SITE, PROFILE_ERROR = "profile-hot-site", "profile-error"  # --profile's notifications
 
 
 def help_uri(rule: type[Rule]) -> str:
@@ -115,7 +122,10 @@ def _fix(fix: Fix, path: Path, root: Path) -> om.Fix:
     )
 
 
-def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
+def _result(f: Finding, index: int, fingerprint: str, root: Path,
+            evidence: ProfileEvidence | None = None) -> om.Result:
+    rank = evidence.rank(f) if evidence is not None else None
+    found = evidence.of(f) if evidence is not None else []
     related = [
         _location(r.location, root, id=i, message=om.Message(text=r.message))
         for i, r in enumerate(f.related, 1)
@@ -129,8 +139,40 @@ def _result(f: Finding, index: int, fingerprint: str, root: Path) -> om.Result:
         related_locations=related or None,
         partial_fingerprints={FINGERPRINT_KEY: fingerprint},
         fixes=[_fix(f.fix, f.location.path, root)] if f.fix is not None else None,
-        properties={"tier": f.tier} if f.tier != "default" else None,
+        rank=rank if rank is not None else -1.0,
+        properties=_result_properties(f, found),
     )
+
+
+def _profile_notifications(evidence: ProfileEvidence, root: Path) -> list[om.Notification]:
+    """Hot sites no rule explains (notes, at their line) and profiles not used (warnings)."""
+    notes = [
+        om.Notification(
+            message=om.Message(text=site.text()),
+            level="note",
+            locations=[om.Location(physical_location=om.PhysicalLocation(
+                artifact_location=_artifact(site.path, root),
+                region=om.Region(start_line=site.line)))],
+            descriptor=om.ReportingDescriptorReference(id=HOT_SITE),
+            properties={"evidence": site.evidence.to_json()},
+        )
+        for site in evidence.hot_sites
+    ]
+    return notes + [
+        om.Notification(message=om.Message(text=f"profile {problem}"), level="warning",
+                        descriptor=om.ReportingDescriptorReference(id=PROFILE_ERROR))
+        for problem in evidence.problems
+    ]
+
+
+def _result_properties(f: Finding, found: list[Evidence]) -> dict[str, object] | None:
+    """An opt-in shape's ``tier`` and the profiles' ``evidence``, when there are any."""
+    properties: dict[str, object] = {}
+    if f.tier != "default":
+        properties["tier"] = f.tier
+    if found:
+        properties["evidence"] = [e.to_json() for e in found]
+    return properties or None
 
 
 def _notification(n: Notice, root: Path) -> om.Notification:
@@ -195,6 +237,8 @@ def build(
     notifications = [_notification(n, root) for n in result.notices]
     if len(shown) < len(findings):
         notifications.append(_too_many(len(findings)))
+    if result.profiles is not None:
+        notifications += _profile_notifications(result.profiles, root)
     driver = om.ToolComponent(
         name="goleaklint",
         version=__version__,
@@ -205,7 +249,8 @@ def build(
     run = om.Run(
         tool=om.Tool(driver=driver),
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.as_uri() + "/")},
-        results=[_result(f, index[f.rule_id], print_of[id(f)], root) for f in shown],
+        results=[_result(f, index[f.rule_id], print_of[id(f)], root, result.profiles)
+                 for f in shown],
         invocations=[
             om.Invocation(
                 execution_successful=not any(n.kind in FAILURES for n in result.notices),

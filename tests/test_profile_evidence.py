@@ -1,0 +1,151 @@
+"""--profile on the command line: the findings of fixtures/profiles/leakysvc carry the numbers
+of its real profiles (see test_profile_reading), sorted by them, and the hot site no rule
+explains is listed. The last test regenerates the profiles with Go: skipped without Go, except
+in CI (``CI`` set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from goleaklint.cli import main
+from test_profile_reading import (
+    DATA,
+    JOURNAL,
+    MODULE,
+    PAYLOADS,
+    PROGRAM,
+    REMEMBER,
+    ROOT,
+    SEND,
+    SERVICE,
+    STRANDED,
+    TICKER,
+    _in_ci,
+)
+
+# --- the command line ---------------------------------------------------------------------------
+
+ALL = ["heap.pb.gz", "goroutine.pb.gz", "goroutine-debug1.txt", "goroutine-debug2.txt.gz"]
+
+
+def run(*args: str, cwd: Path = PROGRAM) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        code = main(list(args), out, err)
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+def profiles(*names: str, data: Path = DATA) -> list[str]:
+    return [a for n in names for a in ("--profile", str(data / n))]
+
+
+def check_report(data: Path) -> None:
+    """The findings of leakysvc carry the numbers its profiles in ``data`` hold."""
+    code, out, err = run(*profiles(*ALL, data=data), "--sort", "evidence", ".")
+    assert code == 1
+    lines = out.splitlines()
+    assert [line.split(":")[1] for line in lines] == [str(SEND), str(REMEMBER), str(TICKER)]
+    assert lines[0].endswith(
+        f"[profile goroutine.pb.gz: {STRANDED:,} goroutines] "
+        f"[goroutine dump goroutine-debug1.txt: {STRANDED:,} goroutines] "
+        f"[goroutine dump goroutine-debug2.txt.gz: {STRANDED:,} goroutines in chan send]")
+    assert " GL101 " in lines[1] and "[profile heap.pb.gz: 2.1 MiB live, 2,00" in lines[1]
+    assert " GL203 " in lines[2] and "[profile heap.pb.gz: " in lines[2]
+    (note,) = [line for line in err.splitlines() if ": note: " in line]
+    assert re.fullmatch(rf"service/service.go:{JOURNAL}: note: profile heap.pb.gz: 4.7 MiB live, "
+                        r"30\d objects \(6\d% of the profile\) in service.\(\*Journal\).Add: "
+                        "no rule explains it", note), note
+
+    _, out, _ = run(*profiles(*ALL, data=data), "--format", "json", ".")
+    report = json.loads(out)
+    evidence = {f["rule"]: f["evidence"] for f in report["findings"]}
+    goroutines = [e for e in evidence["GL301"] if e["profile"].endswith("debug2.txt.gz")]
+    assert goroutines == [{"profile": str(data / "goroutine-debug2.txt.gz"), "kind": "goroutine",
+                           "goroutines": STRANDED, "wait": "chan send",
+                           "longest_wait_minutes": 0}]
+    (heap,) = evidence["GL101"]
+    assert heap["kind"] == "heap" and heap["bytes"] >= PAYLOADS * 1024
+    assert [(n["line"], n["function"]) for n in report["notes"]] == [
+        (JOURNAL, f"{MODULE}/service.(*Journal).Add")]
+    assert {p["profile"].rsplit("/", 1)[-1] for p in report["profiles"]} == set(ALL)
+
+
+def test_findings_carry_the_numbers_of_the_committed_profiles() -> None:
+    check_report(DATA)
+
+
+def test_sarif_ranks_by_share_of_the_profile_and_lists_hot_sites() -> None:
+    _, out, _ = run(*profiles("heap.pb.gz", "goroutine-debug2.txt.gz"), "--format", "sarif",
+                       ".")
+    run_ = json.loads(out)["runs"][0]
+    ranks = {r["ruleId"]: r.get("rank") for r in run_["results"]}
+    assert ranks["GL301"] == round(100 * STRANDED / (STRANDED + 1), 1)  # and main's goroutine
+    assert 0 < ranks["GL203"] < ranks["GL101"] < 100
+    props = {r["ruleId"]: r["properties"]["evidence"] for r in run_["results"]}
+    assert props["GL301"][0]["goroutines"] == STRANDED
+    (note,) = run_["invocations"][0]["toolExecutionNotifications"]
+    assert note["descriptor"]["id"] == "profile-hot-site"
+    region = note["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": JOURNAL}
+
+
+def test_no_profile_no_evidence_and_the_json_report_stays_an_array() -> None:
+    _, out, _ = run("--format", "json", ".")
+    assert isinstance(json.loads(out), list)
+    assert "evidence" not in json.loads(out)[0]
+
+
+@pytest.mark.parametrize("bad", ["truncated", "source", "other-program"])
+def test_a_bad_profile_says_one_line_and_changes_nothing_else(tmp_path: Path, bad: str) -> None:
+    heap = (DATA / "heap.pb.gz").read_bytes()
+    path = tmp_path / "bad.pb.gz"
+    path.write_bytes({"truncated": heap[:1000], "source": SERVICE.read_bytes(),
+                      "other-program": heap}[bad])
+    target = str(ROOT / "fixtures" / "GL101") if bad == "other-program" else "."
+    plain = run(target)
+    code, out, err = run("--profile", str(path), target)
+    assert (code, out) == plain[:2]
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1, err
+    assert warnings[0].startswith(f"goleaklint: warning: profile {path}: not used: ")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sort", "evidence", "."], "--sort evidence: needs --profile FILE"),
+    (["--profile", "no-such.pb.gz", "."], "--profile: no-such.pb.gz: no such file"),
+    (["--profile", "service", "."], "--profile: service: a folder, not a profile"),
+])
+def test_profile_usage_errors(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert (code, out, err) == (2, "", f"goleaklint: error: {message}\n")
+
+
+def test_the_profiles_regenerated_with_go_give_the_same_numbers(tmp_path: Path) -> None:
+    """End to end: build and run leakysvc with the Go toolchain, then read what it wrote."""
+    go = shutil.which("go")
+    if go is None:
+        why = "the Go toolchain (go) is not installed: apt-get install golang-go"
+        if _in_ci():
+            pytest.fail(f"{why}: required in CI", pytrace=False)
+        pytest.skip(why)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_profiles import make
+    finally:
+        sys.path.pop(0)
+    make(tmp_path, go)
+    check_report(tmp_path)
