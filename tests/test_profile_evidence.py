@@ -29,8 +29,13 @@ from test_profile_reading import (
     SERVICE,
     STRANDED,
     TICKER,
-    _in_ci,
 )
+from test_sarif import _PROBLEM as PROBLEM
+from test_sarif import multitool, validate
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 # --- the command line ---------------------------------------------------------------------------
 
@@ -149,3 +154,27 @@ def test_the_profiles_regenerated_with_go_give_the_same_numbers(tmp_path: Path) 
         sys.path.pop(0)
     make(tmp_path, go)
     check_report(tmp_path)
+
+
+def test_sarif_with_profiles_passes_the_multitool(tmp_path: Path) -> None:
+    """Ranks, evidence properties and the profile notifications (a hot site, a profile not
+    used) draw no error and no warning from the GitHub and SARIF rules (test_sarif's rules for
+    when the Multitool is missing)."""
+    validator = multitool()
+    if validator is None or not validator.is_file():
+        why = f"SARIF Multitool not installed ({validator or 'npm ci --prefix .ci'})"
+        if _in_ci() or validator is not None:
+            pytest.fail(why)
+        pytest.skip(why)
+    bad = tmp_path / "bad.pb.gz"
+    bad.write_bytes((DATA / "heap.pb.gz").read_bytes()[:100])
+    report = tmp_path / "goleaklint.sarif"
+    code, _, _ = run(*profiles(*ALL), "--profile", str(bad), "--format", "sarif",
+                     "--output", str(report), ".")
+    assert code == 1
+    notes = json.loads(report.read_text())["runs"][0]["invocations"][0][
+        "toolExecutionNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["profile-hot-site", "profile-error"]
+    problems = [line for line in validate(validator, report).splitlines()
+                if PROBLEM.search(line)]
+    assert not problems, "\n".join(problems)
