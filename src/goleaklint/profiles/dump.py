@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .model import GOROUTINE, Frame, Profile, ProfileError, Sample
 
-DEBUG1_HEADER = re.compile(r"^goroutine profile: total \d+\s*$", re.MULTILINE)
+# Go 1.26's goroutine-leak profile prints its debug=1 form with "goroutineleak profile:".
+DEBUG1_HEADER = re.compile(r"^goroutine(?:leak)? profile: total \d+\s*$", re.MULTILINE)
 _DEBUG1_STACK = re.compile(r"^(\d+) @(?: 0x[0-9a-f]+)*\s*$")
 _DEBUG1_FRAME = re.compile(r"^#\s+0x[0-9a-f]+\s+(\S+?)\+0x[0-9a-f]+\s+(.+):(\d+)\s*$")
 # Go 1.23 adds fields before the bracket with GOTRACEBACK=system (gp=0x… m=0 mp=0x…).
