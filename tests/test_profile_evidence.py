@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -178,3 +179,80 @@ def test_sarif_with_profiles_passes_the_multitool(tmp_path: Path) -> None:
     problems = [line for line in validate(validator, report).splitlines()
                 if PROBLEM.search(line)]
     assert not problems, "\n".join(problems)
+
+
+HEALTH = Path("/usr/share/gocode/src/github.com/alexliesenfeld/health")  # Debian's package
+HEALTH_DRIVER = """\
+// Command healthdemo drives github.com/alexliesenfeld/health (Debian's copy) with a check
+// that outlives the checker's timeout, then writes goroutine and heap profiles.
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/alexliesenfeld/health"
+)
+
+const calls = 300
+
+func main() {
+	release := make(chan struct{})
+	checker := health.NewChecker(
+		health.WithDisabledCache(),
+		health.WithDisabledAutostart(),
+		health.WithTimeout(time.Millisecond),
+		health.WithCheck(health.Check{Name: "db", Check: func(ctx context.Context) error {
+			<-release // a check that ignores its context
+			return nil
+		}}),
+	)
+	for i := 0; i < calls; i++ {
+		checker.Check(context.Background())
+	}
+	close(release)
+	for {
+		var b strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&b, 2)
+		if strings.Count(b.String(), "[chan send]:") >= calls {
+			break
+		}
+		runtime.Gosched()
+	}
+	runtime.GC()
+	for name, debug := range map[string]int{"goroutine.pb.gz": 0, "goroutines.txt": 2} {
+		f, _ := os.Create(os.Args[1] + "/" + name)
+		pprof.Lookup("goroutine").WriteTo(f, debug)
+		f.Close()
+	}
+	f, _ := os.Create(os.Args[1] + "/heap.pb.gz")
+	pprof.Lookup("heap").WriteTo(f, 0)
+	f.Close()
+}
+"""
+
+
+def test_a_leak_in_a_package_nobody_here_wrote(tmp_path: Path) -> None:
+    """github.com/alexliesenfeld/health strands a goroutine per check that outlives the
+    checker's timeout (check.go, executeCheckFunc). Built from Debian's copy in GOPATH mode, so
+    the frames carry its real paths; 300 timed-out checks give 300 goroutines on GL301's send.
+    Skipped without Go or without Debian's golang-github-alexliesenfeld-health-dev (CI has
+    neither need: test_the_profiles_regenerated_with_go covers the toolchain there)."""
+    go = shutil.which("go")
+    if go is None or not (HEALTH / "check.go").is_file():
+        pytest.skip("needs go and Debian's golang-github-alexliesenfeld-health-dev")
+    (tmp_path / "main.go").write_text(HEALTH_DRIVER)
+    env = {**os.environ, "GO111MODULE": "off", "GOPATH": str(HEALTH.parents[2].parent)}
+    subprocess.run([go, "run", "main.go", str(tmp_path)], cwd=tmp_path, env=env, check=True,
+                   timeout=600)
+    code, out, err = run("--sort", "evidence", "--profile", str(tmp_path / "goroutine.pb.gz"),
+                         "--profile", str(tmp_path / "goroutines.txt"), ".", cwd=HEALTH)
+    assert code == 1, err
+    (line,) = out.splitlines()
+    assert line.startswith("check.go:371:3: GL301 ")
+    assert line.endswith("[profile goroutine.pb.gz: 300 goroutines] "
+                         "[goroutine dump goroutines.txt: 300 goroutines in chan send]")
