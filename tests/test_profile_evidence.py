@@ -108,6 +108,15 @@ def test_sarif_ranks_by_share_of_the_profile_and_lists_hot_sites() -> None:
     assert region == {"startLine": JOURNAL}
 
 
+def test_a_baselined_findings_line_is_no_unexplained_hot_site(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    assert run("--write-baseline", str(baseline), ".")[0] == 0
+    code, out, err = run("--baseline", str(baseline), *profiles(*ALL), ".")
+    assert (code, out) == (0, "")
+    notes = [line.split(":")[1] for line in err.splitlines() if ": note: " in line]
+    assert notes == [str(JOURNAL)]
+
+
 def test_no_profile_no_evidence_and_the_json_report_stays_an_array() -> None:
     _, out, _ = run("--format", "json", ".")
     assert isinstance(json.loads(out), list)

@@ -371,7 +371,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             err.write(n.detail)
 
     if profiles:
-        _add_evidence(result, profiles, analysed, options.sort, err)
+        _add_evidence(result, profiles, analysed, [f for f, _ in everything], options.sort, err)
 
     # Said on stderr as discovery found them; in the report, notices like the others.
     result.notices = sorted({*result.notices, *skipped}, key=lambda n: n.sort_key)
@@ -421,13 +421,14 @@ def _profile_paths(options: argparse.Namespace) -> list[Path]:
     return paths
 
 
-def _add_evidence(result: Result, paths: list[Path], packages: list[PackageFiles], order: str,
-                  err: TextIO) -> None:
+def _add_evidence(result: Result, paths: list[Path], packages: list[PackageFiles],
+                  everything: list[Finding], order: str, err: TextIO) -> None:
     """Put the profiles' numbers on the findings (``result.profiles``); say on stderr, once
-    each, how every profile's frames mapped and which profiles could not be used."""
+    each, how every profile's frames mapped and which profiles could not be used. The lines
+    of ``everything`` (a baseline's findings too) are no unexplained hot sites."""
     from .profiles.evidence import gather
 
-    evidence = gather(paths, result.findings, packages, lambda p: one_line(str(p)))
+    evidence = gather(paths, result.findings, packages, lambda p: one_line(str(p)), everything)
     for line in evidence.problems:
         err.write(f"goleaklint: warning: profile {line}\n")
     for summary in evidence.summaries:

@@ -215,14 +215,19 @@ def _key(path: Path) -> str:
 
 def gather(
     paths: list[Path], findings: list[Finding], packages: Iterable[PackageFiles],
-    shown: Callable[[Path], str] = str,
+    shown: Callable[[Path], str] = str, explained: Iterable[Finding] = (),
 ) -> ProfileEvidence:
     """Read each profile and put its numbers on ``findings``; a profile that cannot be read or
-    used adds a line to ``problems`` and nothing else."""
+    used adds a line to ``problems`` and nothing else. The lines of ``explained`` (findings
+    not reported, a baseline's) are not hot sites either."""
     mapper = Mapper(analysed_files(packages))
     at_path: dict[str, list[Finding]] = {}
     for f in findings:
         at_path.setdefault(_key(f.location.path), []).append(f)
+    lines: dict[str, set[int]] = {}
+    for f in [*findings, *explained]:
+        lines.setdefault(_key(f.location.path), set()).update(
+            range(f.location.line, f.location.end_line + 1))
     out = ProfileEvidence()
     for path in paths:
         try:
@@ -233,12 +238,12 @@ def gather(
         except OSError as exc:
             out.problems.append(f"{shown(path)}: not used: cannot read ({exc.strerror or exc})")
             continue
-        _use(profile, shown(path), mapper, at_path, out)
+        _use(profile, shown(path), mapper, at_path, lines, out)
     return out
 
 
 def _use(profile: Profile, shown: str, mapper: Mapper, at_path: dict[str, list[Finding]],
-         out: ProfileEvidence) -> None:
+         lines: dict[str, set[int]], out: ProfileEvidence) -> None:
     rules = RULES[profile.kind]
     tally = Tally()
     per_finding: dict[int, Tallied] = {}
@@ -258,8 +263,7 @@ def _use(profile: Profile, shown: str, mapper: Mapper, at_path: dict[str, list[F
         if any(fr.function in _GOROUTINE_MEMORY for fr in sample.frames):
             continue
         g, frame = mapped[0]
-        if any(f.location.line <= frame.line <= f.location.end_line
-               for f in at_path.get(_key(g.path), ())):
+        if frame.line in lines.get(_key(g.path), ()):
             continue  # a line with a finding of another kind is not unexplained
         site = sites.setdefault((_key(g.path), frame.line), (g.path, frame.function, Tallied()))
         site[2].add(sample)
