@@ -108,6 +108,13 @@ def test_sarif_ranks_by_share_of_the_profile_and_lists_hot_sites() -> None:
     assert region == {"startLine": JOURNAL}
 
 
+def test_github_annotations_carry_the_evidence_too() -> None:
+    _, out, _ = run(*profiles("goroutine-debug2.txt.gz"), "--format", "github", ".")
+    (send,) = [line for line in out.splitlines() if f"line={SEND}," in line]
+    assert send.endswith(f"[goroutine dump goroutine-debug2.txt.gz: {STRANDED:,} goroutines "
+                         "in chan send]")
+
+
 def test_a_baselined_findings_line_is_no_unexplained_hot_site(tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     assert run("--write-baseline", str(baseline), ".")[0] == 0

@@ -39,7 +39,9 @@ def write(result: Result, rules: list[type[Rule]], out: TextIO) -> list[str]:
             f"endColumn={loc.end_column}",
             f"title={_escape_property(f'{f.rule_id} {f.rule_name}')}",
         ))
-        out.write(f"::{_COMMAND.get(f.level, 'warning')} {props}::{_escape_data(f.message)}\n")
+        seen = result.profiles.of(f) if result.profiles is not None else []
+        message = f.message + "".join(f" [{e.text()}]" for e in seen)  # --profile's evidence
+        out.write(f"::{_COMMAND.get(f.level, 'warning')} {props}::{_escape_data(message)}\n")
     if max(per_level.values(), default=0) <= PER_STEP:  # three levels: at most 30 in all
         return []
     n = len(result.findings)
