@@ -138,6 +138,7 @@ def _files(tmp_path: Path) -> list[GoFile]:
     ("example.com/m/b/util/x.go", "example.com/m/b/util.(*T).M", 1),  # -trimpath
     ("/build/cmd/main.go", "main.main", 2),
     ("/build/svc/main.go", "example.com/m/svc.Run.func1", 3),
+    ("/build/svc/main.go", "example.com/m/svc.Map[go.shape.*example.com/x.T]", 3),  # generic
 ])
 def test_a_frame_maps_to_the_file_with_the_longest_common_path_suffix(
         tmp_path: Path, file: str, function: str, expected: int) -> None:

@@ -39,7 +39,9 @@ _VERSION = re.compile(r"^v\d+$")
 
 def function_package(function: str) -> str:
     """The import path of a frame's function (``example.com/m/pkg.(*T).M`` → ``example.com/m/pkg``;
-    dots in the path's last element are written ``%2e`` by the linker)."""
+    dots in the path's last element are written ``%2e`` by the linker; a generic function's type
+    arguments, ``pkg.Map[go.shape.*example.com/x.T]``, are not part of it)."""
+    function = function.split("[", 1)[0]
     slash = function.rfind("/")
     dot = function.find(".", slash + 1)
     return (function[:dot] if dot >= 0 else function).replace("%2e", ".")
