@@ -18,7 +18,7 @@ from typing import Any
 from ..discover import PackageFiles
 from ..rule import Finding
 from .mapping import GoFile, Mapper, Tally
-from .model import GOROUTINE, HEAP, Profile, ProfileError, Sample
+from .model import GOROUTINE, HEAP, Frame, Profile, ProfileError, Sample
 from .reader import load
 
 RULES = {
@@ -29,6 +29,7 @@ HOT_SITES, HOT_SHARE = 5, 0.02  # at most 5 sites a profile, each >= 2% of its t
 # Heap samples of goroutine creation (descriptors and stacks): the goroutine profile says where
 # those goroutines wait; as heap sites they would point at every `go` statement.
 _GOROUTINE_MEMORY = frozenset({"runtime.malg", "runtime.newproc1"})
+_UNSEEN: Any = object()
 
 
 def size(n: int) -> str:
@@ -242,30 +243,57 @@ def gather(
     return out
 
 
+@dataclass(frozen=True)
+class _Mapped:
+    """A frame in the analysed files: its file's key and path, and the findings of the
+    profile's rules whose span holds its line (worked out once per distinct frame)."""
+
+    key: str
+    path: Path
+    findings: tuple[int, ...]
+    on_a_finding: bool  # its line has a finding, of any rule (or a baselined one)
+
+
 def _use(profile: Profile, shown: str, mapper: Mapper, at_path: dict[str, list[Finding]],
          lines: dict[str, set[int]], out: ProfileEvidence) -> None:
     rules = RULES[profile.kind]
     tally = Tally()
     per_finding: dict[int, Tallied] = {}
     sites: dict[tuple[str, int], tuple[Path, str, Tallied]] = {}
+
+    def resolve(frame: Frame) -> _Mapped | None:
+        g = mapper.map(frame, tally)
+        if g is None:
+            return None
+        key = _key(g.path)
+        found = tuple(id(f) for f in at_path.get(key, ()) if f.rule_id in rules
+                      and f.location.line <= frame.line <= f.location.end_line)
+        return _Mapped(key, g.path, found, frame.line in lines.get(key, ()))
+
+    # By frame identity: a pprof location's frames are shared by all its samples, and a large
+    # profile has tens of millions of frames in a few thousand locations.
+    memo: dict[int, _Mapped | None] = {}
     for sample in profile.samples:
-        mapped = [(g, fr) for fr in sample.frames if (g := mapper.map(fr, tally)) is not None]
-        supported = set()
-        for g, frame in mapped:
-            for f in at_path.get(_key(g.path), ()):
-                loc = f.location
-                if f.rule_id in rules and loc.line <= frame.line <= loc.end_line:
-                    supported.add(id(f))
+        supported: set[int] = set()
+        first: tuple[_Mapped, Frame] | None = None
+        for fr in sample.frames:
+            m = memo.get(id(fr), _UNSEEN)
+            if m is _UNSEEN:
+                m = memo[id(fr)] = resolve(fr)
+            if m is not None:
+                if first is None:
+                    first = (m, fr)
+                supported.update(m.findings)
         for i in supported:
             per_finding.setdefault(i, Tallied()).add(sample)
-        if supported or not mapped or sample.value(profile.kind) <= 0:
+        if supported or first is None or sample.value(profile.kind) <= 0:
             continue
+        m, frame = first
+        if m.on_a_finding:
+            continue  # a line with a finding of another kind is not unexplained
         if any(fr.function in _GOROUTINE_MEMORY for fr in sample.frames):
             continue
-        g, frame = mapped[0]
-        if frame.line in lines.get(_key(g.path), ()):
-            continue  # a line with a finding of another kind is not unexplained
-        site = sites.setdefault((_key(g.path), frame.line), (g.path, frame.function, Tallied()))
+        site = sites.setdefault((m.key, frame.line), (m.path, frame.function, Tallied()))
         site[2].add(sample)
     summary = Summary(shown, profile.label, profile.kind, len(profile.samples),
                       len(tally.matched), len(tally.unmatched), len(tally.ambiguous))

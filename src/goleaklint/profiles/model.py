@@ -12,7 +12,7 @@ class ProfileError(Exception):
     """A file that is not a profile goleaklint reads (the message says why, one line)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Frame:
     """One frame of a stack: the function (package-path qualified) and its file and line."""
 
@@ -21,7 +21,7 @@ class Frame:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)  # a large profile holds hundreds of thousands
 class Sample:
     """A stack (innermost frame first) and what was measured there: live (or allocated) bytes
     and objects for heap profiles, goroutines with their wait reason and wait time for

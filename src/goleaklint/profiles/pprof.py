@@ -8,6 +8,8 @@ comments, periods) are skipped by the decoder as unknown fields.
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +81,7 @@ def parse(data: bytes, path: Path) -> Profile:
     types = [string(t.type) for t in message.sample_type]
     kind, measure, columns = _columns(types, string(message.default_sample_type))
     functions = {f.id: (string(f.name), string(f.filename)) for f in message.function}
-    frames_of: dict[int, tuple[Frame, ...]] = {}
+    frames_of: defaultdict[int, tuple[Frame, ...]] = defaultdict(tuple)  # shared by samples
     for location in message.location:
         frames = []
         for line in location.line:  # innermost (inlined) first, as pprof orders them
@@ -87,17 +89,18 @@ def parse(data: bytes, path: Path) -> Profile:
             frames.append(Frame(name, filename, line.line))
         frames_of[location.id] = tuple(frames)
     profile = Profile(path=path, kind=kind, format="profile", measure=measure)
+    first, second = columns[0], columns[-1]
+    append = profile.samples.append
     for sample in message.sample:
-        values = list(sample.value)
+        values = sample.value  # indexed, not copied: upb's containers are slow to iterate
         if len(values) != len(types):
             raise ProfileError(f"malformed pprof profile ({len(values)} values in a sample "
                                f"of {len(types)} sample types)")
-        stack = tuple(f for loc in sample.location_id for f in frames_of.get(loc, ()))
+        stack = tuple(chain.from_iterable(map(frames_of.__getitem__, sample.location_id)))
         if kind == HEAP:
-            profile.samples.append(Sample(stack, bytes=values[columns[0]],
-                                          objects=values[columns[1]]))
+            append(Sample(stack, bytes=values[first], objects=values[second]))
         else:
-            profile.samples.append(Sample(stack, goroutines=values[columns[0]]))
+            append(Sample(stack, goroutines=values[first]))
     return profile
 
 
