@@ -3,6 +3,7 @@
 and write what pprof sees after its fixed amount of work:
 
     heap.pb.gz             runtime/pprof heap profile (gzip-compressed protobuf)
+    allocs.pb.gz           the same samples, allocated bytes first (/debug/pprof/allocs)
     goroutine.pb.gz        goroutine profile (gzip-compressed protobuf)
     goroutine.pb           the same, decompressed (what `go tool pprof -proto` gives uncompressed)
     goroutine-debug1.txt   /debug/pprof/goroutine?debug=1 (a count per stack)

@@ -108,6 +108,14 @@ def test_sarif_ranks_by_share_of_the_profile_and_lists_hot_sites() -> None:
     assert region == {"startLine": JOURNAL}
 
 
+def test_an_allocation_profile_says_allocated_and_lists_no_hot_site() -> None:
+    code, out, err = run(*profiles("allocs.pb.gz"), ".")
+    assert code == 1
+    (remember,) = [line for line in out.splitlines() if f":{REMEMBER}:" in line]
+    assert re.search(r"\[profile allocs.pb.gz: 2\.\d+ MiB allocated, 2,0\d\d objects\]$", remember)
+    assert ": note: " not in err
+
+
 def test_github_annotations_carry_the_evidence_too() -> None:
     _, out, _ = run(*profiles("goroutine-debug2.txt.gz"), "--format", "github", ".")
     (send,) = [line for line in out.splitlines() if f"line={SEND}," in line]

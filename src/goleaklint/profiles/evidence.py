@@ -25,7 +25,9 @@ RULES = {
     HEAP: frozenset({"GL101", "GL102", "GL103", "GL401", "GL203", "GL205"}),
     GOROUTINE: frozenset({"GL301", "GL302", "GL303", "GL304"}),
 }
-HOT_SITES, HOT_SHARE = 5, 0.02  # at most 5 sites a profile, each >= 2% of its total
+# At most 5 sites a profile, each >= 2% of its total: of live heap or parked goroutines (an
+# allocation profile's sites are churn, not retention: it has none).
+HOT_SITES, HOT_SHARE = 5, 0.02
 # Heap samples of goroutine creation (descriptors and stacks): the goroutine profile says where
 # those goroutines wait; as heap sites they would point at every `go` statement.
 _GOROUTINE_MEMORY = frozenset({"runtime.malg", "runtime.newproc1"})
@@ -306,6 +308,8 @@ def _use(profile: Profile, shown: str, mapper: Mapper, at_path: dict[str, list[F
     total = profile.total
     for i, t in per_finding.items():
         out.by_finding.setdefault(i, []).append(Evidence.of(profile, shown, t, total))
+    if profile.measure == "allocated":
+        return  # what was allocated and freed is churn, not retention: no hot sites
     hot = sorted(
         ((path, line, function, Evidence.of(profile, shown, t, total))
          for (_, line), (path, function, t) in sites.items()),
