@@ -132,6 +132,22 @@ def test_go_version_overrides_go_mod(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert json.loads(shown)["go-version-from"] == str(source.resolve())
 
 
+@pytest.mark.parametrize(("setting", "expected"), [
+    (None, ["GL203", "GL205"]),           # no go.mod: pre-modules code, older than Go 1.23
+    ('go-version = "1.23"', []),          # the setting still overrides
+])
+def test_code_without_go_mod_is_older_than_go_1_23(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None,
+        expected: list[str]) -> None:
+    write(tmp_path / "poll" / "poll.go", POLL)
+    if setting is not None:
+        write(tmp_path / ".goleaklint.toml", setting + "\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("poll")
+    assert sorted(line.split()[1] for line in out.splitlines()) == expected
+    assert code == (1 if expected else 0)
+
+
 def test_bad_go_version_names_file_line_and_key(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / ".goleaklint.toml", '# pinned\ngo-version = "1.x"\n')
@@ -212,7 +228,11 @@ def test_config_shows_the_go_version_of_go_mod_and_where_it_came_from(
     monkeypatch.chdir(tmp_path / "mod" / "poll")
     assert shown() == ("1.23", gomod)
     monkeypatch.chdir(tmp_path)
-    assert shown("loose") == (None, "default")  # no go.mod above
+    # No go.mod above: GOPATH-era code, older than modules (and than Go 1.23).
+    assert shown("loose") == ("1.10", "no go.mod: pre-modules (GOPATH) code, older than Go 1.23")
+    write(tmp_path / "bare" / "go.mod", "module example.com/bare\n")
+    write(tmp_path / "bare" / "poll.go", POLL)
+    assert shown("bare") == (None, "default")  # a go.mod without a go line
 
 
 def test_config_that_is_a_folder_is_an_error(tmp_path: Path,

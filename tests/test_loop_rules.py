@@ -45,7 +45,8 @@ def findings(tmp_path: Path, code: str, gomod: str | None = None,
 
 
 @pytest.mark.parametrize(("gomod", "expected"), [
-    (None, []),  # no go.mod: a current Go is assumed
+    (None, [("GL205", 10)]),  # no go.mod: pre-modules code, older than Go 1.23
+    ("module m\n", []),  # a go.mod without a go line: a current Go is assumed
     ("module m\n\ngo 1.23\n", []),
     ("module m\n\ngo 1.24\n", []),
     ("module m\n\ngo 1.22\n", [("GL205", 10)]),
@@ -59,6 +60,21 @@ def test_go_version_setting_overrides_the_missing_go_mod(tmp_path: Path) -> None
     config = Config()
     config.go_version = (1, 21)
     assert findings(tmp_path, EVENT_LOOP, None, config) == [("GL205", 10)]
+
+
+def test_go_version_setting_overrides_pre_modules(tmp_path: Path) -> None:
+    config = Config()
+    config.go_version = (1, 23)
+    assert findings(tmp_path, EVENT_LOOP, None, config) == []
+
+
+def test_pre_modules_finding_says_why(tmp_path: Path) -> None:
+    package = tmp_path / "example"
+    package.mkdir()
+    (package / "example.go").write_text(EVENT_LOOP, encoding="utf-8")
+    result = analyze(discover([str(package)]).packages, RULES, Config())
+    assert [f.message.split("(")[-1].split(")")[0] for f in result.findings] == [
+        "no go.mod: pre-modules code, older than Go 1.23"]
 
 
 def test_go_version_setting_overrides_go_mod(tmp_path: Path) -> None:

@@ -260,8 +260,9 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
 
 def _effective_go_version(config: Config, start: Path, err: TextIO) -> tuple[str | None, str]:
     """The Go version the rules see for the packages at ``start``, and where it comes from:
-    the configuration file, the nearest go.mod, or "default" (None: neither says)."""
-    from .discover import ModuleFinder
+    the configuration file, the nearest go.mod, no go.mod at all (pre-modules code), or
+    "default" (None: a go.mod without a usable ``go`` line)."""
+    from .discover import PRE_MODULES, PRE_MODULES_FROM, ModuleFinder
 
     if config.go_version is not None:
         return ".".join(map(str, config.go_version)), str(config.path)
@@ -270,6 +271,8 @@ def _effective_go_version(config: Config, start: Path, err: TextIO) -> tuple[str
         raise UsageError(f"{module.error} (or set go-version in .goleaklint.toml)")
     if module.warning:
         err.write(f"goleaklint: warning: {one_line(module.warning)}\n")
+    if module.gomod is None:
+        return ".".join(map(str, PRE_MODULES)), PRE_MODULES_FROM
     if module.go_version is None:
         return None, "default"
     return ".".join(map(str, module.go_version)), str(module.gomod)

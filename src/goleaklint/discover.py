@@ -19,6 +19,10 @@ GO_DIRECTIVE = re.compile(r"^[ \t]*go(?:[ \t]+([^\n]*?))?[ \t]*(?://[^\n]*)?\r?$
 GO_VERSION = re.compile(r'^"?(\d+)\.(\d+)(?:\.\d+)?(?:(?:rc|beta)\d+)?"?$')
 BINARY_PROBE = 8192  # a NUL byte in a file's first 8 KiB makes it binary (git's heuristic)
 MODULE_DIRECTIVE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
+# Go 1.10, the last release before modules (1.11): the version assumed for code with no go.mod
+# above it (GOPATH-era code), so the rules about older runtimes (GL203/GL205) apply to it.
+PRE_MODULES = (1, 10)
+PRE_MODULES_FROM = "no go.mod: pre-modules (GOPATH) code, older than Go 1.23"
 
 
 class DiscoveryError(Exception):

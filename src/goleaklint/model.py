@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .discover import Module, SourceFile
+from .discover import PRE_MODULES, Module, SourceFile
 from .facts import Facts
 from .skeleton import blank_bodies
 from .syntax import (
@@ -438,6 +438,15 @@ class Package:
         self.facts = Facts(self)
         if self.go_version is None:
             self.go_version = self.module.go_version
+
+    @property
+    def runtime_go_version(self) -> tuple[int, int] | None:
+        """The Go release whose runtime the timer rules (GL203/GL205) reason about:
+        ``go_version``, or PRE_MODULES when no go.mod is above the package (GOPATH-era code
+        predates modules); None when a go.mod says nothing usable."""
+        if self.go_version is None and self.module.gomod is None:
+            return PRE_MODULES
+        return self.go_version
 
     @property
     def consts(self) -> dict[str, Declaration]:

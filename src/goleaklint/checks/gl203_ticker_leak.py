@@ -21,7 +21,8 @@ class TickerLeak(FlowRule):
     """## What it finds
     A `time.NewTicker` whose `Stop` is not called on the paths that leave the function, and
     `time.Tick` outside `main.main` and outside functions that never return. Only where the
-    module's `go` directive is below 1.23.
+    module's `go` directive is below 1.23, or where no go.mod is above the code (pre-modules
+    code).
 
     ## Why it leaks
     Before Go 1.23 a ticker that is not stopped is never garbage collected: the runtime
@@ -68,8 +69,10 @@ class TickerLeak(FlowRule):
     ticker a function literal assigns to a variable of an enclosing function that calls
     `Stop` on it somewhere (a deferred stop closure). Functions that
     never return (a `for` without condition and without `return` or `break`, or a
-    `for range time.Tick(…)` loop) may use `time.Tick`. No go.mod, or `go 1.23` and later: the
-    rule is silent (the runtime collects unreferenced timers).
+    `for range time.Tick(…)` loop) may use `time.Tick`. With `go 1.23` and later the rule is
+    silent (the runtime collects unreferenced timers), as with a go.mod without a usable `go`
+    line. Code with no go.mod above it (GOPATH-era code) predates modules: it is taken to be
+    older than Go 1.23 and checked; the `go-version` setting overrides both.
 
     A leak is growth (DESIGN.md): in test code it reports only a ticker made per iteration of
     a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
@@ -94,12 +97,12 @@ class TickerLeak(FlowRule):
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        version = package.go_version
+        version = package.runtime_go_version
         return version is not None and version < (1, 23)
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        version = self.package.go_version  # the rule is about Go releases before 1.23
+        version = self.package.runtime_go_version  # about Go releases before 1.23
         self.relevant = version is not None and version < (1, 23)
 
     def visit_call_expression(self, node: Node) -> None:

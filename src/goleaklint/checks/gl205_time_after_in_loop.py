@@ -22,7 +22,8 @@ class TimeAfterInLoop(Rule):
     """## What it finds
     `time.After(d)` (through any import name of `time`, dot imports included) received from
     in a `case` of a `select` that a loop runs again, in a package whose module says
-    `go 1.22` or older in its nearest `go.mod` (or the `go-version` setting). The `select` may
+    `go 1.22` or older in its nearest `go.mod`, or that has no `go.mod` above it (pre-modules
+    code), or the `go-version` setting. The `select` may
     sit at any depth of blocks in the loop's body, but not across a function literal. It is
     silent when the loop cannot come back to the `select` once another case has won (every
     other case returns or breaks out): a timer then only outlives a `select` that ends the
@@ -87,8 +88,10 @@ class TimeAfterInLoop(Rule):
     module's `go` directive to 1.23 or later.
 
     ## Known limits
-    - Without a `go.mod` (and without the `go-version` setting) the Go version is unknown and
-      a current Go is assumed: nothing is reported.
+    - Code with no `go.mod` above it (GOPATH-era code) predates modules: it is taken to be
+      older than Go 1.23 and reported (the `go-version` setting overrides this, as it overrides
+      a go.mod's directive). A `go.mod` without a usable `go` line: a current Go is assumed and
+      nothing is reported.
     - Only `case <-time.After(…)` and `case v := <-time.After(…)` count; a `time.After` channel
       built in the loop, stored in a variable and received from in the `select` is not followed.
     - A loop that runs a small number of times fixed by the source (a range over a literal of
@@ -128,12 +131,12 @@ class TimeAfterInLoop(Rule):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self.loops: LoopAnalysis | None = None
-        version = self.package.go_version  # the rule is about Go releases before 1.23
+        version = self.package.runtime_go_version  # about Go releases before 1.23
         self.relevant = version is not None and tuple(version) < FIXED_IN
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        version = package.go_version
+        version = package.runtime_go_version
         return version is not None and tuple(version) < FIXED_IN
 
     def begin_file(self, file: FileModel) -> None:
@@ -157,12 +160,11 @@ class TimeAfterInLoop(Rule):
             loop = self.loops.repeating_loop(node, frozenset(others))
             if loop is None or not self._accumulates(loop):
                 continue
-            major, minor = self.package.go_version or (0, 0)
             self.report(
                 call,
                 f"`{_short(call)}` in a select inside a loop (`{loop_header(loop)}`, line "
                 f"{loop.start_point.row + 1}): each iteration that another case wins leaves a "
-                f"timer alive until it fires (go {major}.{minor} < 1.23); create the timer "
+                f"timer alive until it fires ({self._release()}); create the timer "
                 "once, before the loop",
                 ((self.walked, loop, "the loop that evaluates time.After again"),),
             )
@@ -191,6 +193,13 @@ class TimeAfterInLoop(Rule):
                 return True
             node = node.parent
         return False
+
+    def _release(self) -> str:
+        """Why the Go release is older than 1.23: the go directive, or no go.mod at all."""
+        if self.package.go_version is None:
+            return "no go.mod: pre-modules code, older than Go 1.23"
+        major, minor = self.package.go_version
+        return f"go {major}.{minor} < 1.23"
 
     def _time_after(self, clause: Node) -> Node | None:
         """The ``time.After(…)`` call a ``case <-time.After(…)`` receives from."""
