@@ -22,7 +22,7 @@ _STORES = ("Store", "LoadOrStore", "Set", "Add", "Put")
 _CANCELLABLE = re.compile(r"context\.With(Cancel|Timeout|Deadline)")
 # A package's own wrappers are openers by their names: ``openConfig``, ``c.do``, ``u.query``.
 _OPENER_LIKE = re.compile(r"(?i)(open|create|dial|listen|query|prepare|begin|do$|get$|post$)")
-_ENDLESS = re.compile(rb"for\s*\{")
+_ENDLESS = re.compile(rb"for\s*\{|range\s+(time\.Tick\(|[\w.]+\.C\s*\{)")  # or a ticker's C
 
 
 def _ancestors(node: Node) -> Iterator[Node]:

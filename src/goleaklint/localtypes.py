@@ -17,6 +17,8 @@ CONSTRUCTOR_RESULTS = {
     "database/sql.OpenDB": _SQL_DB,
     **{f"github.com/jmoiron/sqlx.{n}": _SQLX_DB
        for n in ("Open", "Connect", "MustConnect", "MustOpen", "NewDb")},
+    "time.NewTicker": TypeRef("pointer", elem=TypeRef("qualified", name="Ticker",
+                                                      package="time")),
 }
 PACKAGE_VARS = {
     "net/http.DefaultClient": TypeRef("qualified", name="Client", package="net/http"),

@@ -4,8 +4,12 @@ receive (GL302-GL304)."""
 from __future__ import annotations
 
 from .channels import is_quit_receive
-from .model import FUNCTION_NODES
+from .localtypes import expression_type
+from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, captures, text
+
+TICK = "time.Tick"
+TICKER = "time.Ticker"
 
 
 def leaves_early(loop: Node) -> bool:
@@ -52,3 +56,50 @@ def has_exit(loop: Node, body: Node) -> bool:
     if inner is None:
         return False
     return leaves_early(loop) or is_quit_receive(inner)
+
+
+def ranges_over_ticker(loop: Node, f: FileModel, pkg: Package) -> bool:
+    """``for … range`` over a ticker's channel: ``time.Tick(d)``, a local bound only to
+    ``time.Tick(d)``, or ``t.C`` of a ``*time.Ticker`` (from ``time.NewTicker``, a parameter,
+    a field). ``Stop`` never closes that channel, so the loop ends only by a return or break."""
+    clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
+    right = clause.child_by_field_name("right") if clause is not None else None
+    while right is not None and right.type == "parenthesized_expression":
+        right = right.named_children[0] if right.named_child_count else None
+    if right is None:
+        return False
+    if right.type == "call_expression":
+        return resolve_selector(f, right, pkg) == TICK
+    if right.type == "identifier":
+        return f.is_local(right) and _bound_only_to_tick(right, f, pkg)
+    if right.type == "selector_expression" and text(right.child_by_field_name("field")) == "C":
+        owner = expression_type(right.child_by_field_name("operand"), pkg, f).deref()
+        return owner.qualified_name == TICKER
+    return False
+
+
+def _bound_only_to_tick(ident: Node, f: FileModel, pkg: Package) -> bool:
+    """Every binding of local ``ident`` in its function (``:=``, ``=``, ``var``) is a
+    ``time.Tick(…)`` call."""
+    function = f.innermost_function(ident)
+    name = text(ident)
+    values: list[Node | None] = []
+    while function is not None and not values:
+        body = function.child_by_field_name("body")
+        for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
+                               body).get("h", []) if body is not None else []:
+            if holder.type == "var_spec":
+                names = holder.children_by_field_name("name")
+                right = holder.child_by_field_name("value")
+            else:
+                left = holder.child_by_field_name("left")
+                names = left.named_children if left is not None else []
+                right = holder.child_by_field_name("right")
+            for i, n in enumerate(names):
+                if text(n) == name:
+                    vals = right.named_children if right is not None else []
+                    values.append(vals[i] if len(vals) == len(names) else None)
+        function = f.innermost_function(function)  # a captured local: the outer function
+    return bool(values) and all(
+        v is not None and v.type == "call_expression" and resolve_selector(f, v, pkg) == TICK
+        for v in values)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..channels import goroutines
 from ..goroutinerule import GoroutineRule
-from ..loopexits import has_exit, is_endless
-from ..model import FUNCTION_NODES, FileModel, is_main_main
+from ..loopexits import has_exit, is_endless, ranges_over_ticker
+from ..model import FUNCTION_NODES, FileModel, Package, is_main_main
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..scope import compiled_only
@@ -16,8 +16,10 @@ from ..syntax import Node, captures
 class GoroutineNoExit(GoroutineRule):
     """## What it finds
     A `go` statement whose function (a literal, or a function or method of the same package)
-    runs a `for { … }` loop with no `return`, no `break` out of it, no `goto` out, and no
-    receive from `ctx.Done()` or a quit/done/stop channel.
+    runs a `for { … }` loop, or a `for … range` over a ticker's channel (`time.Tick(d)`, a
+    local holding it, `t.C` of a `*time.Ticker`), with no `return`, no `break` out of it, no
+    `goto` out, and no receive from `ctx.Done()` or a quit/done/stop channel. `Stop` never
+    closes a ticker's channel: ranging over it never ends by itself.
 
     ## Why it leaks
     Such a goroutine can never stop: every time the code that starts it runs (a constructor,
@@ -84,7 +86,10 @@ class GoroutineNoExit(GoroutineRule):
     `sync.Once` of a receiver), per request, and in tests (it outlives the test); `Register…`
     functions do not count as initialisation here. An `ExampleXxx` without an `// Output:`
     comment is compiled, never run: silent. A `break` inside a `switch` or `select` leaves
-    only that statement. Functions of other packages (`go http.ListenAndServe(…)`) are not
+    only that statement. A ticker is known by `time.Tick`, `time.NewTicker` or a declared
+    `*time.Ticker` (parameter, field, variable); a `range` over a mock clock's ticker, a
+    `time.Timer`'s channel or a `<-chan time.Time` parameter is not judged. Functions of other
+    packages (`go http.ListenAndServe(…)`) are not
     looked into; a function called once from another package's `main` is not known to run
     once.
 
@@ -105,15 +110,17 @@ class GoroutineNoExit(GoroutineRule):
         for g in goroutines(function, file, self.package):
             if g.body is None:
                 continue
-            loop = _endless_loop(g.body)
+            source = g.source
+            loop, ticker = _endless_loop(g.body, source, self.package)
             if loop is None or self._lives_by_design(function, file, g.statement, loop, g.names):
                 continue
-            source = g.source
             line = source.position(loop.start_byte)[0]
             where = f"line {line}" if source is file else f"{source.path.name}:{line}"
+            why = ("ranges over a ticker's channel, which Stop never closes, and has no return "
+                   "and no break" if ticker else
+                   "has no return, no break and no ctx.Done()/quit receive")
             self.report(g.statement, f"this goroutine never exits: its `for` loop at {where} "
-                        "has no return, no break and no ctx.Done()/quit receive",
-                        ((source, loop, "the endless loop"),), file=file)
+                        f"{why}", ((source, loop, "the endless loop"),), file=file)
 
 
     def _lives_by_design(self, function: Node, file: FileModel, statement: Node, loop: Node,
@@ -127,8 +134,9 @@ class GoroutineNoExit(GoroutineRule):
             self.package, file, statement)
 
 
-def _endless_loop(body: Node) -> Node | None:
-    """A condition-less ``for`` of ``body`` (not in nested literals) with no way out."""
+def _endless_loop(body: Node, f: FileModel, pkg: Package) -> tuple[Node | None, bool]:
+    """A condition-less ``for`` of ``body`` (not in nested literals), or a ``for range`` over
+    a ticker's channel, with no way out; and whether it is the ticker's."""
     for loop in captures("(for_statement) @f", body).get("f", []):
         parent = loop.parent
         nested = False
@@ -139,12 +147,13 @@ def _endless_loop(body: Node) -> Node | None:
             parent = parent.parent
         if nested:
             continue
-        if not is_endless(loop):
-            continue  # has a clause or condition
+        ticker = not is_endless(loop) and ranges_over_ticker(loop, f, pkg)
+        if not (ticker or is_endless(loop)):
+            continue  # has a clause or condition, and it can end
         if has_exit(loop, body):
             continue
-        return loop
-    return None
+        return loop, ticker
+    return None, False
 
 
 @hookimpl
