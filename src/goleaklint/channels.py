@@ -114,8 +114,11 @@ def enclosing_loop(node: Node, function: Node) -> Node | None:
     return None
 
 
-def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
-    """The goroutines ``function`` starts, with the channel names their bodies use."""
+def goroutines(function: Node, f: FileModel, pkg: Package, *,
+               through_values: bool = False) -> list[Goroutine]:
+    """The goroutines ``function`` starts, with the channel names their bodies use. With
+    ``through_values``, ``go visit()`` of a local bound only to a function literal
+    (``visit := func() {…}``) runs that literal."""
     body = function.child_by_field_name("body")
     found: list[Goroutine] = []
     if body is None:
@@ -130,6 +133,8 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
         args = call.child_by_field_name("arguments")
         arg_nodes = [a for a in args.named_children if a.type != "comment"] if args else []
         target, literal, target_file = _started_function(fn, f, pkg)
+        if target is None and through_values and fn is not None and fn.type == "identifier":
+            target, literal, target_file = local_literal(fn, function), True, f
         if target is None:
             continue
         g = Goroutine(stmt, target.child_by_field_name("body"), f,
@@ -146,6 +151,30 @@ def goroutines(function: Node, f: FileModel, pkg: Package) -> list[Goroutine]:
                     g.names.setdefault(name, name)
         found.append(g)
     return found
+
+
+def local_literal(ident: Node, function: Node) -> Node | None:
+    """The function literal local ``ident`` of ``function`` holds: every binding of the name
+    in ``function`` (``:=``, ``var … =``, ``=``) assigns that one literal."""
+    body = function.child_by_field_name("body")
+    name = text(ident)
+    found: list[Node | None] = []
+    for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
+                           body).get("h", []) if body is not None else []:
+        if holder.type == "var_spec":
+            names = holder.children_by_field_name("name")
+            right = holder.child_by_field_name("value")
+        else:
+            left = holder.child_by_field_name("left")
+            names = left.named_children if left is not None else []
+            right = holder.child_by_field_name("right")
+        values = [v for v in right.named_children if v.type != "comment"] if right else []
+        for i, n in enumerate(names):
+            if text(n) == name and (right is not None or holder.type != "var_spec"):
+                found.append(values[i] if len(values) == len(names) else None)
+    if len(found) != 1 or found[0] is None or found[0].type != "func_literal":
+        return None
+    return found[0]
 
 
 def _started_function(fn: Node | None, f: FileModel, pkg: Package

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..channels import (
     Goroutine,
     closes,
@@ -95,7 +97,11 @@ class RangeUnclosedChannel(GoroutineRule):
     files are not read when judging fields of non-test code. Goroutines started once per
     process (as GL304 reads it: `init`, `main`, a package-level `sync.Once`, a package-level
     guard) and the goroutines of an `ExampleXxx` without `// Output:` (never run) are not
-    reported.
+    reported. A local declared once as another name for the channel (`out := ch`,
+    `var in <-chan T = ch`) is the same channel: ranging over it, or closing it, counts; a
+    local rebound later (`out = other`) is not followed. A goroutine started through a local
+    bound once to a function literal (`visit := func() {…}; go visit()`) runs that literal;
+    a function value from elsewhere (a parameter, a field) is not looked into.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -110,27 +116,35 @@ class RangeUnclosedChannel(GoroutineRule):
 
     def check_function(self, function: Node, file: FileModel) -> None:
         made = made_channels(function, file)
-        every = goroutines(function, file, self.package)
+        every = goroutines(function, file, self.package, through_values=True)
         starts = [g.statement for g in every]
         gs = [g for g in every if not (compiled_only(file, g.statement)
                                        or started_for_the_process(self.package, file,
                                                                   g.statement))]
         body = function.child_by_field_name("body")
+        aliases = local_aliases(function, set(made)) if made else {}
+        for g in every:  # a literal sees the aliases it captures under their own names
+            if g.literal and g.body is not None:
+                for alias in aliases:
+                    if alias not in g.names and _captures(g.body, alias):
+                        g.names[alias] = alias
         for g in gs:
             if g.body is None:
                 continue
             for name, inner in g.names.items():
-                if name not in made or body is None:
+                channel = aliases.get(name, name)
+                if channel not in made or body is None:
                     continue
                 waits = _waits_forever_on(g.body, inner)
                 if not waits:
                     continue
-                if closes(body, name) or (g.body is not None and closes(g.body, inner)):
+                names = {channel} | {a for a, c in aliases.items() if c == channel}
+                if any(closes(body, n) for n in names) or closes(g.body, inner):
                     continue
-                if escapes(function, name, starts):
+                if any(escapes(function, n, starts) for n in names):
                     continue
-                if any(other is not g and other.body is not None and other.names.get(name)
-                       and closes(other.body, other.names[name]) for other in every):
+                if any(other is not g and other.body is not None and other.names.get(n)
+                       and closes(other.body, other.names[n]) for other in every for n in names):
                     continue
                 for node in waits:
                     self.report(node, f"this goroutine waits on {name} forever: nothing closes "
@@ -199,6 +213,44 @@ class RangeUnclosedChannel(GoroutineRule):
                 if owner.kind != "named" or owner.name in owners:
                     return True
         return False
+
+
+def local_aliases(function: Node, channels: set[str]) -> dict[str, str]:
+    """Locals of ``function`` declared as another name for one of ``channels`` (``out := ch``,
+    ``var in <-chan T = ch``, chains included), mapped to the channel's name."""
+    body = function.child_by_field_name("body")
+    pairs: list[tuple[str, str]] = []
+    bound: Counter[str] = Counter()  # an alias bound once only: never rebound to another
+    for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
+                           body).get("h", []) if body is not None else []:
+        if holder.type == "var_spec":
+            names = holder.children_by_field_name("name")
+            right = holder.child_by_field_name("value")
+        else:
+            left = holder.child_by_field_name("left")
+            names = left.named_children if left is not None else []
+            right = holder.child_by_field_name("right")
+        bound.update(text(n) for n in names)
+        values = [v for v in right.named_children if v.type != "comment"] if right else []
+        if len(values) == len(names) and holder.type != "assignment_statement":
+            pairs += [(text(n), text(v)) for n, v in zip(names, values, strict=True)
+                      if v.type == "identifier" and n.type == "identifier"]
+    found: dict[str, str] = {}
+    changed = True
+    while changed:  # ``a := ch; b := a``
+        changed = False
+        for alias, source in pairs:
+            channel = source if source in channels else found.get(source)
+            if channel is not None and alias not in found and alias not in channels and (
+                bound[alias] == 1
+            ):
+                found[alias] = channel
+                changed = True
+    return found
+
+
+def _captures(body: Node, name: str) -> bool:
+    return any(text(i) == name for i in captures("(identifier) @i", body).get("i", []))
 
 
 def _time_channel(pkg: Package, field: str, owners: set[str]) -> bool:
