@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 from ..flow import CFG, Block
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
+from ..loopexits import ranges_over_ticker
 from ..model import FileModel, Package, is_main_main, resolve_selector
 from ..ownership import Resource
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import repeats
-from ..syntax import Node, text
+from ..syntax import Node, captures, text
 
 TICKER = Resource(release_methods=frozenset({"Stop"}))
 _FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_literal"})
@@ -64,15 +65,16 @@ class TickerLeak(FlowRule):
     ```
 
     ## Known limits
-    A ticker that is returned, stored or passed on is its new owner's to stop; so is the
-    channel of `return time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a
-    ticker a function literal assigns to a variable of an enclosing function that calls
-    `Stop` on it somewhere (a deferred stop closure). Functions that
-    never return (a `for` without condition and without `return` or `break`, or a
-    `for range time.Tick(…)` loop) may use `time.Tick`. With `go 1.23` and later the rule is
-    silent (the runtime collects unreferenced timers), as with a go.mod without a usable `go`
-    line. Code with no go.mod above it (GOPATH-era code) predates modules: it is taken to be
-    older than Go 1.23 and checked; the `go-version` setting overrides both.
+    A ticker that is returned, stored or passed on is its new owner's to stop; so is the channel
+    of `return time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a ticker a
+    function literal assigns to a variable of an enclosing function that calls `Stop` on it
+    somewhere (a deferred stop closure). Functions that never return (a `for` without condition
+    and without `return` or `break`, or a `for range time.Tick(…)` loop, also through a local
+    bound only to it: `tick := time.Tick(d); for range tick`) may use `time.Tick`. With `go
+    1.23` and later the rule is silent (the runtime collects unreferenced timers), as with a
+    go.mod without a usable `go` line. Code with no go.mod above it (GOPATH-era code) predates
+    modules: it is taken to be older than Go 1.23 and checked; the `go-version` setting
+    overrides both.
 
     A leak is growth (DESIGN.md): in test code it reports only a ticker made per iteration of
     a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
@@ -168,11 +170,29 @@ class TickerLeak(FlowRule):
             return
         cfg = self.flows.graph(function, self.walked)
         start = cfg.block_of(call)
-        endless_range = _ranged_over(call)
+        endless_range = _ranged_over(call) or self._ranged_through_local(call, function)
         head = cfg.block_of(endless_range) if endless_range is not None else None
         if start is not None and self._reaches_exit(cfg, start, head):
             self.report(call, f"{shown} leaks its ticker (it can never be stopped) in a "
                         "function that returns: use time.NewTicker and Stop it")
+
+    def _ranged_through_local(self, call: Node, function: Node) -> Node | None:
+        """The range clause of ``for … range tick`` when ``tick := time.Tick(…)`` is the only
+        binding of the local ``tick`` (the loop never ends, as over the call itself)."""
+        assert self.file is not None
+        statement, left = statement_of(call)
+        if statement is None or statement.type != "short_var_declaration" or left is None:
+            return None
+        name = text(left.named_children[0]) if left.named_child_count == 1 else ""
+        body = function.child_by_field_name("body")
+        for clause in captures("(range_clause right: (identifier) @r)", body).get(
+                "r", []) if name and body is not None else []:
+            loop = clause.parent.parent if clause.parent is not None else None
+            if text(clause) == name and loop is not None and ranges_over_ticker(
+                    loop, self.file, self.package) and (
+                    self.file.innermost_function(loop) == function):
+                return clause.parent
+        return None
 
     @staticmethod
     def _reaches_exit(cfg: CFG, start: Block, endless_head: Block | None) -> bool:
