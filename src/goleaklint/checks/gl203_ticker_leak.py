@@ -183,7 +183,8 @@ class TickerLeak(FlowRule):
         statement, left = statement_of(call)
         if statement is None or statement.type != "short_var_declaration" or left is None:
             return None
-        name = text(left.named_children[0]) if left.named_child_count == 1 else ""
+        names = left.named_children
+        name = text(names[0]) if len(names) == 1 else ""
         body = function.child_by_field_name("body")
         for clause in captures("(range_clause right: (identifier) @r)", body).get(
                 "r", []) if name and body is not None else []:
