@@ -141,6 +141,16 @@ func handle() { OTHER() }
     assert not runs_once(pkg, f, other)
 
 
+def test_every_main_of_a_package_of_example_programs_runs_once(tmp_path: Path) -> None:
+    """Example programs kept apart by build tags each declare ``main`` in one package."""
+    files = {name: f"//go:build {name[:-3]}\n\npackage main\n\nfunc main() {{ {mark}() }}\n"
+             for name, mark in (("client.go", "MARK"), ("server.go", "OTHER"))}
+    pkg = _package(tmp_path, files, name="main")
+    for mark in ("MARK", "OTHER"):
+        f, node = _marked(pkg, mark)
+        assert runs_once(pkg, f, node), mark
+
+
 @pytest.mark.parametrize(("body", "tool"), [
     ("func main() { run(os.Args) }", True),
     ("func main() { http.ListenAndServe(\":8080\", nil) }", False),

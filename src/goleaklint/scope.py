@@ -134,7 +134,9 @@ def main_only_functions(pkg: Package) -> frozenset[int]:
     calls, outside loops driven by data: they run once per process."""
     if pkg.name != "main" or "main" not in pkg.funcs:
         return frozenset()
-    marks = {pkg.funcs["main"].node.id}
+    # Every ``main``: example programs kept apart by build tags share one package.
+    marks = {top.id for f in pkg.files for top in f.top_level
+             if top.type == "function_declaration" and function_name(top) == "main"}
     pending: dict[str, list[int]] = {}
     for name in pkg.funcs:
         if name in ("main", "init"):
