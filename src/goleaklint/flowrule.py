@@ -4,6 +4,7 @@ releasing the value, and how such a path is told in a message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from .facts import Fact
@@ -62,7 +63,7 @@ class _Names:
 ERROR_PREDICATES = frozenset({"IsNotExist", "IsExist", "IsPermission", "IsTimeout", "Is", "As"})
 
 
-def _error_check(cond: Block, label: bool | None, err: str, value: str) -> bool:
+def went_wrong(cond: Block, label: bool | None, err: str, value: str) -> bool:
     """True on the branch where the opener failed: ``err != nil`` or ``value == nil``."""
     node = cond.node
     if cond.kind != "cond" or node is None:
@@ -112,6 +113,10 @@ def describe_escape(escape: Escape, f: FileModel) -> tuple[str, Node | None]:
     if via is not None and via.node is not None:
         line = f.position(via.node.start_byte)[0]
         if via.node.type == "return_statement":
+            start = escape.path[0].node if escape.path else None
+            if start is not None and via.node.start_byte < start.start_byte:
+                return (f"on the path that goes round the loop to the return at line {line}",
+                        via.node)
             return f"on the path through the return at line {line}", via.node
         if escape.end is (escape.path[0] if escape.path else None):
             return "before the next iteration of the loop replaces it", None
@@ -130,8 +135,11 @@ class FlowRule(Rule):
         self.ownership = self.fact(ownership)
 
     def escape_of(self, function: Node, statement: Node, name: str, res: Resource,
-                  err: str = "", endless: str = "") -> Escape | None:
-        """A path from ``statement`` to a return on which ``name`` is never released."""
+                  err: str = "", endless: str = "", drains: bool = False,
+                  harmless: Callable[[Block], bool] | None = None) -> Escape | None:
+        """A path from ``statement`` to a return on which ``name`` is never released
+        (``drains``: ``name`` closes itself when ``for name.Next()`` runs to its end, as
+        ``sql.Rows`` does; ``harmless``: blocks that end a path without a leak to speak of)."""
         assert self.file is not None
         cfg = self.flows.graph(function, self.file)
         start = cfg.block_of(statement)
@@ -157,13 +165,14 @@ class FlowRule(Rule):
                 losing.add(id(block))
         # `if err != nil` after the opener: its error branch holds no value, until err is
         # assigned again (a later check then tests another call's error).
-        first_checks = _reached_before_reassignment(cfg, start, err, function) if err else set()
+        first_checks = reached_before_reassignment(cfg, start, err, function) if err else set()
         return find_escape(
             cfg, start,
-            releases=lambda b: id(b) in releasing,
-            dead_edge=lambda b, label: _error_check(
+            releases=lambda b: id(b) in releasing or (harmless is not None and harmless(b)),
+            dead_edge=lambda b, label: went_wrong(
                 b, label, err if id(b) in first_checks or b is start else "", name
-            ) or (bool(endless) and label is False and _ranges_over(b, endless)),
+            ) or (bool(endless) and label is False and _ranges_over(b, endless))
+            or (drains and label is False and _iterates(b, name)),
             lost=lambda b: id(b) in losing,
         )
 
@@ -203,7 +212,7 @@ def _call_blocks(cfg: CFG, body: Node | None, name: str) -> list[Block]:
     return blocks
 
 
-def _reached_before_reassignment(cfg: CFG, start: Block, name: str, function: Node) -> set[int]:
+def reached_before_reassignment(cfg: CFG, start: Block, name: str, function: Node) -> set[int]:
     """Blocks reachable from ``start`` before a statement assigns ``name`` again."""
     body = function.child_by_field_name("body")
     assigning: set[int] = set()
@@ -241,3 +250,14 @@ def _ranges_over(block: Block, channel: str) -> bool:
     node = block.node
     return block.kind == "cond" and node is not None and node.type == "range_clause" and (
         text(node.child_by_field_name("right")) == channel)
+
+
+def _iterates(block: Block, name: str) -> bool:
+    """Whether ``block`` is the head of a ``for name.Next() {`` loop."""
+    node = block.node
+    if block.kind != "cond" or node is None or node.type != "call_expression":
+        return False
+    fn = node.child_by_field_name("function")
+    parent = node.parent
+    return fn is not None and fn.type == "selector_expression" and text(fn) == f"{name}.Next" and (
+        parent is not None and parent.type in ("for_statement", "for_clause"))

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .facts import package_fact
+from .flow import flows
 from .flowrule import statement_of
 from .localtypes import expression_type
 from .model import FileModel, Package, resolve_selector
 from .ownership import FILE_LIKE, Resource, mentions
+from .selfclosing import closed_for_caller
 from .syntax import Node, captures_in, learn, text
 from .types import TypeRef
 
@@ -30,7 +32,9 @@ PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
     "crypto/tls.Dial": (FILE_LIKE, (0,)),
     "crypto/tls.DialWithDialer": (FILE_LIKE, (0,)),
     "crypto/tls.Listen": (FILE_LIKE, (0,)),
-    **{f"net/http.{n}": (RESPONSE, (0,)) for n in ("Get", "Post", "Head", "PostForm")},
+    # Not Head: the transport returns a HEAD response's connection to the pool before the
+    # response reaches the caller, and its body is empty; nothing waits for a Close.
+    **{f"net/http.{n}": (RESPONSE, (0,)) for n in ("Get", "Post", "PostForm")},
 }
 SQL_TYPES = frozenset({"database/sql.DB", "database/sql.Tx", "database/sql.Conn",
                        "database/sql.Stmt", "github.com/jmoiron/sqlx.DB",
@@ -46,7 +50,7 @@ SQL_EVIDENCE = {"Query": "Next", "QueryContext": "Next", "Queryx": "Next",
                 "QueryxContext": "Next", "Prepare": "Exec", "PrepareContext": "Exec",
                 "Begin": "Commit", "BeginTx": "Commit"}
 CLIENT_TYPES = frozenset({"net/http.Client"})
-CLIENT_METHODS = frozenset({"Do", "Get", "Post", "Head", "PostForm"})
+CLIENT_METHODS = frozenset({"Do", "Get", "Post", "PostForm"})
 DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
 DIALER_METHODS = frozenset({"Dial", "DialContext"})
 OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
@@ -83,7 +87,7 @@ class LocalOpeners:
         self.names.add(name.rpartition(".")[2])
 
 
-@package_fact()
+@package_fact(requires=(flows,))
 def local_openers(pkg: Package) -> LocalOpeners:
     """Same-package functions that return an opener's value (and keep no copy of it)."""
     openers = LocalOpeners()
@@ -153,6 +157,9 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
         owners = [t for t, ms in pkg.methods.items() if method in ms]
         kinds = {local.get(f"{t}.{method}") for t in owners}
         own = kinds.pop() if len(kinds) == 1 and rtype.kind == "unknown" else None
+        if own is not None and not _results_fit(call, [pkg.methods[t][method].node
+                                                       for t in owners]):
+            own = None  # ``resp.Header.Get(k)``: one result, not the opener's two
     if own is not None:
         return Opener(call, text(fn), own[0], own[1])
     name = _qualified(rtype)
@@ -175,16 +182,39 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
     return None
 
 
-def _result_used_as(call: Node, f: FileModel, member: str, call_method: bool) -> bool:
-    """Whether ``x, err := call`` (exactly two results) is followed by ``x.member``."""
+def _results_fit(call: Node, declarations: list[Node]) -> bool:
+    """Whether the values ``call`` is assigned to are as many as each declaration returns."""
     _, left = statement_of(call)
-    if left is None or len(left.named_children) != 2:
+    if left is None:
+        return True
+    for declaration in declarations:
+        result = declaration.child_by_field_name("result")
+        if result is None:
+            return False
+        count = 1 if result.type != "parameter_list" else sum(
+            max(len(p.children_by_field_name("name")), 1) for p in result.named_children
+            if p.type == "parameter_declaration")
+        if count != len(left.named_children):
+            return False
+    return True
+
+
+def _result_used_as(call: Node, f: FileModel, member: str, call_method: bool) -> bool:
+    """Whether ``x, err := call`` (exactly two results) is followed by ``x.member`` (in the
+    block that declares ``x``, when the statement declares it)."""
+    statement, left = statement_of(call)
+    if statement is None or left is None or len(left.named_children) != 2:
         return False
     target = left.named_children[0]
     function = f.innermost_function(call)
     if target.type != "identifier" or function is None:
         return False
-    for m in mentions(function, text(target)):
+    scope = function
+    if statement.type == "short_var_declaration" and statement.parent is not None:
+        scope = statement.parent
+    for m in mentions(scope, text(target)):
+        if m.start_byte < statement.start_byte:
+            continue
         parent = m.parent
         if parent is not None and parent.type == "selector_expression" and text(
             parent.child_by_field_name("field")
@@ -244,5 +274,10 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
             continue
         opener = recognise_opener(call, f, pkg, evidence=False, openers=known)
         if opener is not None and opener.indices == (0,):
+            if value.type == "identifier" and closed_for_caller(
+                call, text(value), opener.resource, f, pkg
+            ):
+                return None  # closed on its way out, or by the cleanup it hands over
             return opener.resource
     return None
+

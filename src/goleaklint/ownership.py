@@ -134,9 +134,9 @@ class Ownership:
             and text(parent.child_by_field_name("field")) == res.through_field
         ):
             node, parent = parent, parent.parent
-        # v.(T) and (v) are still v.
+        # v.(T), (v) and v... (a variadic argument) are still v.
         while parent is not None and (
-            parent.type == "parenthesized_expression"
+            parent.type in ("parenthesized_expression", "variadic_argument")
             or (parent.type == "type_assertion_expression"
                 and parent.child_by_field_name("operand") == node)
         ):

@@ -3,14 +3,19 @@ path."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
+from ..flow import Block
 from ..flowrule import FlowRule, describe_escape, statement_of
-from ..model import FileModel, Package, is_main_main
+from ..model import FileModel, Package
 from ..noreturn import call_ends
 from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
-from ..ownership import Ownership, Resource, mentions
+from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
+from ..resourcepaths import closed_by_earlier_defer, error_return, expected_to_fail
 from ..rule import Edit, Fix, Rule
+from ..scope import repeats, short_lived_tool
 from ..syntax import Node, text
 
 
@@ -87,16 +92,40 @@ class UnclosedResource(FlowRule):
     ```
 
     ## Known limits
+    - A leak is growth. In `_test.go` files a value left open is reported only inside a loop
+      whose count comes from data (not a small literal table or constant count), or in a
+      helper with three or more call sites; one body, file or pipe left open in one test, or
+      one per case of a small table, is not. Code that runs once per process (`init`,
+      `main.main` — every one of a package of build-tagged examples —, `TestMain`, what only
+      they call) is reported only inside a data-driven loop. In tests and in short-lived
+      `package main` tools (no serve/accept/signal loop) a value left open only on a
+      `return` that hands up an error is not reported: the error ends the run.
     - The value is followed within its function. It is released when it is closed, returned,
       stored in a field, global, map or slice, sent on a channel, captured by a goroutine, or
-      passed to a function that takes ownership: a same-package function is looked into (does
-      it close its parameter?); other packages' functions are assumed to take ownership except
-      well-known readers and wrappers (`fmt`, `io.ReadAll`, `io.Copy`, `bufio`, decoders…).
-    - The branch where the opener failed (`if err != nil`, `if f == nil`) is not a leak.
+      passed (also as `v...`) to a function that takes ownership: a same-package function is
+      looked into (does it close its parameter?); other packages' functions are assumed to
+      take ownership except well-known readers and wrappers (`fmt`, `io.ReadAll`, `io.Copy`,
+      `bufio`, decoders…). A `defer func() { … v.Close() … }()` placed before the opener
+      closes whatever `v` holds at return (only overwriting it is reported then).
+    - The branch where the opener failed (`if err != nil`, `if f == nil`) is not a leak;
+      nor is `_, err := open(…)` followed by `if err == nil { t.Fatal(…) }` (a call expected
+      to fail). Predicates of the package's own (`if shouldRetry(err)`) are not read.
+    - `for rows.Next()` run to its end closes the rows (`sql.Rows`, pgx): only a `break`,
+      `return` or `goto` out of the loop leaves them open.
+    - A same-package function that returns an opener's value is an opener for its callers,
+      unless it closes the value for them: a deferred close, a close on every path to each
+      return of it, or a cleanup (function literal or `v.Close` method value) returned or
+      registered with it. A function that closes the value only for some arguments
+      (`Do(req, v)` closing when `v != nil`) counts as closing it.
     - SQL and HTTP client methods are recognised on values whose type the syntax shows
       (parameters, fields, `sql.Open`, `&http.Client{}`); on other receivers only when the
-      result is used as such (`rows.Next()`, `resp.Body`).
-    - `QueryRow`, gzip/zlib readers, `httptest.ResponseRecorder.Result()` are not openers.
+      result is used as such (`rows.Next()`, `resp.Body` in the block that declares it), and
+      a package's own method only when the call assigns as many values as it returns.
+    - `QueryRow`, gzip/zlib readers, `httptest.ResponseRecorder.Result()` and `http.Head` /
+      `(*http.Client).Head` are not openers (a HEAD response has no body: the transport puts
+      its connection back in the pool before returning it).
+    - Whether library code runs once (a constructor called at start-up) is not known:
+      a value left open there on an error path is reported.
 
     ## Peers
     bodyclose (HTTP bodies), sqlclosecheck and rowserrcheck (SQL), go vet has none; all need a
@@ -111,7 +140,7 @@ class UnclosedResource(FlowRule):
     level = "warning"
     tags = ("resources", "leak")
 
-    requires = (*FlowRule.requires, local_openers)
+    requires = (*FlowRule.requires, local_openers, short_lived_tool)
 
     def begin_file(self, file: FileModel) -> bool | None:
         return None if _may_open(file, self.package) else False  # no walk for nothing
@@ -131,6 +160,9 @@ class UnclosedResource(FlowRule):
         statement, left = statement_of(opener.call)
         if statement is None:
             return
+        assert self.file is not None
+        if not repeats(self.package, self.file, opener.call):
+            return  # one test, or code that runs once per process: nothing accumulates
         what = _resource_name(opener)
         if statement.type == "expression_statement":
             self.report(opener.call, f"the result of {opener.name} is discarded: {what} is "
@@ -142,8 +174,6 @@ class UnclosedResource(FlowRule):
         function = self.walked.innermost_function(opener.call)
         if function is None:
             return  # a package-level var initialiser: long-lived by design
-        if is_main_main(self.package, function):
-            return  # main returning ends the process, which releases everything
         err = text(targets[-1]) if len(targets) > max(opener.indices) + 1 else ""
         for index in opener.indices:
             if index >= len(targets):
@@ -153,16 +183,20 @@ class UnclosedResource(FlowRule):
                 continue  # stored in a field, map or slice
             name = text(target)
             if name == "_":
-                self.report(opener.call, f"{what} from {opener.name} is discarded with _ and "
-                            "never closed")
+                if not expected_to_fail(statement, err, self.file, self.package):
+                    self.report(opener.call, f"{what} from {opener.name} is discarded with _ "
+                                "and never closed")
                 continue
             assert self.file is not None
             if not self.file.is_local(target) and statement.type != "short_var_declaration":
                 continue  # assigned to a package-level variable
             if not declared_in(function, name, statement):
                 continue  # a closure setting its caller's variable: the caller owns it
-            escape = self.escape_of(function, statement, name, opener.resource, err)
-            if escape is None:
+            escape = self.escape_of(function, statement, name, opener.resource, err,
+                                    drains=opener.resource is FILE_LIKE,
+                                    harmless=self._harmless(function))
+            if escape is None or (escape.end.kind == "exit" and closed_by_earlier_defer(
+                    function, statement, name, opener.resource)):
                 continue
             where, via = describe_escape(escape, self.file)
             shown = f"{name}.Body" if opener.resource is RESPONSE else name
@@ -173,6 +207,14 @@ class UnclosedResource(FlowRule):
                 self.package)
             self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
                         related, fix=fix)
+
+    def _harmless(self, function: Node) -> Callable[[Block], bool] | None:
+        """In a test or a short-lived tool an error ends the run: a value left open only on
+        the way out with an error is not a leak that grows."""
+        assert self.file is not None
+        if not (self.file.is_test or self.fact(short_lived_tool)):
+            return None
+        return lambda block: error_return(block, function)
 
 
 def _resource_name(opener: Opener) -> str:
