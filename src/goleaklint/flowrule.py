@@ -103,7 +103,7 @@ def _failed(node: Node, label: bool | None, err: str, value: str, depth: int = 0
         return False
     if err and err in sides:
         return (op == "!=" and label is True) or (op == "==" and label is False)
-    if value in sides:
+    if value in sides or (value and f"{value}.Body" in sides):  # no response, or no body
         return (op == "==" and label is True) or (op == "!=" and label is False)
     return False
 

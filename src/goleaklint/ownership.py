@@ -183,11 +183,14 @@ class Ownership:
         return "release"
 
     def _inside_literal(self, f: FileModel, ident: Node, res: Resource) -> str:
-        """A mention inside a goroutine's function literal hands the value to that goroutine."""
+        """A mention inside a goroutine's function literal hands the value to that goroutine;
+        inside a literal that is returned or stored (in a field, a composite, or a variable
+        that is), to whoever calls it later."""
         parent = ident.parent
         while parent is not None and parent.type not in FUNCTION_NODES:
             parent = parent.parent
         if parent is not None and parent.type == "func_literal":
+            literal = parent
             holder = parent.parent
             while holder is not None and holder.type in ("parenthesized_expression",):
                 holder = holder.parent
@@ -195,7 +198,79 @@ class Ownership:
                 holder = holder.parent
             if holder is not None and holder.type == "go_statement":
                 return "release"
+            outer = literal.parent
+            while outer is not None and outer.type not in FUNCTION_NODES:
+                outer = outer.parent
+            body = outer.child_by_field_name("body") if outer is not None else None
+            if body is not None and not declares(literal, text(ident)) and handed_over(
+                    literal, body, calls=False):
+                return "release"
         return "use"
+
+
+def declares(function: Node, name: str) -> bool:
+    """Whether ``function`` (a literal) has its own ``name``: a parameter, ``name :=`` or
+    ``var name`` (then its ``name`` is not a value captured from outside)."""
+    for m in mentions(function, name):
+        parent = m.parent
+        holder = parent.parent if parent is not None else None
+        if parent is not None and parent.type in ("parameter_declaration", "var_spec"):
+            return True
+        if holder is not None and holder.type == "short_var_declaration" and (
+            holder.child_by_field_name("left") == parent
+        ):
+            return True
+    return False
+
+
+def handed_over(value: Node, body: Node, calls: bool = True) -> bool:
+    """``value`` (a function literal, a method value) outlives the statement: returned,
+    stored in a field, map or composite, or (``calls``) passed to a call; directly or through
+    the local it is bound to (``cleanup := func() {…}; …; return f, cleanup``)."""
+    parent = value.parent
+    if parent is None:
+        return False
+    if parent.type in ("keyed_element", "literal_element"):
+        return True
+    if parent.type == "argument_list":
+        return calls
+    holder = parent.parent
+    if parent.type != "expression_list" or holder is None:
+        return False
+    if holder.type == "return_statement":
+        return True
+    if holder.type not in ("short_var_declaration", "assignment_statement") or (
+        holder.child_by_field_name("right") != parent
+    ):
+        return False
+    left = holder.child_by_field_name("left")
+    index = [c.id for c in parent.named_children].index(value.id)
+    if left is None or index >= left.named_child_count:
+        return False
+    target = left.named_children[index]
+    if target.type != "identifier":
+        return True  # stored in a field or map: someone calls it later
+    return any(_kept(m, calls) for m in mentions(body, text(target)) if m.id != target.id)
+
+
+def _kept(ident: Node, calls: bool) -> bool:
+    """A later mention of a function value that returns, stores or (``calls``) passes it."""
+    parent = ident.parent
+    if parent is None:
+        return False
+    if parent.type in ("keyed_element", "literal_element"):
+        return True
+    if parent.type == "argument_list":
+        return calls
+    holder = parent.parent
+    if parent.type != "expression_list" or holder is None:
+        return False
+    if holder.type == "return_statement":
+        return True
+    if holder.type == "assignment_statement" and holder.child_by_field_name("right") == parent:
+        left = holder.child_by_field_name("left")
+        return left is not None and any(t.type != "identifier" for t in left.named_children)
+    return False
 
 
 def _handed_on(method_value: Node) -> bool:

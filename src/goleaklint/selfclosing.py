@@ -7,7 +7,7 @@ from __future__ import annotations
 from .flow import CFG, Block, flows
 from .flowrule import reached_before_reassignment, statement_of, went_wrong
 from .model import FileModel, Package, innermost_function
-from .ownership import Resource, mentions
+from .ownership import Resource, handed_over, mentions
 from .syntax import Node, text
 
 
@@ -26,9 +26,11 @@ def closed_for_caller(call: Node, name: str, resource: Resource, f: FileModel,
     for m in mentions(body, name):
         close = close_of(m, resource)
         if close is None:
+            if _closing_argument(m, resource, f, pkg):
+                closes.append(m)
             continue
         if close.type == "selector_expression":  # a method value: f.Close
-            if _handed_over(close, body):
+            if handed_over(close, body):
                 return True
             continue
         parent = close.parent
@@ -37,14 +39,42 @@ def closed_for_caller(call: Node, name: str, resource: Resource, f: FileModel,
         literal = enclosing_literal(close, body)
         if literal is None:
             closes.append(close)
-        elif deferred_literal(literal) or _handed_over(literal, body):
+        elif deferred_literal(literal) or handed_over(literal, body):
             return True
     return bool(closes) and _closed_before_returns(call, name, closes, function, f, pkg)
 
 
+def _closing_argument(ident: Node, resource: Resource, f: FileModel, pkg: Package) -> bool:
+    """``check(resp)`` where ``check`` is a function of the package that calls ``Close`` on
+    that parameter (on some path of its own)."""
+    node = ident
+    parent = node.parent
+    if resource.through_field and parent is not None and parent.type == "selector_expression" and (
+        text(parent.child_by_field_name("field")) == resource.through_field
+    ):
+        node, parent = parent, parent.parent
+    if parent is None or parent.type != "argument_list" or parent.parent is None:
+        return False
+    fn = parent.parent.child_by_field_name("function")
+    if fn is None or fn.type != "identifier" or f.is_local(fn):
+        return False
+    decl = pkg.funcs.get(text(fn))
+    if decl is None:
+        return False
+    index = [c.id for c in parent.named_children].index(node.id)
+    params = decl.node.child_by_field_name("parameters")
+    names = [text(n) for p in (params.named_children if params is not None else [])
+             for n in p.children_by_field_name("name")]
+    body = decl.node.child_by_field_name("body")
+    if index >= len(names) or body is None:
+        return False
+    return any(close_of(m, resource) is not None for m in mentions(body, names[index]))
+
+
 def _closed_before_returns(call: Node, name: str, closes: list[Node], function: Node,
                            f: FileModel, pkg: Package) -> bool:
-    """No path from ``call`` reaches a ``return`` of ``name`` without passing a close."""
+    """No path from ``call`` reaches a ``return`` of ``name`` without passing a close; or one
+    does after a close (the function hands back closed values too: its callers know when)."""
     statement, left = statement_of(call)
     if statement is None or left is None:
         return False
@@ -61,18 +91,21 @@ def _closed_before_returns(call: Node, name: str, closes: list[Node], function: 
         return went_wrong(block, label, err if id(block) in first_checks or block is start
                           else "", name)
 
-    stack = [succ for succ, label in start.succs if not dead(start, label)]
-    seen: set[int] = set()
+    open_return = after_close = False
+    stack = [(succ, False) for succ, label in start.succs if not dead(start, label)]
+    seen: set[tuple[int, bool]] = set()
     while stack:
-        block = stack.pop()
-        if id(block) in seen or id(block) in closing or block is cfg.noreturn:
+        block, closed = stack.pop()
+        closed = closed or id(block) in closing
+        if (id(block), closed) in seen or block is cfg.noreturn:
             continue
-        seen.add(id(block))
+        seen.add((id(block), closed))
         node = block.node
         if node is not None and node.type == "return_statement" and _returns(node, name):
-            return False
-        stack.extend(succ for succ, label in block.succs if not dead(block, label))
-    return True
+            after_close = after_close or closed
+            open_return = open_return or not closed
+        stack.extend((succ, closed) for succ, label in block.succs if not dead(block, label))
+    return after_close or not open_return
 
 
 def _returns(statement: Node, name: str) -> bool:
@@ -116,41 +149,3 @@ def deferred_literal(literal: Node) -> bool:
     call = literal.parent
     return call is not None and call.type == "call_expression" and (
         call.parent is not None and call.parent.type == "defer_statement")
-
-
-def _handed_over(value: Node, body: Node) -> bool:
-    """``value`` is returned or passed to a call, directly or through the local it is bound
-    to (``cleanup := func() {…}; …; return f, cleanup``)."""
-    parent = value.parent
-    if parent is None:
-        return False
-    if parent.type == "argument_list":
-        return True
-    holder = parent.parent
-    if parent.type != "expression_list" or holder is None:
-        return False
-    if holder.type == "return_statement":
-        return True
-    if holder.type not in ("short_var_declaration", "assignment_statement") or (
-        holder.child_by_field_name("right") != parent
-    ):
-        return False
-    left = holder.child_by_field_name("left")
-    index = [c.id for c in parent.named_children].index(value.id)
-    if left is None or index >= left.named_child_count:
-        return False
-    target = left.named_children[index]
-    if target.type != "identifier":
-        return True  # stored in a field or map: someone calls it later
-    return any(_returned_or_passed(m) for m in mentions(body, text(target))
-               if m.id != target.id)
-
-
-def _returned_or_passed(ident: Node) -> bool:
-    parent = ident.parent
-    if parent is None:
-        return False
-    if parent.type == "argument_list":
-        return True
-    return parent.type == "expression_list" and parent.parent is not None and (
-        parent.parent.type == "return_statement")

@@ -101,22 +101,27 @@ class UnclosedResource(FlowRule):
       `package main` tools (no serve/accept/signal loop) a value left open only on a
       `return` that hands up an error is not reported: the error ends the run.
     - The value is followed within its function. It is released when it is closed, returned,
-      stored in a field, global, map or slice, sent on a channel, captured by a goroutine, or
-      passed (also as `v...`) to a function that takes ownership: a same-package function is
-      looked into (does it close its parameter?); other packages' functions are assumed to
-      take ownership except well-known readers and wrappers (`fmt`, `io.ReadAll`, `io.Copy`,
-      `bufio`, decoders…). A `defer func() { … v.Close() … }()` placed before the opener
-      closes whatever `v` holds at return (only overwriting it is reported then).
-    - The branch where the opener failed (`if err != nil`, `if f == nil`) is not a leak;
-      nor is `_, err := open(…)` followed by `if err == nil { t.Fatal(…) }` (a call expected
-      to fail). Predicates of the package's own (`if shouldRetry(err)`) are not read.
+      stored in a field, global, map or slice, sent on a channel, captured by a goroutine or
+      by a function literal that is returned or stored (in a field, a composite, or a
+      variable that is), or passed (also as `v...`) to a function that takes ownership: a
+      same-package function is looked into (does it close its parameter?); other packages'
+      functions are assumed to take ownership except well-known readers and wrappers (`fmt`,
+      `io.ReadAll`, `io.Copy`, `bufio`, decoders…). A `defer func() { … v.Close() … }()`
+      placed before the opener closes whatever `v` holds at return (only overwriting it is
+      reported then).
+    - The branch where the opener failed (`if err != nil`, `if f == nil`, and for a response
+      `if resp.Body == nil`) is not a leak; nor is `_, err := open(…)` followed by
+      `if err == nil { t.Fatal(…) }` (a call expected to fail). Predicates of the package's
+      own (`if shouldRetry(err)`) are not read.
     - `for rows.Next()` run to its end closes the rows (`sql.Rows`, pgx): only a `break`,
       `return` or `goto` out of the loop leaves them open.
     - A same-package function that returns an opener's value is an opener for its callers,
       unless it closes the value for them: a deferred close, a close on every path to each
-      return of it, or a cleanup (function literal or `v.Close` method value) returned or
-      registered with it. A function that closes the value only for some arguments
-      (`Do(req, v)` closing when `v != nil`) counts as closing it.
+      return of it, a close (its own, or a package function's it passes the value to) before
+      some return of the value, or a cleanup (function literal or `v.Close` method value)
+      returned or registered with it. A function that closes the value only for some
+      arguments or outcomes (`Do(req, v)` closing when `v != nil`) thus counts as closing
+      it: its callers that must close are not followed.
     - SQL and HTTP client methods are recognised on values whose type the syntax shows
       (parameters, fields, `sql.Open`, `&http.Client{}`); on other receivers only when the
       result is used as such (`rows.Next()`, `resp.Body` in the block that declares it), and
