@@ -4,12 +4,31 @@ away from a call that is expected to fail."""
 
 from __future__ import annotations
 
+import re
+
 from .flow import Block
 from .model import FileModel, Package
 from .noreturn import call_ends
 from .ownership import Resource, mentions
 from .selfclosing import close_of, deferred_literal, enclosing_literal
 from .syntax import Node, text
+
+_TEST_SUPPORT = re.compile(
+    r"^(?!latest$)(\w*test(s|ing|utils?|helpers?|suites?|server|env)?|e2e|integration\w*)$",
+    re.IGNORECASE)
+
+
+def test_support(pkg: Package) -> bool:
+    """A package of test support (``internal/acmetest``, ``awstesting``, ``testutil``,
+    ``integrationtests/tools``, ``e2e``): code tests run, not a long-lived process. Judged
+    by the folders below the module root (the last two when there is no go.mod)."""
+    folders = pkg.directory.parts
+    gomod = pkg.module.gomod
+    if gomod is not None and pkg.directory.is_relative_to(gomod.parent):
+        folders = pkg.directory.relative_to(gomod.parent).parts
+    else:
+        folders = folders[-2:]
+    return any(_TEST_SUPPORT.match(part) for part in folders)
 
 
 def error_return(block: Block, function: Node) -> bool:

@@ -13,9 +13,14 @@ from ..noreturn import call_ends
 from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
-from ..resourcepaths import closed_by_earlier_defer, error_return, expected_to_fail
+from ..resourcepaths import (
+    closed_by_earlier_defer,
+    error_return,
+    expected_to_fail,
+    test_support,
+)
 from ..rule import Edit, Fix, Rule
-from ..scope import repeats, short_lived_tool
+from ..scope import data_driven_loops, repeats, short_lived_tool
 from ..syntax import Node, text
 
 
@@ -93,13 +98,15 @@ class UnclosedResource(FlowRule):
 
     ## Known limits
     - A leak is growth. In `_test.go` files a value left open is reported only inside a loop
-      whose count comes from data (not a small literal table or constant count), or in a
-      helper with three or more call sites; one body, file or pipe left open in one test, or
-      one per case of a small table, is not. Code that runs once per process (`init`,
-      `main.main` — every one of a package of build-tagged examples —, `TestMain`, what only
-      they call) is reported only inside a data-driven loop. In tests and in short-lived
-      `package main` tools (no serve/accept/signal loop) a value left open only on a
-      `return` that hands up an error is not reported: the error ends the run.
+      whose count comes from data (not a small literal table or constant count), or in a helper
+      with three or more call sites; one body, file or pipe left open in one test, or one per
+      case of a small table, is not. Code that runs once per process (`init`, `main.main` —
+      every one of a package of build-tagged examples —, `TestMain`, what only they call) is
+      reported only inside a data-driven loop, and so is the code of test support packages (a
+      folder below the module root named like `testutil`, `acmetest`, `awstesting`,
+      `integrationtests`, `e2e`). In tests and in short-lived `package main` tools
+      (no serve/accept/signal loop) a value left open only on a `return` that hands up an error
+      is not reported: the error ends the run.
     - The value is followed within its function. It is released when it is closed, returned,
       stored in a field, global, map or slice, sent on a channel, captured by a goroutine or
       by a function literal that is returned or stored (in a field, a composite, or a
@@ -166,8 +173,11 @@ class UnclosedResource(FlowRule):
         if statement is None:
             return
         assert self.file is not None
-        if not repeats(self.package, self.file, opener.call):
-            return  # one test, or code that runs once per process: nothing accumulates
+        if not repeats(self.package, self.file, opener.call) or (
+            test_support(self.package)
+            and not data_driven_loops(opener.call, self.file, self.package, through_literals=True)
+        ):
+            return  # one test, code that runs once per process, a test helper: no growth
         what = _resource_name(opener)
         if statement.type == "expression_statement":
             self.report(opener.call, f"the result of {opener.name} is discarded: {what} is "
