@@ -359,6 +359,8 @@ def _case_head(case: Node) -> Node | None:
     if case.type == "type_case":
         types = case.children_by_field_name("type")
         return types[0] if types else None
+    if case.type == "default_case":
+        return case  # reached when every case is false: rules may read the other cases
     return None
 
 

@@ -66,9 +66,29 @@ ERROR_PREDICATES = frozenset({"IsNotExist", "IsExist", "IsPermission", "IsTimeou
 def went_wrong(cond: Block, label: bool | None, err: str, value: str) -> bool:
     """True on the branch where the opener failed: ``err != nil`` or ``value == nil``."""
     node = cond.node
+    if cond.kind == "case" and node is not None and node.type == "expression_list" and (
+        node.named_child_count == 1
+    ) and (
+        node.parent is not None and node.parent.parent is not None
+        and node.parent.parent.child_by_field_name("value") is None
+    ):  # ``switch { case os.IsNotExist(err): … }``: entering the case is its condition holding
+        return _failed(node.named_children[0], True, err, value)
+    if cond.kind == "case" and node is not None and node.type == "default_case" and (
+        node.parent is not None and node.parent.child_by_field_name("value") is None
+    ):  # ``switch { case err == nil: … default: … }``: the default runs when every case fails
+        return any(
+            c.type == "expression_case" and _failed_case(c, err, value)
+            for c in node.parent.named_children)
     if cond.kind != "cond" or node is None:
         return False
     return _failed(node, label, err, value)
+
+
+def _failed_case(case: Node, err: str, value: str) -> bool:
+    """A case ``case err == nil:`` whose being false means the opener failed."""
+    values = case.child_by_field_name("value")
+    return values is not None and values.named_child_count == 1 and _failed(
+        values.named_children[0], False, err, value)
 
 
 def _failed(node: Node, label: bool | None, err: str, value: str, depth: int = 0) -> bool:

@@ -134,11 +134,13 @@ class Ownership:
             and text(parent.child_by_field_name("field")) == res.through_field
         ):
             node, parent = parent, parent.parent
-        # v.(T), (v) and v... (a variadic argument) are still v.
+        # v.(T), (v), v... (a variadic argument) and *v (a copy, sharing v's body) are still v.
         while parent is not None and (
             parent.type in ("parenthesized_expression", "variadic_argument")
             or (parent.type == "type_assertion_expression"
                 and parent.child_by_field_name("operand") == node)
+            or (parent.type == "unary_expression"
+                and text(parent.child_by_field_name("operator")) == "*")
         ):
             node, parent = parent, parent.parent
         if parent is None:

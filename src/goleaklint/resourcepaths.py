@@ -78,16 +78,27 @@ def _declares(literal: Node, name: str) -> bool:
 
 
 def expected_to_fail(statement: Node, err: str, f: FileModel, pkg: Package) -> bool:
-    """``_, err = call(…)`` followed by ``if err == nil { …; t.Fatal(…) }``: the call is
-    expected to fail, so there is no value; when it does not, the test or program ends."""
+    """``_, err = call(…)`` followed by (or in the initialiser of) ``if err == nil { …;
+    t.Fatal(…) }`` (``err == nil || …`` too): the call is expected to fail, so there is no
+    value; when it does not, the test or program ends."""
     check = statement.next_named_sibling
     while check is not None and check.type == "comment":
         check = check.next_named_sibling
-    if not err or check is None or check.type != "if_statement" or check.child_by_field_name(
+    if statement.parent is not None and statement.parent.type == "if_statement" and (
+        statement.parent.child_by_field_name("initializer") == statement
+    ):
+        check = statement.parent  # if _, err := open(…); err == nil { os.Exit(1) }
+    elif check is not None and check.type == "if_statement" and check.child_by_field_name(
         "initializer"
     ) is not None:
         return False
+    if not err or check is None or check.type != "if_statement":
+        return False
     cond = check.child_by_field_name("condition")
+    while cond is not None and cond.type == "binary_expression" and text(
+        cond.child_by_field_name("operator")
+    ) == "||":
+        cond = cond.child_by_field_name("left")  # err == nil || …: taken when err is nil
     if cond is None or cond.type != "binary_expression" or text(
         cond.child_by_field_name("operator")
     ) != "==" or {text(cond.child_by_field_name("left")),

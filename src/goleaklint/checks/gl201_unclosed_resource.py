@@ -116,10 +116,13 @@ class UnclosedResource(FlowRule):
       `io.ReadAll`, `io.Copy`, `bufio`, decoders…). A `defer func() { … v.Close() … }()`
       placed before the opener closes whatever `v` holds at return (only overwriting it is
       reported then).
-    - The branch where the opener failed (`if err != nil`, `if f == nil`, and for a response
-      `if resp.Body == nil`) is not a leak; nor is `_, err := open(…)` followed by
-      `if err == nil { t.Fatal(…) }` (a call expected to fail). Predicates of the package's
-      own (`if shouldRetry(err)`) are not read.
+    - The branch where the opener failed (`if err != nil`, `if f == nil`, for a response
+      `if resp.Body == nil`, in a `switch {}` `case os.IsNotExist(err):` or the `default:` after
+      `case err == nil:`) is not a leak; nor is `_, err := open(…)` followed by (or in the
+      initialiser of) `if err == nil { t.Fatal(…) }` (a call expected to fail). Predicates of
+      the package's own (`if shouldRetry(err)`) and error values inspected by type
+      (`err.(*os.PathError)`) are not read. A copy `T(*resp)` shares the body: handed on
+      like `resp`.
     - `for rows.Next()` run to its end closes the rows (`sql.Rows`, pgx): only a `break`,
       `return` or `goto` out of the loop leaves them open.
     - A same-package function that returns an opener's value is an opener for its callers,
