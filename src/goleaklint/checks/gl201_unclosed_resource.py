@@ -176,15 +176,11 @@ class UnclosedResource(FlowRule):
         if statement is None:
             return
         assert self.file is not None
-        if not repeats(self.package, self.file, opener.call) or (
-            test_support(self.package)
-            and not data_driven_loops(opener.call, self.file, self.package, through_literals=True)
-        ):
-            return  # one test, code that runs once per process, a test helper: no growth
         what = _resource_name(opener)
         if statement.type == "expression_statement":
-            self.report(opener.call, f"the result of {opener.name} is discarded: {what} is "
-                        "never closed")
+            if self._grows(opener):
+                self.report(opener.call, f"the result of {opener.name} is discarded: {what} "
+                            "is never closed")
             return
         if left is None:
             return  # returned, passed on, or used in place: someone else owns it
@@ -201,7 +197,9 @@ class UnclosedResource(FlowRule):
                 continue  # stored in a field, map or slice
             name = text(target)
             if name == "_":
-                if not expected_to_fail(statement, err, self.file, self.package):
+                if not expected_to_fail(statement, err, self.file, self.package) and (
+                    self._grows(opener)
+                ):
                     self.report(opener.call, f"{what} from {opener.name} is discarded with _ "
                                 "and never closed")
                 continue
@@ -214,7 +212,7 @@ class UnclosedResource(FlowRule):
                                     drains=opener.resource is FILE_LIKE,
                                     harmless=self._harmless(function))
             if escape is None or (escape.end.kind == "exit" and closed_by_earlier_defer(
-                    function, statement, name, opener.resource)):
+                    function, statement, name, opener.resource)) or not self._grows(opener):
                 continue
             where, via = describe_escape(escape, self.file)
             shown = f"{name}.Body" if opener.resource is RESPONSE else name
@@ -225,6 +223,16 @@ class UnclosedResource(FlowRule):
                 self.package)
             self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
                         related, fix=fix)
+
+    def _grows(self, opener: Opener) -> bool:
+        """Whether what ``opener`` leaves open can accumulate: not in one test, in code that
+        runs once per process, or in a test helper package outside a data-driven loop (asked
+        last: the answer reads the package's call sites)."""
+        assert self.file is not None
+        if not repeats(self.package, self.file, opener.call):
+            return False
+        return not test_support(self.package) or bool(
+            data_driven_loops(opener.call, self.file, self.package, through_literals=True))
 
     def _harmless(self, function: Node) -> Callable[[Block], bool] | None:
         """In a test or a short-lived tool an error ends the run: a value left open only on
