@@ -128,13 +128,16 @@ def _failed(node: Node, label: bool | None, err: str, value: str, depth: int = 0
     return False
 
 
-def describe_escape(escape: Escape, f: FileModel) -> tuple[str, Node | None]:
+def describe_escape(escape: Escape, f: FileModel,
+                    loop_back: bool = False) -> tuple[str, Node | None]:
+    """Where the path leaves, in words (``loop_back``: a return above the start is reached by
+    going round a loop, and the words say so)."""
     via = escape.via
     if via is not None and via.node is not None:
         line = f.position(via.node.start_byte)[0]
         if via.node.type == "return_statement":
             start = escape.path[0].node if escape.path else None
-            if start is not None and via.node.start_byte < start.start_byte:
+            if loop_back and start is not None and via.node.start_byte < start.start_byte:
                 return (f"on the path that goes round the loop to the return at line {line}",
                         via.node)
             return f"on the path through the return at line {line}", via.node

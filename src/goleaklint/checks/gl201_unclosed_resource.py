@@ -214,7 +214,7 @@ class UnclosedResource(FlowRule):
             if escape is None or (escape.end.kind == "exit" and closed_by_earlier_defer(
                     function, statement, name, opener.resource)) or not self._grows(opener):
                 continue
-            where, via = describe_escape(escape, self.file)
+            where, via = describe_escape(escape, self.file, loop_back=True)
             shown = f"{name}.Body" if opener.resource is RESPONSE else name
             verb = "committed or rolled back" if opener.resource is TX else "closed"
             related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
