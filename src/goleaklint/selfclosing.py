@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .flow import CFG, Block, flows
 from .flowrule import reached_before_reassignment, statement_of, went_wrong
-from .model import FileModel, Package, innermost_function
+from .model import FileModel, Package
 from .ownership import Resource, handed_over, mentions
 from .syntax import Node, text
 
@@ -18,7 +18,7 @@ def closed_for_caller(call: Node, name: str, resource: Resource, f: FileModel,
     literal or method value that closes it handed over with it (``return f, func() {
     f.Close() }``, ``return f, f.Close``, ``t.Cleanup(func() { f.Close() })``); or a close on
     every path from ``call`` to each return that returns ``name``."""
-    function = innermost_function(call)
+    function = f.innermost_function(call)
     body = function.child_by_field_name("body") if function is not None else None
     if function is None or body is None:
         return False
