@@ -34,9 +34,17 @@ README = "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 
+class RulesDidNotLoad(Exception):
+    """A built-in rule failed to load: its document must not be taken for a removed rule's."""
+
+
 def builtin_rules() -> list[type[Rule]]:
     """The rules goleaklint ships (third-party plugins installed alongside are not ours)."""
-    return [r for r in load_rules().rules if r.__module__.startswith("goleaklint.")]
+    registry = load_rules()
+    ours = [w for w in registry.warnings if "goleaklint." in w or "goleaklint:" in w]
+    if ours:
+        raise RulesDidNotLoad("; ".join(ours))
+    return [r for r in registry.rules if r.__module__.startswith("goleaklint.")]
 
 
 def rule_documents(rules: list[type[Rule]]) -> dict[str, str]:
@@ -132,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root (default: ours)")
     options = parser.parse_args(argv)
     root = options.root.resolve()
+    try:
+        builtin_rules()
+    except RulesDidNotLoad as exc:
+        print(f"generate_rule_docs: error: a built-in rule did not load: {exc}", file=sys.stderr)
+        return 2
     if options.check:
         problems = check(root)
         for line in problems:

@@ -250,3 +250,21 @@ def test_explain_unknown_rule_is_a_usage_error() -> None:
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith("goleaklint: error: ") and "GL999" in err
+
+
+def test_the_generator_removes_nothing_when_a_builtin_rule_fails_to_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A rule module that fails to import is a warning for the command line; for the generator
+    it would read as a removed rule and delete its document."""
+    from goleaklint.registry import Registry
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "GL201.md").write_text("kept\n")
+    broken = Registry(rules=[r for r in ALL_RULES if r.id != "GL201"], warnings=[
+        "plugin 'gl201' (goleaklint.checks.gl201_unclosed_resource) failed to load: "
+        "ImportError('x')"])
+    monkeypatch.setattr(generator, "load_rules", lambda: broken)
+    assert generator.main(["--root", str(tmp_path)]) == 2
+    assert (tmp_path / "rules" / "GL201.md").read_text() == "kept\n"
+    assert "a built-in rule did not load" in capsys.readouterr().err
