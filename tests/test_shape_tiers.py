@@ -1,6 +1,7 @@
-"""GL204's opt-in shape: a resource per element of a collection that no known opener made
-(judged 0.55 on real code); descriptors from GL201's openers, endless loops, streams, b.N loops
-and same-lock deadlocks stay in the default tier."""
+"""Opt-in shapes of default rules. GL204: a resource per element of a collection that no known
+opener made (judged 0.55 on real code); descriptors from GL201's openers, endless loops,
+streams, b.N loops and same-lock deadlocks stay in the default tier. GL304: ranges over a
+ticker's channel (judged about 0.35)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def test_gl204_puts_each_shape_in_its_tier() -> None:
         for f in run(FIXTURES / "GL204" / folder, ["GL204"]).findings:
             tiers[(folder, f.location.path.name, f.location.line)] = f.tier
     assert {key: tiers.get(key) for key in EXPECTED} == EXPECTED
+
+
+def test_gl304_ranges_over_a_ticker_are_an_opt_in_shape() -> None:
+    tiers = {(f.location.path.name, "ticker" in f.message): f.tier
+             for f in run(FIXTURES / "GL304" / "tickers", ["GL304"]).findings}
+    assert tiers and all(tier == ("opt-in" if ticker else "default")
+                         for (_, ticker), tier in tiers.items())
+    assert any(ticker for _, ticker in tiers)
