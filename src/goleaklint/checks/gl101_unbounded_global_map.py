@@ -20,6 +20,8 @@ from ..model import FileModel, Package, resolve_selector
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule, RuleContext
+from ..scope import main_only_functions, runs_once
+from ..statelife import ends_soon, registration_api, test_support, test_support_package
 from ..syntax import Node, text
 from ..types import TypeRef
 
@@ -123,6 +125,20 @@ class UnboundedGlobalMap(Rule):
       package (a named type with typed constants), or another package's type whose name reads
       as an enum (`…Kind`, `…Flags`, `…Mode`, `…Op`, `…Level`, `…Code`, `…State`).
     - `flag.Value`-style `Set(string) error` methods run while flags are parsed: not counted.
+    - State that cannot grow for long is not reported: writes in `_test.go` files, in
+      test-support packages (a folder named `…test`, `test…`, `…tests` or `integration`, such as
+      `fstest`, `testutil`, `testserver`), in functions taking a `testing` parameter and in
+      `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
+      accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
+      the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
+      is such a command; and in code that runs once (`main.main` and what only it calls).
+    - A registration API is silent: an exported function named as set-up (`Add…`, `Set…`,
+      `Define…`, `Publish…`, `Register…`, `Override…`, `Bind…`, `On…` …) that stores only what
+      its caller passes (parameters, their fields, constants, pure `strings`/`regexp`/`fmt`
+      results of them) and that the package itself never calls after initialisation: how often
+      it runs is its callers' choice, and they register at start-up. A constructor that keeps
+      what it builds (`&Client{…}`) stays reported; so does such an API called per request from
+      another package (not seen).
     - The map's type must be visible in the package: a map returned by another package's
       function is not followed. Maps passed to another function are assumed to be pruned there.
     - A removal in a `_test.go` file only excuses writes in test files.
@@ -138,12 +154,14 @@ class UnboundedGlobalMap(Rule):
     summary = "A package-level map is written but nothing in the package ever removes from it."
     level = "warning"
     tags = ("memory", "leak", "retention")
-    requires = (map_roots, enum_types, init_or_registration_functions, global_only_types)
+    requires = (map_roots, enum_types, init_or_registration_functions, global_only_types,
+                ends_soon, test_support_package, main_only_functions)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages with a package-level variable from which a map is reached."""
-        return bool(package.facts.get(map_roots)[0])
+        """Only packages with a package-level variable from which a map is reached, in a
+        process that keeps running."""
+        return bool(package.facts.get(map_roots)[0]) and not package.facts.get(ends_soon)
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
@@ -389,7 +407,9 @@ class UnboundedGlobalMap(Rule):
 
     def finish(self) -> None:
         for w in self.writes:
-            if is_init_time(self.package, w.node, f=w.file):
+            if runs_once(self.package, w.file, w.node) or test_support(
+                self.package, w.file, w.node
+            ) or registration_api(self.package, w.file, w.node, _stored(w.node)):
                 continue
             path = w.ref.path
             if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):
@@ -427,6 +447,30 @@ def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]
     if t.kind == "struct":
         return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
     return False
+
+
+def _stored(write: Node) -> list[Node]:
+    """What a write keeps: the key and value of ``m[k] = v``, the key of ``m[k]++``, the
+    arguments of ``m.Store(k, v)``."""
+    if write.type == "call_expression":
+        args = write.child_by_field_name("arguments")
+        return [a for a in args.named_children if a.type != "comment"] if args else []
+    if write.type in ("inc_statement", "dec_statement"):
+        target = write.named_children[0]
+        key = target.child_by_field_name("index")
+        return [key] if key is not None else []
+    left = write.child_by_field_name("left")
+    right = write.child_by_field_name("right")
+    if left is None or right is None:
+        return []
+    stored: list[Node] = []
+    same = left.named_child_count == right.named_child_count
+    for i, target in enumerate(left.named_children):
+        if target.type == "index_expression":
+            key = target.child_by_field_name("index")
+            stored.extend([key] if key is not None else [])
+            stored.extend([right.named_children[i]] if same else right.named_children)
+    return stored
 
 
 def _root(operand: Node) -> Node:

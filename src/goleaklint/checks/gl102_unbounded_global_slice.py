@@ -20,6 +20,8 @@ from ..model import FileModel, Package, receiver_name, receiver_type_name, resol
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Gate, Rule, RuleContext
+from ..scope import main_only_functions, runs_once
+from ..statelife import ends_soon, registration_api, test_support, test_support_package
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
 
@@ -111,6 +113,18 @@ class UnboundedGlobalSlice(Rule):
       functions, unexported helpers only called from those, functions named `Register…` or
       `MustRegister…` (plugin registries filled from other packages' `init`) and `flag.Value`
       `Set` methods.
+    - State that cannot grow for long is not reported: appends in `_test.go` files, in
+      test-support packages (a folder named `…test`, `test…`, `…tests` or `integration`, such as
+      `fstest`, `testutil`, `testserver`), in functions taking a `testing` parameter and in
+      `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
+      accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
+      the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
+      is such a command; and in code that runs once (`main.main` and what only it calls).
+    - A registration API is silent: an exported function named as set-up (`Add…`, `Set…`,
+      `Publish…`, `On…`, `Register…`, `New…Kind` …) that appends only what its caller passes
+      (`OnShutdown(fn)`, `AddRule(name, f)`) and that the package never calls after
+      initialisation. A constructor that appends what it builds (`NewMeter()` keeping every
+      meter) stays reported.
     - A slice kept as a value in a package-level map (`m[k] = append(m[k], v)`) is GL101's
       finding (the map write), not GL102's.
     - The slice handed whole to another function (other than `len`, `append`, `fmt`, `sort`,
@@ -130,14 +144,18 @@ class UnboundedGlobalSlice(Rule):
     summary = "A package-level slice is appended to but nothing in the package ever truncates it."
     level = "warning"
     tags = ("memory", "leak", "retention")
-    requires = (held_types, short_declarations, init_or_registration_functions)
+    requires = (held_types, short_declarations, init_or_registration_functions, ends_soon,
+                test_support_package, main_only_functions)
 
     gate = Gate(mentions=(b"append",))
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages that hold a slice (or a value of unknown type) at package level."""
-        return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars)
+        """Only packages that hold a slice (or a value of unknown type) at package level, in a
+        process that keeps running."""
+        return any(_may_hold_slice(package, package.var_type(n)) for n in package.vars) and (
+            not package.facts.get(ends_soon)
+        )
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
@@ -173,8 +191,9 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if not _appends_to(resolver, self.package, value, ref):
                 continue
-            if is_init_time(self.package, statement, f=f) or lazy_initialisation(statement,
-                                                                                  target):
+            if runs_once(self.package, f, statement) or lazy_initialisation(statement, target) or (
+                test_support(self.package, f, statement)
+            ) or registration_api(self.package, f, statement, _appended(value)):
                 continue
             return _Growth(f, statement, ref, _display(resolver, target))
         return None
@@ -439,6 +458,14 @@ def _appends_to(resolver: Resolver, pkg: Package, call: Node, ref: Ref) -> bool:
         first = first.named_children[0]
     other = _resolve(pkg, resolver, first)
     return other is not None and other.path == ref.path
+
+
+def _appended(call: Node) -> list[Node]:
+    """The elements ``append(x, a, b...)`` adds: ``a`` and ``b``."""
+    args = call.child_by_field_name("arguments")
+    values = [a for a in args.named_children if a.type != "comment"] if args else []
+    return [v.named_children[0] if v.type == "variadic_argument" and v.named_child_count else v
+            for v in values[1:]]
 
 
 def _first_argument(call: Node) -> str:

@@ -18,6 +18,8 @@ from ..longlived import Resolver, access_root, resolver_at
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Option, Rule
+from ..scope import main_only_functions, runs_once
+from ..statelife import ends_soon, test_support, test_support_package
 from ..syntax import Node, captures, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).
@@ -109,6 +111,15 @@ class SubsliceRetention(Rule):
       that keeps what the program asked for.
     - A conversion is taken as a copy only from `[]byte` to `string` and back:
       `string(s[i:j])` of a string is the same memory and is still reported.
+    - Parts kept where nothing accumulates are not reported: stores in `_test.go` files, in
+      test-support packages (a folder named `…test`, `test…`, `…tests` or `integration`, such as
+      `fstest`, `testutil`, `testserver`), in functions taking a `testing` parameter and in
+      `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
+      accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
+      the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
+      is such a command; and in code that runs once (`main.main` and what only it calls).
+      Parts stored during initialisation (`init`, var initialisers, `once.Do`) pin one buffer
+      once: not reported either.
     - Method calls that store their arguments are recognised by name on long-lived receivers:
       `Store`, `LoadOrStore`, `Swap`, `Set`, `Add`, `Put`, `PushBack`, `PushFront`.
 
@@ -127,12 +138,14 @@ class SubsliceRetention(Rule):
         "large-size": Option(int, DEFAULT_LARGE_SIZE,
                              "bytes from which a `make` or array counts as a large buffer"),
     }
-    requires = (large_functions, maker_candidates, returned_values, large_type_names)
+    requires = (large_functions, maker_candidates, returned_values, large_type_names, ends_soon,
+                test_support_package, main_only_functions)
 
     @classmethod
     def applies_to(cls, package: Package) -> bool:
-        """Only packages with package-level variables: the long-lived places."""
-        return bool(package.vars)
+        """Only packages with package-level variables (the long-lived places), in a process
+        that keeps running."""
+        return bool(package.vars) and not package.facts.get(ends_soon)
 
     def begin_file(self, file: FileModel) -> None:
         threshold = self.option("large-size")
@@ -191,6 +204,8 @@ class SubsliceRetention(Rule):
             return
 
     def _report(self, f: FileModel, node: Node, place: str, kept: Value) -> None:
+        if runs_once(self.package, f, node) or test_support(self.package, f, node):
+            return  # one buffer pinned once, or in a test process: no growth
         large = kept.large
         noun = "sub-string" if kept.string else "sub-slice"
         what = {

@@ -1,0 +1,240 @@
+"""Where package-level state cannot grow for long, shared by the retention rules (GL101-GL103).
+
+Package state lives as long as the process, so it only leaks in a process that keeps running:
+
+* ``ends_soon``: the package runs in a short-lived process: a short-lived ``package main``
+  (``scope.short_lived_tool``), the packages of the Go distribution's ``cmd`` module (the
+  compiler, linker, assembler and go command run once per build step), and ``internal``
+  packages whose only possible importer (Go's internal rule) is a short-lived ``package main``;
+* ``test_support``: code that runs only in a test process: ``_test.go`` files, packages whose
+  path names them test support (``fstest``, ``testutil``, ``testserver``, ``integration`` …),
+  functions taking a ``testing`` parameter and ``Mock…`` hooks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .facts import package_fact
+from .longlived import is_init_time
+from .model import FileModel, Package, function_name
+
+# What makes a `package main` long-lived: the one pattern `scope.short_lived_tool` reads.
+from .scope import _SERVING, short_lived_tool
+from .syntax import Node, text
+
+# Go's distribution: `cmd/go.mod` says `module cmd`; its packages are the toolchain's commands.
+TOOLCHAIN_MODULE = "cmd"
+# A path element naming test support: Go's own `httptest`, `iotest`, `fstest`, `testenv`, and
+# the common `testutil(s)`, `testserver`, `testhelpers`, `integration` harness folders.
+_TEST_SUPPORT = re.compile(r"^(?!latest$)(\w*test|test\w*|\w*tests|integration)$", re.I)
+_TESTING_PARAM = re.compile(r"\btesting\.(TB|T|B|F|M)\b")
+_PACKAGE_CLAUSE = re.compile(rb"^package\s+(\w+)", re.MULTILINE)
+
+
+@package_fact(requires=(short_lived_tool,))
+def ends_soon(pkg: Package) -> bool:
+    """The package runs in a short-lived process: a short-lived ``package main``, a package of
+    the Go toolchain's ``cmd`` module, or an ``internal`` package of a short-lived command."""
+    if pkg.name == "main":
+        return pkg.facts.get(short_lived_tool)
+    if pkg.module.path == TOOLCHAIN_MODULE:
+        return True
+    return _internal_of_tool(pkg.directory)
+
+
+def _internal_of_tool(directory: Path) -> bool:
+    """``…/cmd/x/internal/y``: only ``…/cmd/x`` and below may import it; when ``…/cmd/x`` is a
+    short-lived ``package main`` (its non-test files), so is every process that runs it."""
+    parts = directory.parts
+    if "internal" not in parts:
+        return False
+    owner = Path(*parts[: len(parts) - 1 - parts[::-1].index("internal")])
+    return _short_lived_main_folder(owner)
+
+
+@lru_cache(maxsize=256)
+def _short_lived_main_folder(folder: Path) -> bool:
+    try:
+        files = [p for p in folder.iterdir() if p.suffix == ".go" and not p.name.endswith(
+            "_test.go") and p.is_file()]
+    except OSError:
+        return False
+    sources = []
+    for path in files:
+        try:
+            sources.append(path.read_bytes())
+        except OSError:
+            return False
+    if not sources:
+        return False
+    names = {m.group(1) for s in sources if (m := _PACKAGE_CLAUSE.search(s)) is not None}
+    return names == {b"main"} and not any(_SERVING.search(s) for s in sources)
+
+
+@package_fact()
+def test_support_package(pkg: Package) -> bool:
+    """The package's folder is named as test support (``fstest``, ``testutil``, ``integration``)
+    within its module (the module's own root path is not looked at)."""
+    directory = pkg.directory
+    root = pkg.module.gomod.parent if pkg.module.gomod is not None else None
+    parts = directory.parts
+    if root is not None and directory.is_relative_to(root):
+        parts = directory.relative_to(root).parts
+    return any(_TEST_SUPPORT.match(p) for p in parts[-3:])
+
+
+def test_support(pkg: Package, f: FileModel, node: Node) -> bool:
+    """``node`` runs only in a test process: a ``_test.go`` file, a test-support package, or a
+    function that takes a ``testing`` parameter or is a ``Mock…`` hook."""
+    if f.is_test or pkg.facts.get(test_support_package):
+        return True
+    function = f.top_level_function(node)
+    if function is None:
+        return False
+    if function_name(function).startswith("Mock"):
+        return True
+    params = function.child_by_field_name("parameters")
+    return params is not None and _TESTING_PARAM.search(text(params)) is not None and (
+        f.imports_path("testing")
+    )
+
+
+# Registration APIs ---------------------------------------------------------------------------
+
+# Functions of these packages compute a value from their arguments and keep nothing of theirs.
+_PURE_PACKAGES = frozenset({"strings", "bytes", "strconv", "fmt", "path", "path/filepath",
+                            "regexp", "unicode", "reflect"})
+_PREDECLARED = frozenset({"nil", "true", "false", "iota", "string", "int", "int8", "int16",
+                          "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
+                          "uintptr", "byte", "rune", "bool", "float32", "float64", "any",
+                          "error", "len", "append", "_"})
+_LEAF_KINDS = frozenset({"interpreted_string_literal", "raw_string_literal", "int_literal",
+                         "float_literal", "rune_literal", "imaginary_literal", "true", "false",
+                         "nil", "iota", "field_identifier", "type_identifier",
+                         "package_identifier", "comment"})
+_SKIP_KINDS = frozenset({"func_literal"})  # a callback built from the arguments: allowed as is
+# The names of set-up APIs: what they store is registered, defined or configured, not seen.
+_REGISTRATION_VERB = re.compile(
+    r"^(Add|Append|Bind|Declare|Define|Enable|Install|Override|Publish|Register|Required"
+    r"|Set|Suite|Use|On[A-Z]|New\w*(Kind|Type)$)"
+)
+
+
+def registration_api(pkg: Package, f: FileModel, statement: Node,
+                     stored: list[Node]) -> bool:
+    """``statement`` in an exported set-up function (named ``Add…``, ``Set…``, ``Define…``,
+    ``Publish…``, ``Register…``, ``On…``, ``New…Kind`` …) stores only what the caller passes:
+    every node of ``stored`` (the key and value written, the elements appended) is a
+    parameter, a field of one, a constant, a value struct literal of those, or computed from
+    them by a pure function (``strings.ToUpper(name)``), directly or through locals bound to
+    such values. Such a registration API (``AddRule(name, f)``, ``expvar.Publish(name, v)``)
+    grows only as often as its callers, outside the package, call it; a constructor that keeps
+    what it builds (``&Client{…}``, ``newMeter()``) is not one, nor a function the package
+    itself calls after initialisation (the package then shows how often it runs)."""
+    function = f.top_level_function(statement)
+    if function is None or not _REGISTRATION_VERB.match(function_name(function)):
+        return False
+    if _called_after_init(pkg, function):
+        return False
+    params = _parameter_names(function)
+    if not params:
+        return False
+    derived = set(params)
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    # Locals bound (before the statement) to values computed from the parameters.
+    for node in _bindings(body, statement.start_byte):
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        if node.type == "range_clause":
+            if _from_arguments(pkg, f, right, derived):
+                derived.update(text(n) for n in left.named_children if n.type == "identifier")
+            continue
+        if left.named_child_count != right.named_child_count:
+            continue
+        for name, value in zip(left.named_children, right.named_children, strict=True):
+            if name.type == "identifier" and _from_arguments(pkg, f, value, derived):
+                derived.add(text(name))
+    return all(_from_arguments(pkg, f, n, derived) for n in stored)
+
+
+def _called_after_init(pkg: Package, function: Node) -> bool:
+    """The package calls ``function`` (by name: ``F(…)``, or ``x.M(…)`` for a method) outside
+    initialisation, in a non-test file."""
+    name = function_name(function)
+    if function.type == "function_declaration":
+        return any(not site.is_test and not is_init_time(pkg, call, f=site)
+                   for site, call in pkg.call_sites.get(name, ()))
+    call_text = re.compile(rb"\.\s*" + re.escape(name.encode()) + rb"\s*\(")
+    for f in pkg.files:
+        if f.is_test:
+            continue
+        for m in call_text.finditer(f.source):
+            node = f.root.descendant_for_byte_range(m.start(), m.end())
+            if node is not None and not is_init_time(pkg, node, f=f):
+                return True
+    return False
+
+
+def _parameter_names(function: Node) -> set[str]:
+    params = function.child_by_field_name("parameters")
+    names: set[str] = set()
+    for decl in params.named_children if params is not None else ():
+        names.update(text(n) for n in decl.children_by_field_name("name"))
+    return names
+
+
+def _bindings(body: Node, before: int) -> list[Node]:
+    """The ``:=`` declarations and range clauses of ``body`` that end before byte ``before``,
+    in source order (not inside function literals)."""
+    found: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.start_byte >= before or node.type == "func_literal":
+            continue
+        if node.type in ("short_var_declaration", "range_clause") and node.end_byte <= before:
+            found.append(node)
+        stack.extend(reversed(node.named_children))
+    return sorted(found, key=lambda n: n.start_byte)
+
+
+def _from_arguments(pkg: Package, f: FileModel, expr: Node, derived: set[str]) -> bool:
+    """Whether ``expr`` is computed only from ``derived`` names, constants and pure calls."""
+    kind = expr.type
+    if kind in _LEAF_KINDS or kind in _SKIP_KINDS:
+        return True
+    if kind == "keyed_element":  # `{name: v}`: the field's name is no value
+        return _from_arguments(pkg, f, expr.named_children[-1], derived)
+    if kind == "identifier":
+        name = text(expr)
+        return name in derived or name in _PREDECLARED or (
+            not f.is_local(expr) and (pkg.const(name) is not None or name in pkg.types)
+        )
+    if kind == "unary_expression" and text(expr.child_by_field_name("operator")) == "&":
+        return False  # a new object: the function keeps what it builds
+    if kind == "call_expression":
+        fn = expr.child_by_field_name("function")
+        args = expr.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return False
+        if fn.type == "selector_expression":
+            operand = fn.child_by_field_name("operand")
+            qualified = f.import_names.get(text(operand)) if operand is not None and (
+                operand.type == "identifier" and not f.is_local(operand)
+            ) else None
+            if qualified not in _PURE_PACKAGES:
+                return False
+        elif not (fn.type in ("identifier", "type_identifier") and (
+            text(fn) in _PREDECLARED or text(fn) in pkg.types
+        )) and fn.type not in ("parenthesized_expression", "qualified_type", "array_type",
+                               "slice_type", "map_type", "pointer_type"):
+            return False  # a package function or a method: it may build something new
+        return all(_from_arguments(pkg, f, a, derived) for a in args.named_children)
+    return all(_from_arguments(pkg, f, c, derived) for c in expr.named_children)
