@@ -10,6 +10,7 @@ from ..localtypes import expression_type
 from ..longlived import (
     Ref,
     Resolver,
+    declaration,
     declared_here,
     global_only_types,
     init_or_registration_functions,
@@ -36,8 +37,15 @@ READ_ONLY_MAPS_FUNCS = frozenset({"Keys", "Values", "Clone", "Equal", "EqualFunc
 # Map keys drawn from a closed set: the map cannot grow past it.
 BOUNDED_KEY_TYPES = frozenset({"bool", "byte", "uint8", "int8"})
 BOUNDED_QUALIFIED_KEYS = frozenset({"reflect.Type", "reflect.Kind"})
-# Another package's enum-like key type (codes.Code, trace.UtilFlags, slog.Level…).
-ENUM_LIKE_NAME = re.compile(r"(Kind|Flags?|Mode|Op|Level|Code|State)$")
+# Another package's enum-like key type (codes.Code, trace.UtilFlags, slog.Level…), a signal
+# (os.Signal) or a type descriptor (protoreflect.MessageDescriptor, ebpf.MapType).
+ENUM_LIKE_NAME = re.compile(r"(Kind|Flags?|Mode|Op|Level|Code|State|Signal|Type|Descriptor)$")
+# The package's own type descriptors: a pointer to `rtype`, `funcType`, `_type`.
+TYPE_DESCRIPTOR_NAME = re.compile(r"[tT]ype$")
+# A key that is a host's user or group id (`h.Uid`, `gid`): as many as the host has.
+HOST_ID_KEY = re.compile(r"(?:^|\.)(?:[Uu]id|[Gg]id|UID|GID)$")
+# A sync.Map's documented key type: `var cache sync.Map // map[reflect.Type]*info`.
+DOCUMENTED_MAP = re.compile(r"//.*?\bmap\[(\*?)(?:(\w+)\.)?(\w+)\]")
 
 
 @dataclass
@@ -122,8 +130,13 @@ class UnboundedGlobalMap(Rule):
       `MustRegister…` (init-time registries such as `database/sql` drivers).
     - Writes with a constant key (`stats["requests"]++`) touch a bounded key set and are silent,
       as are maps keyed by a closed set: `bool`, `byte`, `reflect.Type`, an enum type of the
-      package (a named type with typed constants), or another package's type whose name reads
-      as an enum (`…Kind`, `…Flags`, `…Mode`, `…Op`, `…Level`, `…Code`, `…State`).
+      package (a named type with typed constants), another package's type whose name reads
+      as an enum, a signal or a type descriptor (`…Kind`, `…Flags`, `…Mode`, `…Op`, `…Level`,
+      `…Code`, `…State`, `…Signal`, `…Type`, `…Descriptor`), a pointer to the package's own
+      `…type` (`*rtype`), a struct of such fields or one with a type descriptor among its
+      fields (a cache keyed by type and a tag), and a host's user or group id (`h.Uid`,
+      `gid`). A `sync.Map`'s key type is taken from its argument, else from the
+      `// map[K]V` comment of its declaration, as the standard library documents it.
     - `flag.Value`-style `Set(string) error` methods run while flags are parsed: not counted.
     - State that cannot grow for long is not reported: writes in `_test.go` files, in
       test-support packages (a folder named `…test`, `test…`, `…tests` or `integration`, such as
@@ -277,7 +290,9 @@ class UnboundedGlobalMap(Rule):
                 if method in SYNC_MAP_WRITES:
                     key = arguments[0] if arguments else None
                     key_type = expression_type(key, self.package, self.walked) if key else None
-                    if not self._bounded_key(key_type):
+                    if key_type is None or key_type.kind == "unknown":
+                        key_type = _documented_key(self.package, receiver)
+                    if not self._bounded_key(key_type) and not _host_id(key):
                         self._record_write(node, receiver, self._display(operand))
                 elif method in SYNC_MAP_REMOVALS:
                     self._remove_through(node, operand)
@@ -356,7 +371,9 @@ class UnboundedGlobalMap(Rule):
         if container is None or operand is None:  # (no operand resolves to nothing)
             return
         map_type = self.package.underlying(container.type.deref())
-        if map_type.kind != "map" or self._bounded_key(map_type.key):
+        if map_type.kind != "map" or self._bounded_key(map_type.key) or _host_id(
+            target.child_by_field_name("index")
+        ):
             return
         root = _root(operand)
         if lazy_initialisation(statement, root):
@@ -373,8 +390,10 @@ class UnboundedGlobalMap(Rule):
             return f"{owner}{shown[len(receiver):]} (every {owner} is package-level)"
         return shown
 
-    def _bounded_key(self, key: TypeRef | None) -> bool:
-        """Keys from a small closed set: bool, bytes, reflect types, enums of the package."""
+    def _bounded_key(self, key: TypeRef | None, depth: int = 0) -> bool:
+        """Keys from a small closed set: bool, bytes, reflect types and other type descriptors,
+        signals, enums of the package, structs of such fields, and structs with a type
+        descriptor among their fields (a cache keyed by type and a few options)."""
         if key is None:
             return False
         if key.kind == "named" and key.name in BOUNDED_KEY_TYPES:
@@ -383,9 +402,32 @@ class UnboundedGlobalMap(Rule):
             key.qualified_name in BOUNDED_QUALIFIED_KEYS or ENUM_LIKE_NAME.search(key.name)
         ):
             return True
+        named = key.deref()
+        if key.kind == "pointer" and named.kind == "named" and TYPE_DESCRIPTOR_NAME.search(
+            named.name
+        ):
+            return True
         if key.kind == "named" and key.name in self.package.types:
-            return key.name in self.package.facts.get(enum_types)
+            if key.name in self.package.facts.get(enum_types):
+                return True
+            under = self.package.underlying(key)
+            if under.kind != "struct" or depth >= 2 or not under.fields:
+                return False
+            types = [t for _, t in under.fields]
+            return any(self._descriptor(t) for t in types) or all(
+                self._bounded_key(t, depth + 1) for t in types
+            )
         return False
+
+    def _descriptor(self, t: TypeRef) -> bool:
+        """A type descriptor: ``reflect.Type``, ``protoreflect.…Descriptor``, ``*rtype``."""
+        if t.kind == "qualified":
+            return t.qualified_name in BOUNDED_QUALIFIED_KEYS or t.name.endswith(
+                ("Type", "Descriptor")
+            )
+        return t.kind == "pointer" and t.deref().kind == "named" and bool(
+            TYPE_DESCRIPTOR_NAME.search(t.deref().name)
+        )
 
     def _record_write(self, node: Node, ref: Ref, display: str) -> None:
         if not ref.long_lived:
@@ -447,6 +489,31 @@ def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]
     if t.kind == "struct":
         return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
     return False
+
+
+def _host_id(key: Node | None) -> bool:
+    """``m[h.Uid]``, ``m.Store(gid, …)``: a host's user and group ids, a closed set."""
+    return key is not None and key.type in ("identifier", "selector_expression") and (
+        HOST_ID_KEY.search(text(key)) is not None
+    )
+
+
+def _documented_key(pkg: Package, ref: Ref) -> TypeRef | None:
+    """The key type a package-level ``sync.Map``'s declaration documents in its line comment
+    (``var cache sync.Map // map[reflect.Type]*info``), as the standard library writes it."""
+    found = declaration(pkg, ref.decl)
+    if found is None:
+        return None
+    f, node = found
+    line = f.line_text(f.position(node.start_byte)[0])
+    m = DOCUMENTED_MAP.search(line)
+    if m is None:
+        return None
+    pointer, qualifier, name = m.groups()
+    t = TypeRef("qualified", name=name, package=qualifier) if qualifier else TypeRef(
+        "named", name=name
+    )
+    return TypeRef("pointer", elem=t) if pointer else t
 
 
 def _stored(write: Node) -> list[Node]:
