@@ -238,3 +238,53 @@ def _from_arguments(pkg: Package, f: FileModel, expr: Node, derived: set[str]) -
             return False  # a package function or a method: it may build something new
         return all(_from_arguments(pkg, f, a, derived) for a in args.named_children)
     return all(_from_arguments(pkg, f, c, derived) for c in expr.named_children)
+
+
+_PANICS = re.compile(rb"\bpanic\s*\(|\blog\.(Panic|Fatal)\w*\s*\(")
+
+
+def panics_on_duplicate(pkg: Package, f: FileModel, statement: Node) -> bool:
+    """The function around ``statement`` refuses a name registered twice, or one outside a
+    known set: an ``if`` whose condition looks a name up in package state
+    (``if _, dup := m[name]; dup``, ``if _, loaded := m.LoadOrStore(name, v); loaded``) and
+    whose body panics. Such a registry (``expvar.Publish``, ``groupcache.NewGroup``) is filled
+    by the program's set-up: calling it per request would crash the second time."""
+    function = f.top_level_function(statement)
+    if function is None:
+        return False
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        if node.type == "func_literal":
+            continue
+        if node.type == "if_statement" and _duplicate_check(pkg, f, node):
+            return True
+        stack.extend(node.named_children)
+    return False
+
+
+def _duplicate_check(pkg: Package, f: FileModel, node: Node) -> bool:
+    body = node.child_by_field_name("consequence")
+    if body is None or _PANICS.search(f.source, body.start_byte, body.end_byte) is None:
+        return False
+    for field in ("initializer", "condition"):
+        part = node.child_by_field_name(field)
+        if part is None:
+            continue
+        stack = [part]
+        while stack:
+            n = stack.pop()
+            if n.type == "index_expression" or (n.type == "call_expression" and text(
+                n.child_by_field_name("function")
+            ).endswith((".LoadOrStore", ".Load"))):
+                operand = n.child_by_field_name("operand") or n.child_by_field_name("function")
+                root = operand
+                while root is not None and root.type in ("selector_expression",
+                                                         "index_expression"):
+                    root = root.child_by_field_name("operand")
+                if root is not None and root.type == "identifier" and not f.is_local(root) and (
+                    text(root) in pkg.vars
+                ):
+                    return True
+            stack.extend(n.named_children)
+    return False

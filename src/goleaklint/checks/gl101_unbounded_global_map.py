@@ -22,7 +22,13 @@ from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule, RuleContext
 from ..scope import main_only_functions, runs_once
-from ..statelife import ends_soon, registration_api, test_support, test_support_package
+from ..statelife import (
+    ends_soon,
+    panics_on_duplicate,
+    registration_api,
+    test_support,
+    test_support_package,
+)
 from ..syntax import Node, text
 from ..types import TypeRef
 
@@ -152,6 +158,9 @@ class UnboundedGlobalMap(Rule):
       it runs is its callers' choice, and they register at start-up. A constructor that keeps
       what it builds (`&Client{…}`) stays reported; so does such an API called per request from
       another package (not seen).
+    - A registry that panics on a duplicate name is silent: the function checks the name in
+      package state (`if _, dup := m[name]; dup`, `LoadOrStore`) and panics (`panic`,
+      `log.Panic…`, `log.Fatal…`) when it is there (or, alike, when it is not in a known set).
     - The map's type must be visible in the package: a map returned by another package's
       function is not followed. Maps passed to another function are assumed to be pruned there.
     - A removal in a `_test.go` file only excuses writes in test files.
@@ -451,7 +460,9 @@ class UnboundedGlobalMap(Rule):
         for w in self.writes:
             if runs_once(self.package, w.file, w.node) or test_support(
                 self.package, w.file, w.node
-            ) or registration_api(self.package, w.file, w.node, _stored(w.node)):
+            ) or registration_api(self.package, w.file, w.node, _stored(w.node)) or (
+                panics_on_duplicate(self.package, w.file, w.node)
+            ):
                 continue
             path = w.ref.path
             if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):

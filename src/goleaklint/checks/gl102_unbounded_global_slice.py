@@ -21,7 +21,13 @@ from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Gate, Rule, RuleContext
 from ..scope import main_only_functions, runs_once
-from ..statelife import ends_soon, registration_api, test_support, test_support_package
+from ..statelife import (
+    ends_soon,
+    panics_on_duplicate,
+    registration_api,
+    test_support,
+    test_support_package,
+)
 from ..syntax import Node, Visitor, captures, run_visitors, text
 from ..types import TypeRef
 
@@ -125,6 +131,9 @@ class UnboundedGlobalSlice(Rule):
       (`OnShutdown(fn)`, `AddRule(name, f)`) and that the package never calls after
       initialisation. A constructor that appends what it builds (`NewMeter()` keeping every
       meter) stays reported.
+    - A registry that panics on a duplicate name is silent: the function checks the name in
+      package state (`if _, dup := m[name]; dup`, `LoadOrStore`) and panics (`panic`,
+      `log.Panic…`, `log.Fatal…`) when it is there (or, alike, when it is not in a known set).
     - A slice kept as a value in a package-level map (`m[k] = append(m[k], v)`) is GL101's
       finding (the map write), not GL102's.
     - The slice handed whole to another function (other than `len`, `append`, `fmt`, `sort`,
@@ -193,7 +202,9 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if runs_once(self.package, f, statement) or lazy_initialisation(statement, target) or (
                 test_support(self.package, f, statement)
-            ) or registration_api(self.package, f, statement, _appended(value)):
+            ) or registration_api(self.package, f, statement, _appended(value)) or (
+                panics_on_duplicate(self.package, f, statement)
+            ):
                 continue
             return _Growth(f, statement, ref, _display(resolver, target))
         return None
