@@ -17,7 +17,7 @@ from ..longlived import (
     is_init_time,
     lazy_initialisation,
 )
-from ..model import FileModel, Package, resolve_selector
+from ..model import FileModel, Package, function_name, resolve_selector
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule, RuleContext
@@ -29,7 +29,7 @@ from ..statelife import (
     test_support,
     test_support_package,
 )
-from ..syntax import Node, text
+from ..syntax import Node, captures, text
 from ..types import TypeRef
 
 SYNC_MAP = "sync.Map"
@@ -158,6 +158,9 @@ class UnboundedGlobalMap(Rule):
       it runs is its callers' choice, and they register at start-up. A constructor that keeps
       what it builds (`&Client{…}`) stays reported; so does such an API called per request from
       another package (not seen).
+    - A write keyed by a parameter of an unexported function is silent when every call of
+      that function in the package passes a constant for it (`getFunction("sd_journal_open")`):
+      the keys are the callers' constants. Calls through a function value are not seen.
     - A registry that panics on a duplicate name is silent: the function checks the name in
       package state (`if _, dup := m[name]; dup`, `LoadOrStore`) and panics (`panic`,
       `log.Panic…`, `log.Fatal…`) when it is there (or, alike, when it is not in a known set).
@@ -462,7 +465,7 @@ class UnboundedGlobalMap(Rule):
                 self.package, w.file, w.node
             ) or registration_api(self.package, w.file, w.node, _stored(w.node)) or (
                 panics_on_duplicate(self.package, w.file, w.node)
-            ):
+            ) or _keyed_by_constant_arguments(self.package, w.file, w.node):
                 continue
             path = w.ref.path
             if any(self._removed(path[:i], w.file.is_test) for i in range(len(path) + 1)):
@@ -499,6 +502,62 @@ def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]
         return True
     if t.kind == "struct":
         return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
+    return False
+
+
+def _keyed_by_constant_arguments(pkg: Package, f: FileModel, write: Node) -> bool:
+    """``m[name] = …`` in an unexported function whose every call in the package passes a
+    constant for ``name`` (``getFunction("sd_journal_open")``): the keys are the callers'
+    constants, a closed set."""
+    stored = _stored(write)
+    key = stored[0] if stored else None
+    function = f.top_level_function(write)
+    if key is None or key.type != "identifier" or function is None or (
+        function.type != "function_declaration"
+    ):
+        return False
+    name = function_name(function)
+    if name[:1].isupper() or name == "main":
+        return False
+    params = function.child_by_field_name("parameters")
+    position = -1
+    index = 0
+    for decl in params.named_children if params is not None else ():
+        if decl.type == "variadic_parameter_declaration":
+            break
+        for ident in decl.children_by_field_name("name"):
+            if text(ident) == text(key):
+                position = index
+            index += 1
+    sites = pkg.call_sites.get(name, [])
+    if position < 0 or not sites or _assigned_in(function, text(key)):
+        return False
+    for site, ident in sites:
+        call = ident.parent
+        args = call.child_by_field_name("arguments") if call is not None else None
+        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        if position >= len(values) or not _constant_expression(pkg, site, values[position]):
+            return False
+    return True
+
+
+def _assigned_in(function: Node, name: str) -> bool:
+    """``name`` is assigned somewhere in ``function`` (a parameter given a new value)."""
+    pattern = "(assignment_statement left: (expression_list (identifier) @w))"
+    return any(text(n) == name for n in captures(pattern, function).get("w", []))
+
+
+def _constant_expression(pkg: Package, f: FileModel, expr: Node) -> bool:
+    if expr.type in ("interpreted_string_literal", "raw_string_literal", "int_literal",
+                     "rune_literal"):
+        return True
+    if expr.type == "identifier":
+        return not f.is_local(expr) and pkg.const(text(expr)) is not None
+    if expr.type == "binary_expression":
+        left = expr.child_by_field_name("left")
+        right = expr.child_by_field_name("right")
+        return left is not None and right is not None and _constant_expression(
+            pkg, f, left) and _constant_expression(pkg, f, right)
     return False
 
 
