@@ -89,3 +89,10 @@ def test_a_module_root_named_like_test_support_says_nothing(tmp_path: Path) -> N
     (root / "go.mod").write_text("module example.com/mytest\n\ngo 1.19\n")
     directory = _package(root, "store", GROWS.format(name="store"))
     assert _findings(directory) == ["GL101:6"]
+
+
+def test_folders_above_the_package_say_nothing_without_a_module(tmp_path: Path) -> None:
+    """Without a go.mod only the package's own folder is read: a checkout under a folder
+    named like a test (pytest's own temporary folders) is not test support."""
+    directory = _package(tmp_path / "test_checkout" / "src", "store", GROWS.format(name="store"))
+    assert _findings(directory) == ["GL101:6"]

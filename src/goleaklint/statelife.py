@@ -7,8 +7,11 @@ Package state lives as long as the process, so it only leaks in a process that k
   compiler, linker, assembler and go command run once per build step), and ``internal``
   packages whose only possible importer (Go's internal rule) is a short-lived ``package main``;
 * ``test_support``: code that runs only in a test process: ``_test.go`` files, packages whose
-  path names them test support (``fstest``, ``testutil``, ``testserver``, ``integration`` …),
-  functions taking a ``testing`` parameter and ``Mock…`` hooks.
+  folder (or a parent inside the module) names them test support (``fstest``, ``testutil``,
+  ``testserver``, ``integration`` …), functions taking a ``testing`` parameter and ``Mock…``
+  hooks;
+* ``registration_api`` and ``panics_on_duplicate``: set-up registries, filled by what callers
+  pass while the program starts.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from .syntax import Node, text
 TOOLCHAIN_MODULE = "cmd"
 # A path element naming test support: Go's own `httptest`, `iotest`, `fstest`, `testenv`, and
 # the common `testutil(s)`, `testserver`, `testhelpers`, `integration` harness folders.
-_TEST_SUPPORT = re.compile(r"^(?!latest$)(\w*test|test\w*|\w*tests|integration)$", re.I)
+# (`testdata` holds inputs, analysed only when named; `latest` is no test.)
+_TEST_SUPPORT = re.compile(r"^(?!latest$|testdata$)(\w*test|test\w*|\w*tests|integration)$",
+                           re.I)
 _TESTING_PARAM = re.compile(r"\btesting\.(TB|T|B|F|M)\b")
 _PACKAGE_CLAUSE = re.compile(rb"^package\s+(\w+)", re.MULTILINE)
 
@@ -76,14 +81,15 @@ def _short_lived_main_folder(folder: Path) -> bool:
 
 @package_fact()
 def test_support_package(pkg: Package) -> bool:
-    """The package's folder is named as test support (``fstest``, ``testutil``, ``integration``)
-    within its module (the module's own root path is not looked at)."""
+    """The package's folder is named as test support (``fstest``, ``testutil``,
+    ``integration``), or one of its parent folders inside its module is (the module's own
+    folder and what lies above it are the user's names, not the package's)."""
     directory = pkg.directory
     root = pkg.module.gomod.parent if pkg.module.gomod is not None else None
-    parts = directory.parts
+    parts: tuple[str, ...] = directory.parts[-1:]
     if root is not None and directory.is_relative_to(root):
         parts = directory.relative_to(root).parts
-    return any(_TEST_SUPPORT.match(p) for p in parts[-3:])
+    return any(_TEST_SUPPORT.match(p) for p in parts)
 
 
 def test_support(pkg: Package, f: FileModel, node: Node) -> bool:
@@ -123,17 +129,19 @@ _REGISTRATION_VERB = re.compile(
 )
 
 
-def registration_api(pkg: Package, f: FileModel, statement: Node,
-                     stored: list[Node]) -> bool:
+def registration_api(pkg: Package, f: FileModel, statement: Node, keys: list[Node],
+                     values: list[Node]) -> bool:
     """``statement`` in an exported set-up function (named ``Add…``, ``Set…``, ``Define…``,
     ``Publish…``, ``Register…``, ``On…``, ``New…Kind`` …) stores only what the caller passes:
-    every node of ``stored`` (the key and value written, the elements appended) is a
-    parameter, a field of one, a constant, a value struct literal of those, or computed from
+    every node of ``keys`` and ``values`` (the key and value written, the elements appended)
+    is a parameter, a field of one, a constant, a value struct literal of those, or computed from
     them by a pure function (``strings.ToUpper(name)``), directly or through locals bound to
     such values. Such a registration API (``AddRule(name, f)``, ``expvar.Publish(name, v)``)
     grows only as often as its callers, outside the package, call it; a constructor that keeps
     what it builds (``&Client{…}``, ``newMeter()``) is not one, nor a function the package
-    itself calls after initialisation (the package then shows how often it runs)."""
+    itself calls after initialisation (the package then shows how often it runs). Each value
+    must hold something of the caller's (a handler, an object): ``cache[k] = 1`` or ``m[k]++``
+    records that a key was seen, the shape of a per-request set, not a registration."""
     function = f.top_level_function(statement)
     if function is None or not _REGISTRATION_VERB.match(function_name(function)):
         return False
@@ -161,7 +169,20 @@ def registration_api(pkg: Package, f: FileModel, statement: Node,
         for name, value in zip(left.named_children, right.named_children, strict=True):
             if name.type == "identifier" and _from_arguments(pkg, f, value, derived):
                 derived.add(text(name))
-    return all(_from_arguments(pkg, f, n, derived) for n in stored)
+    if not values or not all(_mentions_any(v, derived) for v in values):
+        return False
+    return all(_from_arguments(pkg, f, n, derived) for n in (*keys, *values))
+
+
+def _mentions_any(expr: Node, names: set[str]) -> bool:
+    """An identifier of ``names`` occurs in ``expr``."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and text(node) in names:
+            return True
+        stack.extend(node.named_children)
+    return False
 
 
 def _called_after_init(pkg: Package, function: Node) -> bool:

@@ -154,7 +154,9 @@ class UnboundedGlobalMap(Rule):
     - A registration API is silent: an exported function named as set-up (`Add…`, `Set…`,
       `Define…`, `Publish…`, `Register…`, `Override…`, `Bind…`, `On…` …) that stores only what
       its caller passes (parameters, their fields, constants, pure `strings`/`regexp`/`fmt`
-      results of them) and that the package itself never calls after initialisation: how often
+      results of them), with a value of the caller's (a handler, an object: `m[k] = true` and
+      `m[k]++` record keys seen and stay reported), and that the package itself never calls
+      after initialisation: how often
       it runs is its callers' choice, and they register at start-up. A constructor that keeps
       what it builds (`&Client{…}`) stays reported; so does such an API called per request from
       another package (not seen).
@@ -463,7 +465,7 @@ class UnboundedGlobalMap(Rule):
         for w in self.writes:
             if runs_once(self.package, w.file, w.node) or test_support(
                 self.package, w.file, w.node
-            ) or registration_api(self.package, w.file, w.node, _stored(w.node)) or (
+            ) or registration_api(self.package, w.file, w.node, *_keys_values(w.node)) or (
                 panics_on_duplicate(self.package, w.file, w.node)
             ) or _keyed_by_constant_arguments(self.package, w.file, w.node):
                 continue
@@ -503,6 +505,21 @@ def _reaches_map_under(pkg: Package, t: TypeRef, found: set[str], seen: set[str]
     if t.kind == "struct":
         return any(_reaches_map(pkg, ft, found, seen) for _, ft in t.fields)
     return False
+
+
+def _keys_values(write: Node) -> tuple[list[Node], list[Node]]:
+    """What a write keeps, as keys and values: ``m[k] = v``, ``m.Store(k, v)``; ``m[k]++``
+    keeps a key and no value of the caller's."""
+    if write.type != "assignment_statement":
+        stored = _stored(write)
+        return stored[:1], stored[1:]
+    left = write.child_by_field_name("left")
+    right = write.child_by_field_name("right")
+    if left is None or right is None:
+        return [], []
+    keys = [k for t in left.named_children if t.type == "index_expression"
+            if (k := t.child_by_field_name("index")) is not None]
+    return keys, list(right.named_children)
 
 
 def _keyed_by_constant_arguments(pkg: Package, f: FileModel, write: Node) -> bool:

@@ -202,7 +202,7 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if runs_once(self.package, f, statement) or lazy_initialisation(statement, target) or (
                 test_support(self.package, f, statement)
-            ) or registration_api(self.package, f, statement, _appended(value)) or (
+            ) or registration_api(self.package, f, statement, [], _appended(value)) or (
                 panics_on_duplicate(self.package, f, statement)
             ):
                 continue
