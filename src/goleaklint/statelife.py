@@ -10,6 +10,7 @@ Package state lives as long as the process, so it only leaks in a process that k
   folder (or a parent inside the module) names them test support (``fstest``, ``testutil``,
   ``testserver``, ``integration`` …), functions taking a ``testing`` parameter and ``Mock…``
   hooks;
+* ``run_by_hand``: a ``//go:build ignore`` file, a generator run with ``go run``;
 * ``registration_api`` and ``panics_on_duplicate``: set-up registries, filled by what callers
   pass while the program starts.
 """
@@ -37,6 +38,8 @@ _TEST_SUPPORT = re.compile(r"^(?!latest$|testdata$)(\w*test|test\w*|\w*tests|int
                            re.I)
 _TESTING_PARAM = re.compile(r"\btesting\.(TB|T|B|F|M)\b")
 _PACKAGE_CLAUSE = re.compile(rb"^package\s+(\w+)", re.MULTILINE)
+# `//go:build ignore` (or `// +build ignore`): a program run by hand (`go run gen.go`).
+_IGNORE_CONSTRAINT = re.compile(rb"^//(go:build|\s*\+build)\s+ignore\s*$", re.MULTILINE)
 
 
 @package_fact(requires=(short_lived_tool,))
@@ -90,6 +93,14 @@ def test_support_package(pkg: Package) -> bool:
     if root is not None and directory.is_relative_to(root):
         parts = directory.relative_to(root).parts
     return any(_TEST_SUPPORT.match(p) for p in parts)
+
+
+def run_by_hand(f: FileModel) -> bool:
+    """A file never built into its package (``//go:build ignore``): a generator run with
+    ``go run``, in a short-lived process of its own."""
+    clause = _PACKAGE_CLAUSE.search(f.source)
+    end = clause.start() if clause is not None else len(f.source)
+    return _IGNORE_CONSTRAINT.search(f.source, 0, end) is not None
 
 
 def test_support(pkg: Package, f: FileModel, node: Node) -> bool:

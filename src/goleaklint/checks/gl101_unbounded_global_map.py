@@ -26,6 +26,7 @@ from ..statelife import (
     ends_soon,
     panics_on_duplicate,
     registration_api,
+    run_by_hand,
     test_support,
     test_support_package,
 )
@@ -150,7 +151,8 @@ class UnboundedGlobalMap(Rule):
       `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
       accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
       the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
-      is such a command; and in code that runs once (`main.main` and what only it calls).
+      is such a command; in a `//go:build ignore` file (a generator run with `go run`);
+      and in code that runs once (`main.main` and what only it calls).
     - A registration API is silent: an exported function named as set-up (`Add…`, `Set…`,
       `Define…`, `Publish…`, `Register…`, `Override…`, `Bind…`, `On…` …) that stores only what
       its caller passes (parameters, their fields, constants, pure `strings`/`regexp`/`fmt`
@@ -463,7 +465,7 @@ class UnboundedGlobalMap(Rule):
 
     def finish(self) -> None:
         for w in self.writes:
-            if runs_once(self.package, w.file, w.node) or test_support(
+            if run_by_hand(w.file) or runs_once(self.package, w.file, w.node) or test_support(
                 self.package, w.file, w.node
             ) or registration_api(self.package, w.file, w.node, *_keys_values(w.node)) or (
                 panics_on_duplicate(self.package, w.file, w.node)

@@ -25,6 +25,7 @@ from ..statelife import (
     ends_soon,
     panics_on_duplicate,
     registration_api,
+    run_by_hand,
     test_support,
     test_support_package,
 )
@@ -125,7 +126,8 @@ class UnboundedGlobalSlice(Rule):
       `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
       accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
       the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
-      is such a command; and in code that runs once (`main.main` and what only it calls).
+      is such a command; in a `//go:build ignore` file (a generator run with `go run`);
+      and in code that runs once (`main.main` and what only it calls).
     - A registration API is silent: an exported function named as set-up (`Add…`, `Set…`,
       `Publish…`, `On…`, `Register…`, `New…Kind` …) that appends only what its caller passes
       (`OnShutdown(fn)`, `AddRule(name, f)`) and that the package never calls after
@@ -200,7 +202,9 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if not _appends_to(resolver, self.package, value, ref):
                 continue
-            if runs_once(self.package, f, statement) or lazy_initialisation(statement, target) or (
+            if run_by_hand(f) or runs_once(self.package, f, statement) or lazy_initialisation(
+                statement, target
+            ) or (
                 test_support(self.package, f, statement)
             ) or registration_api(self.package, f, statement, [], _appended(value)) or (
                 panics_on_duplicate(self.package, f, statement)

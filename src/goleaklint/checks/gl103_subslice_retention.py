@@ -19,7 +19,7 @@ from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Option, Rule
 from ..scope import main_only_functions, runs_once
-from ..statelife import ends_soon, test_support, test_support_package
+from ..statelife import ends_soon, run_by_hand, test_support, test_support_package
 from ..syntax import Node, captures, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).
@@ -117,7 +117,8 @@ class SubsliceRetention(Rule):
       `Mock…` hooks (a test process ends soon); in a short-lived `package main` (no serve,
       accept, listen, tick or signal wait: a CLI, generator or compiler), in the packages of
       the Go toolchain's `cmd` module, and in an `internal` package whose only possible importer
-      is such a command; and in code that runs once (`main.main` and what only it calls).
+      is such a command; in a `//go:build ignore` file (a generator run with `go run`);
+      and in code that runs once (`main.main` and what only it calls).
       Parts stored during initialisation (`init`, var initialisers, `once.Do`) pin one buffer
       once: not reported either.
     - Method calls that store their arguments are recognised by name on long-lived receivers:
@@ -204,7 +205,9 @@ class SubsliceRetention(Rule):
             return
 
     def _report(self, f: FileModel, node: Node, place: str, kept: Value) -> None:
-        if runs_once(self.package, f, node) or test_support(self.package, f, node):
+        if run_by_hand(f) or runs_once(self.package, f, node) or test_support(
+            self.package, f, node
+        ):
             return  # one buffer pinned once, or in a test process: no growth
         large = kept.large
         noun = "sub-string" if kept.string else "sub-slice"
