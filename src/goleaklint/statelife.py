@@ -26,7 +26,7 @@ from .longlived import is_init_time
 from .model import FileModel, Package, function_name
 
 # What makes a `package main` long-lived: the one pattern `scope.short_lived_tool` reads.
-from .scope import _SERVING, short_lived_tool
+from .scope import _SERVING, runs_once, short_lived_tool
 from .syntax import Node, text
 
 # Go's distribution: `cmd/go.mod` says `module cmd`; its packages are the toolchain's commands.
@@ -320,3 +320,11 @@ def _duplicate_check(pkg: Package, f: FileModel, node: Node) -> bool:
                     return True
             stack.extend(n.named_children)
     return False
+
+
+def cannot_grow_here(pkg: Package, f: FileModel, node: Node) -> bool:
+    """State written at ``node`` cannot grow for long: the package ends soon, the file is run
+    by hand, the code runs once per process (``scope.runs_once``), or only in tests."""
+    return pkg.facts.get(ends_soon) or run_by_hand(f) or runs_once(pkg, f, node) or (
+        test_support(pkg, f, node)
+    )

@@ -21,13 +21,12 @@ from ..model import FileModel, Package, function_name, resolve_selector
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Rule, RuleContext
-from ..scope import main_only_functions, runs_once
+from ..scope import main_only_functions
 from ..statelife import (
+    cannot_grow_here,
     ends_soon,
     panics_on_duplicate,
     registration_api,
-    run_by_hand,
-    test_support,
     test_support_package,
 )
 from ..syntax import Node, captures, text
@@ -465,9 +464,9 @@ class UnboundedGlobalMap(Rule):
 
     def finish(self) -> None:
         for w in self.writes:
-            if run_by_hand(w.file) or runs_once(self.package, w.file, w.node) or test_support(
-                self.package, w.file, w.node
-            ) or registration_api(self.package, w.file, w.node, *_keys_values(w.node)) or (
+            if cannot_grow_here(self.package, w.file, w.node) or registration_api(
+                self.package, w.file, w.node, *_keys_values(w.node)
+            ) or (
                 panics_on_duplicate(self.package, w.file, w.node)
             ) or _keyed_by_constant_arguments(self.package, w.file, w.node):
                 continue

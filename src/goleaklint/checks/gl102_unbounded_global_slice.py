@@ -20,13 +20,12 @@ from ..model import FileModel, Package, receiver_name, receiver_type_name, resol
 from ..plugins import hookimpl
 from ..readonlyuse import COMPARISONS, LEN_CALL, READ_ONLY_CALLS, READ_ONLY_PACKAGES
 from ..rule import Gate, Rule, RuleContext
-from ..scope import main_only_functions, runs_once
+from ..scope import main_only_functions
 from ..statelife import (
+    cannot_grow_here,
     ends_soon,
     panics_on_duplicate,
     registration_api,
-    run_by_hand,
-    test_support,
     test_support_package,
 )
 from ..syntax import Node, Visitor, captures, run_visitors, text
@@ -202,10 +201,8 @@ class UnboundedGlobalSlice(Rule):
                 continue
             if not _appends_to(resolver, self.package, value, ref):
                 continue
-            if run_by_hand(f) or runs_once(self.package, f, statement) or lazy_initialisation(
+            if cannot_grow_here(self.package, f, statement) or lazy_initialisation(
                 statement, target
-            ) or (
-                test_support(self.package, f, statement)
             ) or registration_api(self.package, f, statement, [], _appended(value)) or (
                 panics_on_duplicate(self.package, f, statement)
             ):

@@ -18,8 +18,8 @@ from ..longlived import Resolver, access_root, resolver_at
 from ..model import FileModel, Package
 from ..plugins import hookimpl
 from ..rule import Option, Rule
-from ..scope import main_only_functions, runs_once
-from ..statelife import ends_soon, run_by_hand, test_support, test_support_package
+from ..scope import main_only_functions
+from ..statelife import cannot_grow_here, ends_soon, test_support_package
 from ..syntax import Node, captures, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).
@@ -205,9 +205,7 @@ class SubsliceRetention(Rule):
             return
 
     def _report(self, f: FileModel, node: Node, place: str, kept: Value) -> None:
-        if run_by_hand(f) or runs_once(self.package, f, node) or test_support(
-            self.package, f, node
-        ):
+        if cannot_grow_here(self.package, f, node):
             return  # one buffer pinned once, or in a test process: no growth
         large = kept.large
         noun = "sub-string" if kept.string else "sub-slice"
