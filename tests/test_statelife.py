@@ -96,3 +96,11 @@ def test_folders_above_the_package_say_nothing_without_a_module(tmp_path: Path) 
     named like a test (pytest's own temporary folders) is not test support."""
     directory = _package(tmp_path / "test_checkout" / "src", "store", GROWS.format(name="store"))
     assert _findings(directory) == ["GL101:6"]
+
+
+@pytest.mark.parametrize("folder", ["test_checkout0", "testdata", "tests_of_x", "contest_x"])
+def test_folder_names_that_only_start_with_test_are_not_test_support(
+        tmp_path: Path, folder: str) -> None:
+    """pytest's own temporary folders (``test_name0``) and a named ``testdata`` are code."""
+    directory = _package(tmp_path, folder, GROWS.format(name="store"))
+    assert _findings(directory) == ["GL101:6"]

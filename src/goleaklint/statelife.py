@@ -33,9 +33,10 @@ from .syntax import Node, text
 TOOLCHAIN_MODULE = "cmd"
 # A path element naming test support: Go's own `httptest`, `iotest`, `fstest`, `testenv`, and
 # the common `testutil(s)`, `testserver`, `testhelpers`, `integration` harness folders.
-# (`testdata` holds inputs, analysed only when named; `latest` is no test.)
-_TEST_SUPPORT = re.compile(r"^(?!latest$|testdata$)(\w*test|test\w*|\w*tests|integration)$",
-                           re.I)
+# (`latest` is no test; `testdata` holds inputs, analysed only when named.)
+_TEST_SUPPORT = re.compile(
+    r"^(?!latest$)([a-z0-9]*tests?|integration|test(util|utils|ing|env|server|servers|helper"
+    r"|helpers|er|suite|support|kit|fixture|fixtures|common))$", re.I)
 _TESTING_PARAM = re.compile(r"\btesting\.(TB|T|B|F|M)\b")
 _PACKAGE_CLAUSE = re.compile(rb"^package\s+(\w+)", re.MULTILINE)
 # `//go:build ignore` (or `// +build ignore`): a program run by hand (`go run gen.go`).
