@@ -123,6 +123,10 @@ class SubsliceRetention(Rule):
       once: not reported either.
     - Method calls that store their arguments are recognised by name on long-lived receivers:
       `Store`, `LoadOrStore`, `Swap`, `Set`, `Add`, `Put`, `PushBack`, `PushFront`.
+    - Measured on real code after issue 13's changes
+      (`bench/precision/verdicts/retention-48591a6-seed13101.tsv`): the 9 earlier
+      findings (compilers, generators, files parsed once) are gone and no new one appears in the
+      same folders or in 300 random packages.
 
     ## Peers
     No common Go linter checks this; go101's "memory leaking scenarios" and the Go blog's
