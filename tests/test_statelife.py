@@ -104,3 +104,12 @@ def test_folder_names_that_only_start_with_test_are_not_test_support(
     """pytest's own temporary folders (``test_name0``) and a named ``testdata`` are code."""
     directory = _package(tmp_path, folder, GROWS.format(name="store"))
     assert _findings(directory) == ["GL101:6"]
+
+
+def test_an_unreadable_command_folder_keeps_the_findings(tmp_path: Path) -> None:
+    """The command above an internal package cannot be read (a dangling link among its files):
+    whether it is short-lived is unknown, so its internal package's findings stay."""
+    owner = _package(tmp_path, "cmd/tool", TOOL)
+    (owner / "broken.go").symlink_to(tmp_path / "missing.go")
+    directory = _package(tmp_path, "cmd/tool/internal/state", GROWS.format(name="state"))
+    assert _findings(directory) == ["GL101:6"]

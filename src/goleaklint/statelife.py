@@ -68,7 +68,7 @@ def _internal_of_tool(directory: Path) -> bool:
 def _short_lived_main_folder(folder: Path) -> bool:
     try:
         files = [p for p in folder.iterdir() if p.suffix == ".go" and not p.name.endswith(
-            "_test.go") and p.is_file()]
+            "_test.go") and not p.is_dir()]
     except OSError:
         return False
     sources = []
