@@ -172,7 +172,7 @@ class UnboundedGlobalMap(Rule):
     - A removal in a `_test.go` file only excuses writes in test files.
     - Removal anywhere in the package counts, even on a path that never runs.
     - Measured on real code after issue 13's changes (the folders of every earlier finding
-      plus 300 random packages; `bench/precision/verdicts/retention-48591a6-seed13101.tsv`):
+      plus 300 random packages; `bench/precision/verdicts/retention-1f18133-seed13101.tsv`):
       296 findings became 123, and 0 of 15 sampled are worth acting on. What remains is mostly
       caches keyed by configuration (remote names, CA and plugin URLs, filters), by names other
       packages choose in code, or by types the key's syntax does not show: the package alone

@@ -144,7 +144,7 @@ class UnboundedGlobalSlice(Rule):
     - A truncation in a `_test.go` file only excuses appends in test files; a truncation
       anywhere in the package counts, even on a path that never runs.
     - Measured on real code after issue 13's changes (the folders of every earlier finding
-      plus 300 random packages; `bench/precision/verdicts/retention-48591a6-seed13101.tsv`):
+      plus 300 random packages; `bench/precision/verdicts/retention-1f18133-seed13101.tsv`):
       88 findings became 12, 2 of the 12 worth acting on (constructors that keep every object
       they make: go-metrics' meters, go-plugin's managed clients); the rest are set-up lists
       filled by other packages or by the runtime.

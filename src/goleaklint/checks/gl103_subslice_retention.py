@@ -124,7 +124,7 @@ class SubsliceRetention(Rule):
     - Method calls that store their arguments are recognised by name on long-lived receivers:
       `Store`, `LoadOrStore`, `Swap`, `Set`, `Add`, `Put`, `PushBack`, `PushFront`.
     - Measured on real code after issue 13's changes
-      (`bench/precision/verdicts/retention-48591a6-seed13101.tsv`): the 9 earlier
+      (`bench/precision/verdicts/retention-1f18133-seed13101.tsv`): the 9 earlier
       findings (compilers, generators, files parsed once) are gone and no new one appears in the
       same folders or in 300 random packages.
 
