@@ -92,3 +92,14 @@ def test_the_scan_selects_every_tier() -> None:
     assert run.EVERY_TIER.split(",") == ["GL0", "GL1", "GL2", "GL3", "GL4"]
     tiers = run.rule_tiers()
     assert set(tiers.values()) <= {"default", "opt-in"} and "GL201" in tiers
+
+
+def test_the_sample_can_leave_out_opt_in_shapes(tmp_path: Path) -> None:
+    findings = _findings("GL204", 6)
+    for f in findings[:4]:
+        f["tier"] = "opt-in"
+    scan = tmp_path / "scan.json"
+    scan.write_text(run.json.dumps({"findings": findings}))
+    out = tmp_path / "sample.tsv"
+    assert run.write_sample(scan, 1, 15, out) == 6
+    assert run.write_sample(scan, 1, 15, out, default_shapes=True) == 2

@@ -284,9 +284,13 @@ def clean(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def write_sample(scan_path: Path, seed: int, k: int, output: Path | None) -> int:
+def write_sample(scan_path: Path, seed: int, k: int, output: Path | None,
+                 default_shapes: bool = False) -> int:
     data = load_json(scan_path)
-    rows = draw_sample(data["findings"], seed, k)
+    findings = data["findings"]
+    if default_shapes:  # what users of each rule see by default: its opt-in shapes left out
+        findings = [f for f in findings if f.get("tier", "default") == "default"]
+    rows = draw_sample(findings, seed, k)
     text = "\t".join(COLUMNS) + "\n" + "".join(
         "\t".join(clean(v) for v in (seed, f["rule"], os.path.join(f["root"], f["path"]),
                                      f["line"], f["message"], source_line(f), "", "")) + "\n"
@@ -479,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("scan", type=Path)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--per-rule", type=int, default=15)
+    p.add_argument("--default-shapes", action="store_true",
+                   help="leave out the findings of opt-in shapes (of default rules)")
     p.add_argument("-o", "--output", type=Path)
     p = sub.add_parser("compare", help="judged findings of an earlier scan: kept or gone now")
     p.add_argument("tsv", type=Path)
@@ -506,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "table":
             sys.stdout.write(counts_table(load_json(args.scan)))
         elif args.command == "sample":
-            n = write_sample(args.scan, args.seed, args.per_rule, args.output)
+            n = write_sample(args.scan, args.seed, args.per_rule, args.output,
+                             args.default_shapes)
             print(f"{n} findings sampled", file=sys.stderr)
         else:
             sys.stdout.write(score_table(tally(read_tsv(args.tsv))))
