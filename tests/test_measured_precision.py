@@ -37,7 +37,8 @@ def test_committed_measurements_are_what_score_write_computes_from_their_tsv() -
     assert run.sample_commit(source) == measured_precision.COMMIT
     expected = run.render_measured(
         measured_precision.SOURCE, measured_precision.COMMIT,
-        run.measurements(run.read_tsv(source), measured_precision.COMMIT))
+        run.measurements(run.read_tsv(source), measured_precision.COMMIT),
+        measured_precision.NO_FINDINGS)
     module = ROOT / "src" / "goleaklint" / "measured_precision.py"
     assert module.read_text(encoding="utf-8") == expected, (
         f"stale: run python bench/precision/run.py score {measured_precision.SOURCE} --write")
@@ -48,7 +49,7 @@ def test_every_builtin_leak_rule_has_a_measured_precision() -> None:
     report comments, are not sampled)."""
     unmeasured = [r.id for r in RULES.values()
                   if r.__module__.startswith("goleaklint.") and r.family != "meta"
-                  and measured(r) is None]
+                  and measured(r) is None and r.id not in measured_precision.NO_FINDINGS]
     assert unmeasured == []
 
 
@@ -87,7 +88,8 @@ def test_score_write_names_the_commit_and_stays_in_the_repository(tmp_path: Path
     assert run.sample_commit(Path("before-5c814ce-seed20261204.tsv")) == "5c814ce"
     source = ROOT / measured_precision.SOURCE
     out = tmp_path / "m.py"
-    text = run.write_measured(source, None, module=out)
+    text = run.write_measured(source, None, module=out,
+                              no_findings=measured_precision.NO_FINDINGS)
     assert out.read_text(encoding="utf-8") == text
     assert text == (ROOT / "src" / "goleaklint" / "measured_precision.py").read_text("utf-8")
 
@@ -124,3 +126,14 @@ def io_run(*argv: str) -> Any:
     out, err = io.StringIO(), io.StringIO()
     assert main(list(argv), out, err) == 0, err.getvalue()
     return json.loads(out.getvalue())
+
+
+def test_a_rule_without_findings_is_recorded_as_not_measurable(tmp_path: Path) -> None:
+    source = ROOT / measured_precision.SOURCE
+    rows = run.read_tsv(source)
+    text = run.render_measured("x.tsv", "abc1234", run.measurements(rows, "abc1234"),
+                               ("GL999",))
+    assert 'NO_FINDINGS: tuple[str, ...] = ("GL999",)' in text
+    sampled = rows[0]["rule"]
+    with pytest.raises(run.UsageError, match=f"--no-findings {sampled}: the TSV has rows"):
+        run.write_measured(source, None, module=tmp_path / "m.py", no_findings=(sampled,))

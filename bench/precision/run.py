@@ -420,8 +420,10 @@ def measurements(rows: list[dict[str, str]], commit: str) -> dict[str, Measured]
     return out
 
 
-def render_measured(source: str, commit: str, measured: dict[str, Measured]) -> str:
-    """The text of ``goleaklint/measured_precision.py``."""
+def render_measured(source: str, commit: str, measured: dict[str, Measured],
+                    no_findings: tuple[str, ...] = ()) -> str:
+    """The text of ``goleaklint/measured_precision.py``; ``no_findings``: the rules that
+    reported nothing over the corpora at ``commit`` (nothing to sample: not measured)."""
     lines = [
         '"""Measured precision per rule, written by ``python bench/precision/run.py score TSV',
         '--write`` from the judged sample ``SOURCE``: do not edit (a test recomputes it from that',
@@ -440,10 +442,14 @@ def render_measured(source: str, commit: str, measured: dict[str, Measured]) -> 
                      f"sampled={m.sampled}, seed={m.seed},")
         lines.append(f"{' ' * len(head)}commit=COMMIT, corpus={json.dumps(m.corpus)}),")
     lines.append("}")
+    names = "".join(f"{json.dumps(r)}, " for r in sorted(no_findings)).rstrip()
+    lines += ["", "# Rules that reported nothing over the corpora at COMMIT: nothing to judge.",
+              f"NO_FINDINGS: tuple[str, ...] = ({names})"]
     return "\n".join(lines) + "\n"
 
 
-def write_measured(tsv: Path, commit: str | None, module: Path = MEASURED_MODULE) -> str:
+def write_measured(tsv: Path, commit: str | None, module: Path = MEASURED_MODULE,
+                   no_findings: tuple[str, ...] = ()) -> str:
     """Record a judged TSV (inside the repository, committed) as goleaklint's measured
     precision; returns what it wrote."""
     try:
@@ -455,7 +461,11 @@ def write_measured(tsv: Path, commit: str | None, module: Path = MEASURED_MODULE
     if not commit:
         raise UsageError(f"{tsv}: the name records no commit (NAME-<commit>-seed<N>.tsv): "
                          "give --commit")
-    text = render_measured(source, commit, measurements(read_tsv(tsv), commit))
+    rows = read_tsv(tsv)
+    sampled = {r["rule"] for r in rows} & set(no_findings)
+    if sampled:
+        raise UsageError(f"--no-findings {', '.join(sorted(sampled))}: the TSV has rows of them")
+    text = render_measured(source, commit, measurements(rows, commit), no_findings)
     module.write_text(text, encoding="utf-8")
     return text
 
@@ -494,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", action="store_true",
                    help="record it as goleaklint's measured precision "
                    "(src/goleaklint/measured_precision.py) and regenerate the rule documents")
+    p.add_argument("--no-findings", default="",
+                   help="rules that reported nothing over the corpora (comma-separated)")
     p.add_argument("--commit", help="the commit whose findings were sampled (default: from "
                    "the file name, NAME-<commit>-seed<N>.tsv)")
     args = ap.parse_args(argv)
@@ -518,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stdout.write(score_table(tally(read_tsv(args.tsv))))
             if args.write:
-                write_measured(args.tsv, args.commit)
+                write_measured(args.tsv, args.commit, no_findings=tuple(
+                    r for r in args.no_findings.split(",") if r))
                 print(f"wrote {MEASURED_MODULE.relative_to(ROOT)}", file=sys.stderr)
                 return regenerate_docs()
     except UsageError as exc:

@@ -35,3 +35,6 @@ MEASURED: dict[str, Measured] = {
     "GL401": Measured(actionable=0, judged=13, sampled=13, seed=20261204,
                       commit=COMMIT, corpus="goroot+gocode"),
 }
+
+# Rules that reported nothing over the corpora at COMMIT: nothing to judge.
+NO_FINDINGS: tuple[str, ...] = ()

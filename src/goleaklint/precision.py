@@ -56,9 +56,22 @@ def precision_of(rule: type[Rule]) -> str:
     return grade(m.fraction) if m is not None else rule.precision
 
 
+def without_findings(rule: type[Rule]) -> bool:
+    """The rule reported nothing over the corpora of the last judged sample: not measurable."""
+    from .measured_precision import NO_FINDINGS
+
+    return rule.id in NO_FINDINGS
+
+
 def precision_line(rule: type[Rule]) -> str:
     """The sentence of a rule's document on its precision: measured (with the sample) or not."""
     m = measured(rule)
+    if m is None and without_findings(rule):
+        from .measured_precision import COMMIT
+
+        return (f"Precision: {rule.precision} (the rule's own estimate; not measured: goleaklint "
+                f"{COMMIT} reports nothing over Go's standard library and Debian's Go sources, "
+                f"so there is nothing to judge; bench/precision)")
     if m is None:
         return f"Precision: {rule.precision} (the rule's own estimate; not measured)"
     corpus = " and ".join(CORPORA.get(c, c) for c in m.corpus.split("+"))
