@@ -21,6 +21,8 @@ from goleaklint.engine import Result, analyze
 from goleaklint.registry import load_rules
 from goleaklint.rule import Rule
 
+pytestmark = pytest.mark.real_tiers  # the rules as shipped: opt-in ones off by default
+
 ROOT = Path(__file__).resolve().parent.parent
 # Rules GL203/GL205 only apply below Go 1.23: examples are run where the rules apply.
 GO_MOD = "module example.com/doc\n\ngo 1.22\n"

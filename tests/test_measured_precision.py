@@ -19,6 +19,8 @@ from goleaklint.docs import render_markdown
 from goleaklint.precision import Measured, grade, measured, precision_line, precision_of
 from goleaklint.registry import load_rules
 
+pytestmark = pytest.mark.real_tiers  # the rules as shipped: opt-in ones off by default
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "precision" / "run.py"
 _spec = importlib.util.spec_from_file_location("precision_run_write", SCRIPT)
@@ -114,12 +116,16 @@ def test_sarif_precision_and_documents_state_the_measurement() -> None:
     assert precision_line(gl301) in doc
     assert f"{m.actionable} of {m.judged} findings" in doc and f"seed {m.seed}" in doc
     assert "not measured" in render_markdown(gl001)
-    out = io_run("--format", "sarif", "--exit-zero", "--jobs", "1",
+    out = io_run("--format", "sarif", "--exit-zero", "--jobs", "1", "--extend-select", "GL101",
                  str(ROOT / "fixtures" / "GL101"))
     props = {r["id"]: r["properties"] for r in out["runs"][0]["tool"]["driver"]["rules"]}
     assert props["GL101"]["precision"] == precision_of(gl101)
     assert props["GL301"]["precision"] == precision_of(gl301)
     assert props["GL001"]["precision"] == "very-high"
+    gl103 = RULES["GL103"]  # nothing to judge over the corpora: its estimate, said so
+    assert "GL103" in measured_precision.NO_FINDINGS and measured(gl103) is None
+    assert props["GL103"]["precision"] == gl103.precision
+    assert "nothing to judge" in precision_line(gl103) in render_markdown(gl103)
 
 
 def io_run(*argv: str) -> Any:

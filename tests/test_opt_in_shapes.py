@@ -16,6 +16,8 @@ from goleaklint.cli import main
 from goleaklint.syntax import Node, text
 from test_tiers import DOC
 
+pytestmark = pytest.mark.real_tiers  # the rules as shipped: opt-in ones off by default
+
 
 class PanicShapes(Rule):
     __doc__ = DOC

@@ -132,7 +132,7 @@ def demo_site(tmp_path: Path) -> Path:
 # (a) a real plugin through an entry point -----------------------------------------------------
 
 def test_entry_point_plugin_runs(demo_site: Path, go_package: Path) -> None:
-    proc = run_goleaklint(demo_site, go_package.parent, "leaky")
+    proc = run_goleaklint(demo_site, go_package.parent, "--extend-select", "GL101", "leaky")
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert "leaky/leaky.go:10:2: XD101 no-panic: panic called" in lines
@@ -151,7 +151,8 @@ def test_entry_point_plugin_is_listed(demo_site: Path, go_package: Path) -> None
 
 
 def test_autoload_switch_keeps_only_builtin_rules(demo_site: Path, go_package: Path) -> None:
-    proc = run_goleaklint(demo_site, go_package.parent, "leaky", autoload=False)
+    proc = run_goleaklint(demo_site, go_package.parent, "--extend-select", "GL101", "leaky",
+                          autoload=False)
     assert proc.returncode == 1, proc.stderr
     assert "XD101" not in proc.stdout
     assert " GL101 unbounded-global-map: " in proc.stdout
@@ -243,7 +244,7 @@ def test_entry_point_that_fails_to_import(tmp_path: Path, go_package: Path) -> N
         site, "goleak_broken", "[goleaklint.rules]\nbroken = goleak_broken.rules\n",
         {"goleak_broken/__init__.py": "", "goleak_broken/rules.py": "import no_such_module\n"},
     )
-    proc = run_goleaklint(site, go_package.parent, "leaky")
+    proc = run_goleaklint(site, go_package.parent, "--extend-select", "GL101", "leaky")
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1
     assert "plugin 'broken'" in warnings[0] and "no_such_module" in warnings[0]

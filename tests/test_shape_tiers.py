@@ -5,7 +5,11 @@ ticker's channel (judged about 0.35)."""
 
 from __future__ import annotations
 
+import pytest
+
 from harness import FIXTURES, run
+
+pytestmark = pytest.mark.real_tiers  # the rules as shipped: opt-in ones off by default
 
 EXPECTED = {
     ("filescan", "reads.go", 18): "default",   # os.Open per path

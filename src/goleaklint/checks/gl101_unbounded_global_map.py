@@ -187,6 +187,7 @@ class UnboundedGlobalMap(Rule):
     family = "retention"
     summary = "A package-level map is written but nothing in the package ever removes from it."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("memory", "leak", "retention")
     requires = (map_roots, enum_types, init_or_registration_functions, global_only_types,
                 ends_soon, test_support_package, main_only_functions)

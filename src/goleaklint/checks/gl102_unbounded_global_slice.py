@@ -158,6 +158,7 @@ class UnboundedGlobalSlice(Rule):
     family = "retention"
     summary = "A package-level slice is appended to but nothing in the package ever truncates it."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("memory", "leak", "retention")
     requires = (held_types, short_declarations, init_or_registration_functions, ends_soon,
                 test_support_package, main_only_functions)

@@ -138,6 +138,7 @@ class SubsliceRetention(Rule):
     family = "retention"
     summary = "A small sub-slice of a large buffer is kept in a long-lived place without a copy."
     level = "warning"
+    precision = "medium"  # an estimate: no finding over the corpora to judge (bench/precision)
     tags = ("memory", "leak", "retention")
     options: ClassVar[dict[str, Option]] = {
         "large-size": Option(int, DEFAULT_LARGE_SIZE,

@@ -153,6 +153,7 @@ class UnclosedResource(FlowRule):
     family = "resources"
     summary = "A file, connection, SQL rows/statement/transaction or HTTP body is not closed."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("resources", "leak")
 
     requires = (*FlowRule.requires, local_openers, short_lived_tool)

@@ -122,6 +122,7 @@ class LostCancel(FlowRule):
     family = "resources"
     summary = "The cancel function of a derived context is discarded or not called on some path."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("resources", "context", "leak")
 
     gate = Gate(imports=("context", "golang.org/x/net/context"))

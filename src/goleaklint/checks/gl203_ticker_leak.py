@@ -93,6 +93,7 @@ class TickerLeak(FlowRule):
     family = "resources"
     summary = "A time.NewTicker is not stopped, or time.Tick is used in a function that returns."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("resources", "timers", "leak")
 
     gate = Gate(imports=("time",))

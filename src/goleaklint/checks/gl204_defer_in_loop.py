@@ -185,6 +185,7 @@ class DeferInLoop(Rule):
     family = "resources"
     summary = "A defer inside a loop: what it releases is held until the function returns."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("resources", "leak", "defer")
 
     gate = Gate(mentions=(b"defer",))

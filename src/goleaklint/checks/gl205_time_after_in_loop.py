@@ -124,6 +124,7 @@ class TimeAfterInLoop(Rule):
     summary = ("time.After in a select inside a loop: each iteration's timer lives until it "
                "fires (before Go 1.23).")
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("resources", "leak", "timer")
 
     gate = Gate(imports=("time",))

@@ -78,6 +78,7 @@ class NCastSend(GoroutineRule):
     family = "goroutines"
     summary = "N goroutines send on a channel that holds fewer than N while the parent reads less."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("goroutines", "leak", "channels")
     requires = (*GoroutineRule.requires, short_lived_tool)
 

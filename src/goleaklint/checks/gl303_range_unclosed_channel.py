@@ -112,6 +112,7 @@ class RangeUnclosedChannel(GoroutineRule):
     family = "goroutines"
     summary = "A goroutine ranges over a channel that nothing ever closes."
     level = "warning"
+    tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("goroutines", "leak", "channels")
 
     def check_function(self, function: Node, file: FileModel) -> None:

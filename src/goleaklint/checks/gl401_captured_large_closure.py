@@ -148,6 +148,7 @@ class CapturedLargeClosure(Rule):
     family = "closures"
     summary = "A long-lived closure keeps a large buffer alive for its length or a part of it."
     level = "warning"
+    precision = "medium"  # an estimate: no finding over the corpora to judge (bench/precision)
     tags = ("memory", "leak", "closure")
     options: ClassVar[dict[str, Option]] = {
         "large-size": Option(int, DEFAULT_LARGE_SIZE,
