@@ -509,7 +509,7 @@ def test_file_name_that_is_not_utf8(project: Path) -> None:
         write(project / "pkg" / name, LEAK)
     except (OSError, UnicodeEncodeError):
         pytest.skip("the file system does not take names that are not UTF-8")
-    for fmt in ("text", "json", "github", "sarif"):
+    for fmt in ("text", "json", "github", "sarif", "gitlab", "checkstyle"):
         proc = subprocess.run([sys.executable, "-m", "goleaklint", "--extend-select", "GL101",
                                "--format", fmt, "pkg"],
                               cwd=project, capture_output=True, timeout=120)

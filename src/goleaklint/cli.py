@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "or 'goleaklint ./rules'.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    p.add_argument("--format", default="text",
+                   choices=("text", "json", "github", "sarif", "gitlab", "checkstyle"))
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     p.add_argument("--select", metavar="IDS",
                    help="comma-separated rule IDs, prefixes or ALL to run (replaces the "

@@ -1,4 +1,5 @@
-"""Report writers: text (compiler style), json, github (workflow annotations) and sarif."""
+"""Report writers: text (compiler style), json, github (workflow annotations), sarif, gitlab
+(Code Quality) and checkstyle (XML)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TextIO
 from ..engine import Result
 from ..rule import Rule
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "gitlab", "checkstyle")
 
 
 def write_report(
