@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # (the modules load when a command needs them: start-up stays
     from .config import Config
     from .discover import PackageFiles
     from .engine import Notice, Result
+    from .gitdiff import ChangedLines
     from .profiles.evidence import ProfileEvidence
     from .registry import Registry
     from .rule import Finding, Rule
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="use FILE instead of .goleaklint.toml")
     p.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
+    p.add_argument("--new-from-rev", metavar="REV",
+                   help="report only findings on lines changed since the git revision REV "
+                   "(git diff of the working tree; untracked files are new)")
     p.add_argument("--force-exclude", action="store_true",
                    help="apply the configured excludes to files named on the command line")
     p.add_argument("--fix", action="store_true",
@@ -322,6 +326,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             found = discover(options.paths or ["."], config.excludes, options.force_exclude)
         except DiscoveryError as exc:
             raise UsageError(str(exc)) from None
+        changed = None  # --new-from-rev: asked again after each --fix pass (fixes move lines)
+        if options.new_from_rev is not None:
+            changed = _changed_lines(options.new_from_rev, start)
         if first:
             for w in found.warnings:
                 err.write(f"goleaklint: warning: {one_line(str(w))}\n")
@@ -341,7 +348,8 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
             bar.close()
         prints = fingerprints(result.findings, display_path)
         everything = list(zip(result.findings, prints, strict=True))
-        result.findings = [f for f, fp in everything if fp not in known_prints]
+        result.findings = [f for f, fp in everything if fp not in known_prints and (
+            changed is None or (f.location.path, f.location.line) in changed)]
         skipped = [Notice(s.path, 0, s.kind, s.reason) for s in found.warnings]
         return result, everything, skipped
 
@@ -448,6 +456,17 @@ def _write_hot_sites(evidence: ProfileEvidence, err: TextIO) -> None:
     for site in evidence.hot_sites:
         err.write(f"{line_start(display_path(site.path))}:{site.line}: note: "
                   f"{one_line(site.text())}\n")
+
+
+def _changed_lines(rev: str, start: Path | None) -> ChangedLines:
+    """``--new-from-rev``: the lines changed since ``rev`` in the git repository of the first
+    PATH (default: the current directory)."""
+    from .gitdiff import GitError, changed_since
+
+    try:
+        return changed_since(rev, Path(os.path.abspath(start or ".")))
+    except GitError as exc:
+        raise UsageError(f"--new-from-rev: {exc}") from None
 
 
 def _plural(n: int, noun: str) -> str:
