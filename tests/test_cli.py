@@ -169,7 +169,7 @@ def test_usage_errors_in_process_match(config_files: Path) -> None:
     assert (code, out) == (2, "")
     assert err == (
         "goleaklint: error: unknown.toml:3: colour: unknown key (known: select, extend-select, "
-        "ignore, exclude, exclude-tests, go-version, rules)\n"
+        "ignore, exclude, exclude-tests, go-version, rules, extend)\n"
     )
 
 

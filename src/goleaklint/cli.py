@@ -244,6 +244,7 @@ def cmd_config(args: list[str], err: TextIO, out: TextIO) -> int:
     go_version, go_version_from = _effective_go_version(config, start or Path.cwd(), err)
     shown = {
         "file": str(config.path) if config.path else None,
+        "extends": [str(p) for p in config.extends],
         "select": config.select,
         "extend-select": config.extend_select,
         "ignore": config.ignore,
@@ -270,7 +271,7 @@ def _effective_go_version(config: Config, start: Path, err: TextIO) -> tuple[str
     from .discover import PRE_MODULES, PRE_MODULES_FROM, ModuleFinder
 
     if config.go_version is not None:
-        return ".".join(map(str, config.go_version)), str(config.path)
+        return ".".join(map(str, config.go_version)), str(config.go_version_from or config.path)
     module = ModuleFinder().for_directory(start if start.is_dir() else start.parent)
     if module.error:
         raise UsageError(f"{module.error} (or set go-version in .goleaklint.toml)")

@@ -7,6 +7,7 @@ ignore = ["GL205"]
 exclude = ["gen/**", "**/*_mock.go"]
 exclude-tests = false           # _test.go files are analysed by default
 go-version = "1.22"             # overrides the go.mod directive
+extend = "../.goleaklint.toml"  # inherit another file's settings; this file's win
 
 [rules.GL401]
 large-size = 1048576
@@ -51,6 +52,11 @@ class Config:
     exclude_tests: bool = False
     go_version: tuple[int, int] | None = None
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ``extend``: the files this one inherits from, nearest first; the folder of the file whose
+    # ``exclude`` is in force (its globs are relative to it: None, this file's)
+    extends: list[Path] = field(default_factory=list)
+    exclude_root: Path | None = None
+    go_version_from: Path | None = None  # the file that set go-version (None: this one)
 
     @property
     def root(self) -> Path:
@@ -74,7 +80,7 @@ class Config:
         if not self.exclude:
             return False
         try:
-            rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+            rel = path.resolve().relative_to((self.exclude_root or self.root).resolve()).as_posix()
         except ValueError:
             rel = path.as_posix()
         return any(
@@ -170,8 +176,10 @@ def exclude_glob(pattern: str) -> tuple[str | None, str]:
     return "/".join(kept) + ("/" if pattern.endswith("/") else ""), ""
 
 
-def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
-    """Read and validate a configuration file (None: the defaults)."""
+def load_config(path: Path | None, rules: dict[str, type[Rule]],
+                _extending: tuple[Path, ...] = ()) -> Config:
+    """Read and validate a configuration file (None: the defaults), with the files it extends
+    (``extend``, ruff's semantics: the base's settings, then this file's over them)."""
     if path is None:
         return Config()
     try:
@@ -190,7 +198,12 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
         return ConfigError(f"{path}:{_line_of(source, line_key or key)}: {key}: {why}")
 
     config = Config(path=path)
+    base: Config | None = None
+    if "extend" in data:
+        base = _load_base(path, data["extend"], rules, _extending, fail)
     for key, value in data.items():
+        if key == "extend":
+            continue
         if key in ("select", "extend-select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(key, "expected a list of rule IDs or prefixes")
@@ -243,5 +256,50 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]]) -> Config:
                 config.rule_options[rule.id] = dict(options)
         else:
             raise fail(key, "unknown key (known: select, extend-select, ignore, exclude, "
-                       "exclude-tests, go-version, rules)")
-    return config
+                       "exclude-tests, go-version, rules, extend)")
+    return config if base is None else _merged(base, config, set(data))
+
+
+def _load_base(path: Path, value: object, rules: dict[str, type[Rule]],
+               extending: tuple[Path, ...], fail: Any) -> Config:
+    """The configuration ``extend = value`` names (relative to ``path``'s folder)."""
+    if not isinstance(value, str) or not value:
+        raise fail("extend", "expected the path of another configuration file")
+    target = path.parent / value
+    if not _is_file(target):
+        kind = "a folder" if target.is_dir() else "no such file" if not target.exists() \
+            else "not a regular file"
+        raise fail("extend", f"{value}: {kind}")
+    chain = (*extending, path.resolve())
+    if target.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, target.resolve()))
+        raise fail("extend", f"a cycle: {cycle}")
+    return load_config(target, rules, chain)
+
+
+def _merged(base: Config, own: Config, keys: set[str]) -> Config:
+    """``own`` (whose file set ``keys``) over ``base``. A ``select`` starts the selection
+    afresh (the base's extend-select and ignore with it); otherwise extend-select and ignore
+    add to the base's. Other keys replace the base's; rule options merge option by option."""
+    merged = Config(path=own.path, extends=[p for p in (base.path, *base.extends) if p])
+    if "select" in keys:
+        merged.select, merged.extend_select, merged.ignore = (
+            own.select, own.extend_select, own.ignore)
+    else:
+        merged.select = base.select
+        merged.extend_select = base.extend_select + own.extend_select
+        merged.ignore = base.ignore + own.ignore
+    if "exclude" in keys:
+        merged.exclude = own.exclude
+    else:
+        merged.exclude, merged.exclude_root = base.exclude, base.exclude_root or base.root
+    merged.exclude_tests = own.exclude_tests if "exclude-tests" in keys else base.exclude_tests
+    if "go-version" in keys:
+        merged.go_version = own.go_version
+    else:
+        merged.go_version = base.go_version
+        merged.go_version_from = base.go_version_from or base.path
+    merged.rule_options = {rule: dict(options) for rule, options in base.rule_options.items()}
+    for rule, options in own.rule_options.items():
+        merged.rule_options.setdefault(rule, {}).update(options)
+    return merged
