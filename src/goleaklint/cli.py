@@ -291,8 +291,9 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     """The analysis; ``subcommand``: named as ``goleaklint check`` (which analysed the folder
     check before there was such a subcommand: a warning says so when it exists)."""
     from .discover import DiscoveryError, discover
-    from .engine import Notice, analyze, default_jobs
+    from .engine import Notice, default_jobs
     from .fingerprint import fingerprints
+    from .nearest import NearestConfigs, analyze_nearest
     from .paths import display_path, utf8_path
     from .progress import Progress
     from .report import write_report
@@ -311,12 +312,19 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
     start = Path(options.paths[0]) if options.paths else None
     config = _resolve_config(options.config, start, registry.by_id())
     selected = _codes(options.select, known, "--select")
-    if selected:  # as ruff: the command line's select is the whole selection
-        config.select, config.extend_select = selected, []
-    config.extend_select = config.extend_select + _codes(options.extend_select, known,
-                                                         "--extend-select")
-    config.ignore = config.ignore + _codes(options.ignore, known, "--ignore")
-    rules = [r for r in registry.rules if config.enabled(r)]
+    extended = _codes(options.extend_select, known, "--extend-select")
+    ignored = _codes(options.ignore, known, "--ignore")
+
+    def adjust(c: Config) -> Config:
+        """The command line's selection over a configuration's."""
+        if selected:  # as ruff: the command line's select is the whole selection
+            c.select, c.extend_select = selected, []
+        c.extend_select, c.ignore = c.extend_select + extended, c.ignore + ignored
+        return c
+
+    config = adjust(config)
+    # Each package is analysed with the configuration nearest to it (--config: that one).
+    configs = NearestConfigs(registry.by_id(), adjust, config, fixed=options.config is not None)
     jobs = options.jobs or default_jobs()
     known_prints = _read_baseline(Path(options.baseline)) if options.baseline else set()
     profiles = _profile_paths(options)
@@ -324,7 +332,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
 
     def run(first: bool) -> tuple[Result, list[tuple[Finding, str]], list[Notice]]:
         try:
-            found = discover(options.paths or ["."], config.excludes, options.force_exclude)
+            found = discover(options.paths or ["."], configs.excludes, options.force_exclude)
         except DiscoveryError as exc:
             raise UsageError(str(exc)) from None
         changed = None  # --new-from-rev: asked again after each --fix pass (fixes move lines)
@@ -338,13 +346,14 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
                 err.write(f"goleaklint: warning: --jobs {jobs} is more than the {cores} cores "
                           "available: the extra processes take memory and add no speed\n")
         analysed[:] = found.packages
-        broken = sorted({p.module.error for p in found.packages if p.module.error})
-        if broken and config.go_version is None:
+        groups = configs.groups(found.packages)
+        broken = sorted({p.module.error for c, packages in groups if c.go_version is None
+                         for p in packages if p.module.error})
+        if broken:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
         bar = Progress(err, sum(f.reported for p in found.packages for f in p.files))
         try:
-            result = analyze(found.packages, rules, config, jobs, catalog=registry.rules,
-                             progress=bar.advance)
+            result = analyze_nearest(groups, registry.rules, jobs, progress=bar.advance)
         finally:
             bar.close()
         prints = fingerprints(result.findings, display_path)
@@ -355,6 +364,7 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         return result, everything, skipped
 
     result, everything, skipped = run(first=True)
+    rules = [r for r in registry.rules if any(c.enabled(r) for c in configs.used())]  # SARIF's
     fixed = []
     applied_to: set[str] = set()  # fingerprints: a fix that did not help is not applied again
     for _ in range(MAX_FIX_PASSES if options.fix else 0):

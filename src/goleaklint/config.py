@@ -1,4 +1,5 @@
-"""``.goleaklint.toml``: found from the analysed path upwards, or named with ``--config``.
+"""``.goleaklint.toml``: the one nearest to each package (``goleaklint.nearest``), or
+``--config FILE``.
 
 ```toml
 select = ["GL1", "GL201"]      # IDs, prefixes or ALL; default: every default-tier rule
