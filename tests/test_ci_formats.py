@@ -189,3 +189,19 @@ def test_checkstyle_carries_notices_as_exceptions(tmp_path: Path) -> None:
     assert file.get("name") == "broken.go"
     (exception,) = file
     assert exception.tag == "exception" and "parse-error" in (exception.text or "")
+
+
+def test_profile_evidence_follows_the_message_as_in_github_annotations() -> None:
+    """With --profile, the GitLab description and the checkstyle message end with the
+    evidence in brackets, as ``--format github`` writes it."""
+    from test_profile_evidence import profiles, run
+    from test_profile_reading import SEND, STRANDED
+
+    tail = f"[goroutine dump goroutine-debug2.txt.gz: {STRANDED:,} goroutines in chan send]"
+    _, out, _ = run(*profiles("goroutine-debug2.txt.gz"), "--format", "gitlab", ".")
+    (send,) = [i for i in json.loads(out) if i["location"]["lines"]["begin"] == SEND]
+    assert send["description"].endswith(tail)
+    _, out, _ = run(*profiles("goroutine-debug2.txt.gz"), "--format", "checkstyle", ".")
+    root = check_checkstyle_schema(out)
+    (error,) = [e for e in root.iter("error") if e.get("line") == str(SEND)]
+    assert (error.get("message") or "").endswith(tail)

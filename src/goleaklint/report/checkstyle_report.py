@@ -10,6 +10,7 @@ line breaks), are written as ``\\xNN`` escapes, and the bytes of a file name tha
 percent-encoded as in JSON. The document is ASCII (other characters as references), so it is
 well-formed UTF-8 whatever the output stream's encoding. Paths are relative to the current
 directory, as the other formats print them. The format has no limit: every finding is written.
+With ``--profile``, a finding's evidence follows its message in brackets (as ``--format github``).
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ def build(result: Result) -> ET.Element:
 
     for f in result.findings:
         loc = f.location
+        seen = result.profiles.of(f) if result.profiles is not None else []
+        evidence = "".join(f" [{e.text()}]" for e in seen)  # --profile's, as --format github
         ET.SubElement(file_element(loc.path), "error", {
             "line": str(loc.line),
             "column": str(loc.column),
             "severity": SEVERITY.get(f.level, "warning"),
-            "message": xml_text(f"{f.rule_name}: {f.message}"),
+            "message": xml_text(f"{f.rule_name}: {f.message}{evidence}"),
             "source": f"goleaklint.{f.rule_id}",
         })
     for n in result.notices:
