@@ -154,6 +154,9 @@ def run_once(command: list[str], env: dict[str, str] | None = None) -> Sample:
 
 # What to run --------------------------------------------------------------------------------------
 
+EVERY_RULE = ("--extend-select", "GL1,GL2,GL3,GL4")  # names every rule: opt-in ones run too
+
+
 def goleaklint_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "goleaklint", *args]
 
@@ -296,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the file for the pre-commit timing (default: one of a package of "
                              "about 20 files in TREE)")
     parser.add_argument("--one-file-runs", type=int, default=10)
+    parser.add_argument("--every-rule", action="store_true",
+                        help="run every rule, opt-in ones and opt-in shapes included (an audit)")
     args = parser.parse_args(argv)
     if not Path(args.tree).is_dir():
         parser.error(f"{args.tree}: not a directory")
@@ -310,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
 
     jobs = str(args.jobs)
     measures = [
-        Measure("goleaklint", goleaklint_command("--jobs", jobs, "--exit-zero", str(tree))),
+        Measure("goleaklint", goleaklint_command(
+            "--jobs", jobs, "--exit-zero", *(EVERY_RULE if args.every_rule else ()), str(tree))),
         Measure("floor", [sys.executable, str(BENCH / "floor.py"), "--jobs", jobs, str(tree)]),
     ]
     semgrep = None if args.no_semgrep else find_semgrep(args.semgrep)
