@@ -229,18 +229,11 @@ def handed_over(value: Node, body: Node, calls: bool = True) -> bool:
     """``value`` (a function literal, a method value) outlives the statement: returned,
     stored in a field, map or composite, or (``calls``) passed to a call; directly or through
     the local it is bound to (``cleanup := func() {…}; …; return f, cleanup``)."""
+    holder = _where_it_goes(value, calls)
+    if isinstance(holder, bool):
+        return holder
     parent = value.parent
-    if parent is None:
-        return False
-    if parent.type in ("keyed_element", "literal_element"):
-        return True
-    if parent.type == "argument_list":
-        return calls
-    holder = parent.parent
-    if parent.type != "expression_list" or holder is None:
-        return False
-    if holder.type == "return_statement":
-        return True
+    assert parent is not None  # _where_it_goes found its statement through it
     if holder.type not in ("short_var_declaration", "assignment_statement") or (
         holder.child_by_field_name("right") != parent
     ):
@@ -257,7 +250,22 @@ def handed_over(value: Node, body: Node, calls: bool = True) -> bool:
 
 def _kept(ident: Node, calls: bool) -> bool:
     """A later mention of a function value that returns, stores or (``calls``) passes it."""
+    holder = _where_it_goes(ident, calls)
+    if isinstance(holder, bool):
+        return holder
     parent = ident.parent
+    if holder.type == "assignment_statement" and holder.child_by_field_name("right") == parent:
+        left = holder.child_by_field_name("left")
+        return left is not None and any(t.type != "identifier" for t in left.named_children)
+    return False
+
+
+def _where_it_goes(node: Node, calls: bool) -> bool | Node:
+    """Where the value of ``node`` goes from the expression it is in: True when it is stored
+    in a composite literal, returned or (``calls``) passed to a call; False when nowhere;
+    otherwise the statement whose expression list holds it (an assignment: the caller's
+    question)."""
+    parent = node.parent
     if parent is None:
         return False
     if parent.type in ("keyed_element", "literal_element"):
@@ -269,10 +277,7 @@ def _kept(ident: Node, calls: bool) -> bool:
         return False
     if holder.type == "return_statement":
         return True
-    if holder.type == "assignment_statement" and holder.child_by_field_name("right") == parent:
-        left = holder.child_by_field_name("left")
-        return left is not None and any(t.type != "identifier" for t in left.named_children)
-    return False
+    return holder
 
 
 def _handed_on(method_value: Node) -> bool:
