@@ -8,6 +8,7 @@ the arguments of the ``go`` call).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .localtypes import expression_type
@@ -153,12 +154,10 @@ def goroutines(function: Node, f: FileModel, pkg: Package, *,
     return found
 
 
-def local_literal(ident: Node, function: Node) -> Node | None:
-    """The function literal local ``ident`` of ``function`` holds: every binding of the name
-    in ``function`` (``:=``, ``var … =``, ``=``) assigns that one literal."""
+def local_bindings(function: Node) -> Iterator[tuple[Node, list[Node], list[Node]]]:
+    """Each binding statement of ``function``'s body (``:=``, ``=``, a ``var`` spec): the
+    statement, the names it binds and the values it gives them (empty for ``var x T``)."""
     body = function.child_by_field_name("body")
-    name = text(ident)
-    found: list[Node | None] = []
     for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
                            body).get("h", []) if body is not None else []:
         if holder.type == "var_spec":
@@ -169,8 +168,17 @@ def local_literal(ident: Node, function: Node) -> Node | None:
             names = left.named_children if left is not None else []
             right = holder.child_by_field_name("right")
         values = [v for v in right.named_children if v.type != "comment"] if right else []
+        yield holder, names, values
+
+
+def local_literal(ident: Node, function: Node) -> Node | None:
+    """The function literal local ``ident`` of ``function`` holds: every binding of the name
+    in ``function`` (``:=``, ``var … =``, ``=``) assigns that one literal."""
+    name = text(ident)
+    found: list[Node | None] = []
+    for holder, names, values in local_bindings(function):
         for i, n in enumerate(names):
-            if text(n) == name and (right is not None or holder.type != "var_spec"):
+            if text(n) == name and (values or holder.type != "var_spec"):
                 found.append(values[i] if len(values) == len(names) else None)
     if len(found) != 1 or found[0] is None or found[0].type != "func_literal":
         return None

@@ -10,6 +10,7 @@ from ..channels import (
     escapes,
     goroutines,
     is_quit_receive,
+    local_bindings,
     made_channels,
     receives,
 )
@@ -219,20 +220,10 @@ class RangeUnclosedChannel(GoroutineRule):
 def local_aliases(function: Node, channels: set[str]) -> dict[str, str]:
     """Locals of ``function`` declared as another name for one of ``channels`` (``out := ch``,
     ``var in <-chan T = ch``, chains included), mapped to the channel's name."""
-    body = function.child_by_field_name("body")
     pairs: list[tuple[str, str]] = []
     bound: Counter[str] = Counter()  # an alias bound once only: never rebound to another
-    for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
-                           body).get("h", []) if body is not None else []:
-        if holder.type == "var_spec":
-            names = holder.children_by_field_name("name")
-            right = holder.child_by_field_name("value")
-        else:
-            left = holder.child_by_field_name("left")
-            names = left.named_children if left is not None else []
-            right = holder.child_by_field_name("right")
+    for holder, names, values in local_bindings(function):
         bound.update(text(n) for n in names)
-        values = [v for v in right.named_children if v.type != "comment"] if right else []
         if len(values) == len(names) and holder.type != "assignment_statement":
             pairs += [(text(n), text(v)) for n, v in zip(names, values, strict=True)
                       if v.type == "identifier" and n.type == "identifier"]
