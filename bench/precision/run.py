@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -333,14 +333,20 @@ def precision(counts: Counter[str]) -> float | None:
     return counts["TP"] / judged if judged else None
 
 
-def score_table(counts: dict[str, Counter[str]]) -> str:
-    lines = ["| rule | sampled | TP | FP | precision |", "|---|---:|---:|---:|---:|"]
+def per_rule_table(header: str, counts: dict[str, Counter[str]],
+                   row: Callable[[str, Counter[str]], str]) -> str:
+    """A Markdown table: ``header``, a row per rule, and the rules' totals as "all"."""
+    lines = [header, "|---|" + "---:|" * (header.count("|") - 2)]
     total: Counter[str] = Counter()
     for rule, c in sorted(counts.items()):
         total.update(c)
-        lines.append(_score_row(rule, c))
-    lines.append(_score_row("all", total))
+        lines.append(row(rule, c))
+    lines.append(row("all", total))
     return "\n".join(lines) + "\n"
+
+
+def score_table(counts: dict[str, Counter[str]]) -> str:
+    return per_rule_table("| rule | sampled | TP | FP | precision |", counts, _score_row)
 
 
 def _score_row(name: str, c: Counter[str]) -> str:
@@ -378,13 +384,8 @@ def compare(rows: Iterable[dict[str, str]], findings: Iterable[Finding]) -> dict
 
 
 def compare_table(counts: dict[str, Counter[str]]) -> str:
-    lines = ["| rule | TP kept | TP lost | FP gone | FP kept |", "|---|---:|---:|---:|---:|"]
-    total: Counter[str] = Counter()
-    for rule, c in sorted(counts.items()):
-        total.update(c)
-        lines.append(_compare_row(rule, c))
-    lines.append(_compare_row("all", total))
-    return "\n".join(lines) + "\n"
+    return per_rule_table("| rule | TP kept | TP lost | FP gone | FP kept |", counts,
+                          _compare_row)
 
 
 def _compare_row(name: str, c: Counter[str]) -> str:
