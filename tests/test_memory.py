@@ -19,13 +19,12 @@ from goleaklint.discover import SourceFile, discover
 from goleaklint.engine import analyze
 from goleaklint.flow import FlowCache
 from goleaklint.model import FileModel
+from goleaklint.queries import QueryMemo
 from goleaklint.registry import load_rules
 from goleaklint.syntax import (
     LARGE_LITERAL,
     Node,
     Visitor,
-    captures,
-    forget_queries,
     handler_types,
     parse,
     parse_guarded,
@@ -130,19 +129,18 @@ def test_memoised_answers_about_scopes_are_bounded(monkeypatch: pytest.MonkeyPat
     """Answers about nodes below a root (function bodies) are dropped past ``SCOPED_LIMIT``
     nodes; the file-wide answers stay."""
     monkeypatch.setattr(goleaklint.queries, "SCOPED_LIMIT", 50)
-    forget_queries()
     tree = parse(b"package p\n\n" + b"func f() { a, b := 1, 2; _, _ = a, b }\n" * 100)
     root = tree.root_node
-    identifiers = captures("(identifier) @i", root)
+    memo = QueryMemo(root)
+    identifiers = memo.captures("(identifier) @i")
     held = []
     for body in (d.child_by_field_name("body") for d in root.named_children[1:]):
-        assert len(captures("(identifier) @i", body)["i"]) == 6
-        held.append(sum(len(nodes) for (_, node), found in goleaklint.queries._memo.items()
+        assert len(memo.captures("(identifier) @i", body)["i"]) == 6
+        held.append(sum(len(nodes) for (_, node), found in memo._memo.items()
                         if node.type != "source_file" for nodes in found.values()))
     assert max(held) <= 50
-    assert captures("(identifier) @i", root) == identifiers
-    assert ("(identifier) @i", root) in goleaklint.queries._memo
-    forget_queries()
+    assert memo.captures("(identifier) @i") == identifiers
+    assert ("(identifier) @i", root) in memo._memo
 
 
 def test_flow_graphs_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,12 +163,9 @@ BROKEN = (b"\xef\xbb\xbf// a comment first\npackage p\n\nfunc f( {\n\tgo func() 
 
 def _walk(source: bytes, monkeypatch: pytest.MonkeyPatch, threshold: int) -> list[tuple]:
     monkeypatch.setattr(goleaklint.queries, "WALK_BY_DECLARATION", threshold)
-    forget_queries()
     root = parse(source).root_node
-    found = [(start, n.end_byte, n.type, kind)
-             for start, n, kind in goleaklint.visitor._nodes_of_types(root, ALL_KINDS)]
-    forget_queries()
-    return found
+    return [(start, n.end_byte, n.type, kind) for start, n, kind in
+            goleaklint.visitor._nodes_of_types(root, ALL_KINDS, QueryMemo(root))]
 
 
 @pytest.mark.parametrize("path", [*FIXTURE_FILES[::5], None],
@@ -218,7 +213,6 @@ def test_a_big_file_is_walked_without_making_all_its_nodes_at_once(
         for i in range(4_000))
     assert len(source) > 100_000
     root = parse(source).root_node
-    forget_queries()
     visitor = _Identifiers()
     tracemalloc.start()
     try:
@@ -226,7 +220,6 @@ def test_a_big_file_is_walked_without_making_all_its_nodes_at_once(
         visitor.walk(root)
     finally:
         tracemalloc.stop()
-        forget_queries()
     assert visitor.seen == 4_000 * 8  # the name, a and b twice, c and a twice again
     # Each node of a whole-file walk held a Node, a tuple and an int, about 200 bytes with the
     # query's lists; by declaration, the top-level nodes stay (10 bytes an identifier here).

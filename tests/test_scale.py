@@ -29,11 +29,12 @@ from goleaklint.config import Config
 from goleaklint.discover import SourceFile, discover, read_head
 from goleaklint.engine import analyze
 from goleaklint.entrypoints import entry_points
+from goleaklint.model import FileModel
+from goleaklint.queries import QueryMemo
 from goleaklint.registry import load_rules
+from goleaklint.rule import Rule
 from goleaklint.syntax import (
     captures,
-    captures_in,
-    forget_queries,
     parse,
     query,
 )
@@ -87,46 +88,86 @@ def write(path: Path, content: str) -> Path:
 def test_memoised_captures_are_those_of_plain_queries(order: str) -> None:
     """Whatever order the patterns are first asked in (which decides how they are combined),
     every file's captures are those of the pattern run alone, in document order."""
-    forget_queries()
     patterns = PATTERNS if order == "forward" else PATTERNS[::-1]
     trees = [parse(p.read_bytes()) for p in SOURCES]
     for tree in trees:
+        memo = QueryMemo(tree.root_node)
         for pattern in patterns:
-            got = captures(pattern, tree.root_node)
+            got = memo.captures(pattern)
             assert data(got) == plain(pattern, tree.root_node), pattern
+            assert data(captures(pattern, tree.root_node)) == data(got), pattern
             for nodes in got.values():
                 assert [n.start_byte for n in nodes] == sorted(n.start_byte for n in nodes)
-    forget_queries()
 
 
 def test_captures_returns_fresh_lists() -> None:
     tree = parse(b"package p\n\n// one\n// two\nfunc f() {}\n")
-    first = captures("(comment) @c", tree.root_node)
+    memo = QueryMemo(tree.root_node)
+    first = memo.captures("(comment) @c")
     first["c"].clear()
-    assert len(captures("(comment) @c", tree.root_node)["c"]) == 2
-    forget_queries()
+    assert len(memo.captures("(comment) @c", tree.root_node)["c"]) == 2
 
 
 def test_a_bad_pattern_fails_where_asked_and_is_not_learnt() -> None:
     tree = parse(b"package p\n")
+    memo = QueryMemo(tree.root_node)
     with pytest.raises(QueryError, match="no_such_node"):
-        captures("(no_such_node) @x", tree.root_node)
-    assert captures("(package_clause) @p", tree.root_node)["p"]
-    forget_queries()
+        memo.captures("(no_such_node) @x")
+    assert memo.captures("(package_clause) @p")["p"]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name + "/" + p.name)
 def test_captures_in_a_function_body_match_a_query_of_the_body(path: Path) -> None:
     tree = parse(path.read_bytes())
     root = tree.root_node
+    memo = QueryMemo(root)
     bodies = [n.child_by_field_name("body") for n in root.named_children
               if n.type in ("function_declaration", "method_declaration")]
-    bodies += [b for c in captures("(func_literal) @f", root).get("f", [])
+    bodies += [b for c in memo.captures("(func_literal) @f").get("f", [])
                if (b := c.child_by_field_name("body")) is not None]
     for body in filter(None, bodies):
         for pattern in SCOPED:
-            assert data(captures_in(pattern, body, root)) == plain(pattern, body), pattern
-    forget_queries()
+            assert data(memo.captures_in(pattern, body)) == plain(pattern, body), pattern
+            assert data(memo.captures(pattern, body)) == plain(pattern, body), pattern
+
+
+def test_the_plain_captures_keeps_nothing() -> None:
+    """``goleaklint.syntax.captures`` (kept for plugins) memoises nothing: no node of the tree
+    it was asked about stays behind it, so neither does the tree."""
+    tree = parse(b"package p\n\n// c\nfunc f() { go g(); h() }\n")
+    held = sys.getrefcount(tree)
+    root = tree.root_node
+    body = root.named_children[-1].child_by_field_name("body")
+    for pattern in PATTERNS:
+        assert data(captures(pattern, root)) == plain(pattern, root)
+        captures(pattern, body)
+    del root, body
+    gc.collect()
+    assert sys.getrefcount(tree) == held
+
+
+def test_a_files_memo_goes_with_the_file(tmp_path: Path) -> None:
+    """The answers a file's questions were given (of its root, combined, and of its function
+    bodies) are the file's: once the file is dropped, nothing holds its tree."""
+    path = tmp_path / "a.go"
+    path.write_text("package p\n\n// c\nfunc f() { go g(); h() }\n", encoding="utf-8")
+    f = FileModel(SourceFile(path, None, True))
+    body = f.root.named_children[-1].child_by_field_name("body")
+    assert f.captures("(go_statement) @g")["g"]
+    assert f.captures("(call_expression) @c", body)["c"]
+    assert f.captures("(comment) @c") == f.queries.captures("(comment) @c", f.root)
+    del body
+    tree = f.tree
+    asked = sys.getrefcount(tree)
+    f.queries.clear()
+    assert sys.getrefcount(tree) < asked  # the memo held nodes of the tree, and so the tree
+    f.captures("(go_statement) @g")
+    f.captures("(identifier) @i", f.root.named_children[-1])
+    ref = weakref.ref(f)
+    del f
+    gc.collect()
+    assert ref() is None
+    assert sys.getrefcount(tree) == 2  # ``tree`` here, and the argument of getrefcount
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name + "/" + p.name)
@@ -161,7 +202,6 @@ def test_functions_found_by_offsets_are_those_found_up_the_tree(path: Path) -> N
         assert context_of(node, f) == context_up_the_tree(node), node
         checked += 1
     assert checked > 20
-    forget_queries()
 
 
 def test_a_constant_found_by_name_is_the_one_of_the_whole_table(tmp_path: Path) -> None:
@@ -192,7 +232,6 @@ def test_a_constant_found_by_name_is_the_one_of_the_whole_table(tmp_path: Path) 
             assert (got.node, got.file, got.value) == (expected.node, expected.file,
                                                        expected.value), name
     assert found["shared"].file is files[1]  # the last declared wins
-    forget_queries()
 
 
 # Discovery streams; workers read ---------------------------------------------------------------
@@ -301,6 +340,39 @@ def test_each_file_is_walked_by_tree_sitter_once(monkeypatch: pytest.MonkeyPatch
     result = analyze(found.packages, load_rules().rules, Config())
     assert result.findings  # the rules did their work
     assert len(CountingCursor.walks) == 3
+
+
+class _AsksTheRoot(Rule):
+    """A plugin's rule asking a question of each file's root through the one public call."""
+
+    id = "XQ901"
+    name = "asks-the-root"
+    family = "test"
+    summary = "Asks a question of every file's root."
+    pattern: ClassVar[str] = ""
+    answers: ClassVar[list[tuple[Path, dict[str, list[tuple]]]]] = []
+
+    def begin_file(self, file: FileModel) -> None:
+        type(self).answers.append((file.path, data(file.captures(self.pattern))))
+
+
+def test_a_plugins_root_question_joins_each_files_one_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``self.file.captures(pattern)`` of a pattern no rule declared is combined with the
+    files' other questions by itself: once asked, it costs no walk of its own."""
+    monkeypatch.setattr(goleaklint.queries, "QueryCursor", CountingCursor)
+    _AsksTheRoot.pattern = f"(call_expression function: (identifier) @f) ; {id(object())}"
+    found = discover([str(FIXTURES / "GL201" / "fileproc")])
+    rules = [*load_rules().rules, _AsksTheRoot]
+    for run in (1, 2):
+        CountingCursor.walks = []
+        _AsksTheRoot.answers = []
+        analyze(found.packages, rules, Config())
+        # A file walked before the pattern was first asked is walked for it once more.
+        assert len(CountingCursor.walks) <= (6 if run == 1 else 3)
+        assert len(_AsksTheRoot.answers) == 3
+        for path, answer in _AsksTheRoot.answers:
+            assert answer == plain(_AsksTheRoot.pattern, parse(path.read_bytes()).root_node)
+    assert CountingCursor.walks and len(CountingCursor.walks) == 3
 
 
 def test_a_package_is_freed_when_its_analysis_ends(monkeypatch: pytest.MonkeyPatch) -> None:

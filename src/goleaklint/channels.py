@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 # The words of a channel's name that say it signals shutdown (``done``, ``stopCh``,
 # ``quitc``, ``closing``, ``shutdown_chan``), matched as whole words of the name.
@@ -73,7 +73,7 @@ def made_channels(function: Node, f: FileModel) -> dict[str, Made]:
     found: dict[str, Made] = {}
     if body is None:
         return found
-    caps = captures(
+    caps = f.captures(
         """
         (short_var_declaration
           left: (expression_list . (identifier) @name)
@@ -124,7 +124,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package, *,
     found: list[Goroutine] = []
     if body is None:
         return found
-    for stmt in captures("(go_statement) @g", body).get("g", []):
+    for stmt in f.captures("(go_statement) @g", body).get("g", []):
         if _owner_id(stmt, f) != function.id:
             continue
         call = stmt.named_children[0] if stmt.named_child_count else None
@@ -135,7 +135,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package, *,
         arg_nodes = [a for a in args.named_children if a.type != "comment"] if args else []
         target, literal, target_file = _started_function(fn, f, pkg)
         if target is None and through_values and fn is not None and fn.type == "identifier":
-            target, literal, target_file = local_literal(fn, function), True, f
+            target, literal, target_file = local_literal(f, fn, function), True, f
         if target is None:
             continue
         g = Goroutine(stmt, target.child_by_field_name("body"), f,
@@ -154,12 +154,14 @@ def goroutines(function: Node, f: FileModel, pkg: Package, *,
     return found
 
 
-def local_bindings(function: Node) -> Iterator[tuple[Node, list[Node], list[Node]]]:
-    """Each binding statement of ``function``'s body (``:=``, ``=``, a ``var`` spec): the
-    statement, the names it binds and the values it gives them (empty for ``var x T``)."""
+def local_bindings(f: FileModel, function: Node
+                   ) -> Iterator[tuple[Node, list[Node], list[Node]]]:
+    """Each binding statement of ``function``'s body (``:=``, ``=``, a ``var`` spec), a
+    function of ``f``: the statement, the names it binds and the values it gives them (empty
+    for ``var x T``)."""
     body = function.child_by_field_name("body")
-    for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
-                           body).get("h", []) if body is not None else []:
+    for holder in f.captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
+                             body).get("h", []) if body is not None else []:
         if holder.type == "var_spec":
             names = holder.children_by_field_name("name")
             right = holder.child_by_field_name("value")
@@ -171,12 +173,12 @@ def local_bindings(function: Node) -> Iterator[tuple[Node, list[Node], list[Node
         yield holder, names, values
 
 
-def local_literal(ident: Node, function: Node) -> Node | None:
+def local_literal(f: FileModel, ident: Node, function: Node) -> Node | None:
     """The function literal local ``ident`` of ``function`` holds: every binding of the name
     in ``function`` (``:=``, ``var … =``, ``=``) assigns that one literal."""
     name = text(ident)
     found: list[Node | None] = []
-    for holder, names, values in local_bindings(function):
+    for holder, names, values in local_bindings(f, function):
         for i, n in enumerate(names):
             if text(n) == name and (values or holder.type != "var_spec"):
                 found.append(values[i] if len(values) == len(names) else None)
@@ -226,16 +228,16 @@ def _parameter_names(function: Node) -> list[str]:
     return names
 
 
-def sends(body: Node, name: str) -> list[Node]:
+def sends(f: FileModel, body: Node, name: str) -> list[Node]:
     """Send statements on ``name`` in ``body`` (function literals inside included)."""
-    return [s for s in captures("(send_statement channel: (identifier) @c) @s", body).get("s", [])
-            if text(s.child_by_field_name("channel")) == name]
+    return [s for s in f.captures("(send_statement channel: (identifier) @c) @s", body).get(
+        "s", []) if text(s.child_by_field_name("channel")) == name]
 
 
-def receives(scope: Node, name: str) -> list[Node]:
+def receives(f: FileModel, scope: Node, name: str) -> list[Node]:
     """Receives from ``name``: ``<-name`` expressions and ``range name`` clauses."""
     found = []
-    caps = captures(
+    caps = f.captures(
         """
         (unary_expression operator: "<-" operand: [(identifier) (selector_expression)] @c) @r
         (range_clause right: [(identifier) (selector_expression)] @c) @r
@@ -248,10 +250,10 @@ def receives(scope: Node, name: str) -> list[Node]:
     return found
 
 
-def closes(scope: Node, name: str) -> bool:
+def closes(f: FileModel, scope: Node, name: str) -> bool:
     """Whether ``close(name)`` appears under ``scope`` (function literals included)."""
-    caps = captures("(call_expression function: (identifier) @f arguments: (argument_list) @a)",
-                    scope)
+    caps = f.captures(
+        "(call_expression function: (identifier) @f arguments: (argument_list) @a)", scope)
     for fn, args in zip(caps.get("f", []), caps.get("a", []), strict=False):
         values = [a for a in args.named_children if a.type != "comment"]
         if text(fn) == "close" and values and text(values[0]) == name:
@@ -259,7 +261,7 @@ def closes(scope: Node, name: str) -> bool:
     return False
 
 
-def guarded_send(send: Node) -> bool:
+def guarded_send(f: FileModel, send: Node) -> bool:
     """A send that cannot block forever: a ``select`` case next to ``default`` or a quit case."""
     case = send.parent
     if case is None or case.type != "communication_case":
@@ -273,28 +275,29 @@ def guarded_send(send: Node) -> bool:
         if other.type == "communication_case" and other.id != case.id:
             communication = other.child_by_field_name("communication")
             if communication is not None and communication.type == "receive_statement" and (
-                is_quit_receive(communication)
+                is_quit_receive(f, communication)
             ):
                 return True
     return False
 
 
-def is_quit_receive(node: Node) -> bool:
+def is_quit_receive(f: FileModel, node: Node) -> bool:
     """``<-ctx.Done()``, ``<-done``, ``<-s.quit``…: a receive that signals shutdown."""
-    for r in captures("(unary_expression operator: \"<-\" operand: (_) @o)", node).get("o", []):
+    for r in f.captures("(unary_expression operator: \"<-\" operand: (_) @o)", node).get(
+            "o", []):
         spelled = text(r)
         if spelled.endswith(".Done()") or is_quit_name(spelled.rsplit(".", 1)[-1]):
             return True
     return False
 
 
-def escapes(function: Node, name: str, goroutine_stmts: list[Node]) -> bool:
+def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]) -> bool:
     """Whether the channel leaves the parent: returned, stored, or passed to another function
     (other than to the goroutines being examined)."""
     body = function.child_by_field_name("body")
     if body is None:
         return False
-    for ident in captures("(identifier) @i", body).get("i", []):
+    for ident in f.captures("(identifier) @i", body).get("i", []):
         if text(ident) != name:
             continue
         if any(g.start_byte <= ident.start_byte < g.end_byte for g in goroutine_stmts):

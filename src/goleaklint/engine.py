@@ -16,9 +16,10 @@ from .config import Config
 from .discover import PackageFiles
 from .model import FileModel, Package
 from .oneline import one_line
+from .queries import expect_walks
 from .rule import Finding, Rule, RuleContext
 from .suppress import Suppression, file_suppressions, unused
-from .syntax import expect_walks, forget_queries, handler_types, run_visitors
+from .syntax import handler_types, run_visitors
 
 if TYPE_CHECKING:
     from .profiles.evidence import ProfileEvidence
@@ -123,7 +124,6 @@ def analyze_package(
     that an unused suppression is judged only by rules that ran (default: ``rules``).
     """
     result = Result()
-    forget_queries()  # a previous package's, should it have ended in an exception
     classes: Sequence[type] = rules  # plain types for @cache (mypy: see Visitor.handler_types)
     expect_walks({kind for rule in classes for kinds in handler_types(rule) for kind in kinds})
     files: list[FileModel] = []
@@ -201,7 +201,7 @@ def analyze_package(
         walkers = [r for r in instances if id(r) not in failed_here and id(r) not in idle_here
                    and any(r.handler_types())]
         if walkers:
-            run_visitors(walkers, f.root, fail)
+            run_visitors(walkers, f.root, fail, f.queries)
         for r in instances:
             if id(r) in failed_here or (GATES and not r.gate.admits(f)):
                 continue
@@ -245,10 +245,9 @@ def analyze_package(
         if id(r) not in failed and callable(getattr(r, "unused_suppression", None)):
             _report_unused(r, result, pf, reported, used, catalog, ran)
     # Free the package now, by reference counting: its facts refer back to it (a cycle that
-    # only the cyclic collector would break, in its own time, with the trees held until then),
-    # and the memoised query results hold nodes of its trees.
+    # only the cyclic collector would break, in its own time, with the trees held until then);
+    # the memoised query results are the files' own, and go with them.
     package.facts.clear()
-    forget_queries()
     # Only the files that have suppressions travel back: most have none.
     result.suppressions = {path: found for path, found in suppressions.items() if found}
     return result

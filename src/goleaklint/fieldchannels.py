@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .channels import closes
 from .model import FUNCTION_NODES, FileModel, Package
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 _ASSIGNED = "(assignment_statement left: (expression_list) @l right: (expression_list) @r) @a"
 _LITERALS = "(composite_literal type: (_) @t body: (literal_value) @b)"
@@ -25,7 +25,7 @@ def foreign_field(pkg: Package, field: str, owners: set[str], tests: bool) -> bo
     for f in pkg.files:
         if field.encode() not in f.source or (f.is_test and not tests):
             continue
-        found = captures(_ASSIGNED, f.root)
+        found = f.captures(_ASSIGNED)
         for left, right in zip(found.get("l", []), found.get("r", []), strict=False):
             targets = [c for c in left.named_children if c.type != "comment"]
             values = [c for c in right.named_children if c.type != "comment"]
@@ -37,7 +37,7 @@ def foreign_field(pkg: Package, field: str, owners: set[str], tests: bool) -> bo
                 value = values[index] if len(values) == len(targets) else None
                 if not _own_channel(f, value):
                     return True
-        literals = captures(_LITERALS, f.root)
+        literals = f.captures(_LITERALS)
         for kind, body in zip(literals.get("t", []), literals.get("b", []), strict=False):
             if text(kind).lstrip("&*").rsplit(".", 1)[-1] not in owners:
                 continue
@@ -81,9 +81,9 @@ def _own_channel(f: FileModel, value: Node | None) -> bool:
     if function is None:
         return False
     name = text(value)
-    if closes(function, name):
+    if closes(f, function, name):
         return False
-    for declared in captures("(short_var_declaration left: (expression_list) @l "
+    for declared in f.captures("(short_var_declaration left: (expression_list) @l "
                              "right: (expression_list) @r)", function).get("l", []):
         names = [text(c) for c in declared.named_children if c.type != "comment"]
         right = declared.next_named_sibling

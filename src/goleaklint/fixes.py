@@ -131,10 +131,10 @@ def nodes_after(nodes: list[Node], statement: Node) -> list[Node]:
     return [n for n in nodes if n.start_byte >= statement.end_byte]
 
 
-def identifiers(scope: Node, name: str) -> list[Node]:
+def identifiers(f: FileModel, scope: Node, name: str) -> list[Node]:
     from .ownership import mentions  # ownership imports the model; keep this module light
 
-    return mentions(scope, name)
+    return mentions(f, scope, name)
 
 
 def _own_line(f: FileModel, node: Node) -> Edit | None:

@@ -173,11 +173,11 @@ class FlowRule(Rule):
         releasing: set[int] = set()
         losing: set[int] = set()
         body = function.child_by_field_name("body")
-        for mention in mentions(body, name) if body is not None else []:
+        for mention in mentions(self.file, body, name) if body is not None else []:
             verdict = self.ownership.classify(self.file, mention, res)
             helper = _helper_name(mention, function) if verdict == "release" else ""
             if helper:  # `abort := func() { f.Close() }`: released where abort() is called
-                releasing.update(id(b) for b in _call_blocks(cfg, body, helper))
+                releasing.update(id(b) for b in _call_blocks(self.file, cfg, body, helper))
                 continue
             block = cfg.block_of(mention, through_literals=True)
             if block is None or block is start:
@@ -188,7 +188,8 @@ class FlowRule(Rule):
                 losing.add(id(block))
         # `if err != nil` after the opener: its error branch holds no value, until err is
         # assigned again (a later check then tests another call's error).
-        first_checks = reached_before_reassignment(cfg, start, err, function) if err else set()
+        first_checks = reached_before_reassignment(
+            self.file, cfg, start, err, function) if err else set()
         return find_escape(
             cfg, start,
             releases=lambda b: id(b) in releasing or (harmless is not None and harmless(b)),
@@ -219,10 +220,10 @@ def _helper_name(mention: Node, function: Node) -> str:
     return text(left.named_children[0])
 
 
-def _call_blocks(cfg: CFG, body: Node | None, name: str) -> list[Block]:
+def _call_blocks(f: FileModel, cfg: CFG, body: Node | None, name: str) -> list[Block]:
     """Blocks that call the local function ``name`` (directly, deferred, or handing it on)."""
     blocks = []
-    for m in mentions(body, name) if body is not None else []:
+    for m in mentions(f, body, name) if body is not None else []:
         parent = m.parent
         holder = parent.parent if parent is not None else None
         if parent is not None and parent.type == "expression_list" and holder is not None and (
@@ -235,11 +236,12 @@ def _call_blocks(cfg: CFG, body: Node | None, name: str) -> list[Block]:
     return blocks
 
 
-def reached_before_reassignment(cfg: CFG, start: Block, name: str, function: Node) -> set[int]:
+def reached_before_reassignment(f: FileModel, cfg: CFG, start: Block, name: str,
+                                function: Node) -> set[int]:
     """Blocks reachable from ``start`` before a statement assigns ``name`` again."""
     body = function.child_by_field_name("body")
     assigning: set[int] = set()
-    for mention in mentions(body, name) if body is not None else []:
+    for mention in mentions(f, body, name) if body is not None else []:
         holder = mention.parent.parent if mention.parent is not None else None
         if holder is not None and holder.type in ("assignment_statement", "short_var_declaration",
                                                   "var_spec"):

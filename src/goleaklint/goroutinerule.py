@@ -22,9 +22,10 @@ from .channels import (
 from .facts import Fact, package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
+from .queries import learn
 from .rule import Gate, Rule, RuleContext
 from .scope import short_lived_tool
-from .syntax import Node, captures, learn, text
+from .syntax import Node, text
 
 _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 
@@ -32,7 +33,7 @@ _GO_STATEMENTS = learn("(go_statement) @g")  # asked of every file
 def _functions_with_go(f: FileModel) -> list[Node]:
     """Functions (declarations and literals) that contain a ``go`` statement of their own."""
     found: dict[int, Node] = {}
-    for stmt in captures(_GO_STATEMENTS, f.root).get("g", []):
+    for stmt in f.captures(_GO_STATEMENTS).get("g", []):
         parent = f.innermost_function(stmt)
         if parent is not None:
             found.setdefault(parent.id, parent)
@@ -88,10 +89,10 @@ class GoroutineRule(Rule):
     def unguarded_sends(self, g: Goroutine, inner: str) -> list[Node]:
         if g.body is None:
             return []
-        return [s for s in sends(g.body, inner) if not guarded_send(s)]
+        return [s for s in sends(g.source, g.body, inner) if not guarded_send(g.source, s)]
 
     def receive_blocks(self, cfg: CFG, function: Node, names: set[str],
-                       others: list[Node], start: Node) -> set[int] | None:
+                       others: list[Node], start: Node, f: FileModel) -> set[int] | None:
         """Blocks of the parent that receive from one of ``names`` (not in goroutines).
 
         None when a deferred receive registered before ``start`` covers every exit, or when a
@@ -100,7 +101,7 @@ class GoroutineRule(Rule):
         body = function.child_by_field_name("body")
         blocks: set[int] = set()
         for name in names:
-            for r in receives(body, name) if body is not None else []:
+            for r in receives(f, body, name) if body is not None else []:
                 if not outside(r, others):
                     continue
                 if _deferred_before(r, start) or _in_callback(r, function):
@@ -137,7 +138,7 @@ class GoroutineRule(Rule):
             inner = other.names.get(name)
             if other is g or not inner or other.body is None or other.body.parent is None:
                 continue
-            if escapes(other.body.parent, inner, []):
+            if escapes(other.source, other.body.parent, inner, []):
                 return True
         return False
 
@@ -145,7 +146,8 @@ class GoroutineRule(Rule):
         """Another goroutine of the parent receives from the channel (a collector)."""
         for other in gs:
             inner = other.names.get(name)
-            if other is not g and inner and other.body is not None and receives(other.body, inner):
+            if other is not g and inner and other.body is not None and receives(
+                    other.source, other.body, inner):
                 return True
         return False
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .constants import MAX_DEPTH, const_int
 from .facts import package_fact
 from .model import FileModel, Package, resolve_selector, spec_names
-from .syntax import Node, captures, text
+from .syntax import Node, text
 from .typesizes import human_size, sized, type_size
 
 DEFAULT_LARGE_SIZE = 1 << 20
@@ -409,7 +409,7 @@ class LocalValues:
         A statement takes effect at its end, so an event inside it (a function literal on its
         right-hand side) sees the values from before it.
         """
-        statements = captures(_STATEMENTS, self.function).get("s", [])
+        statements = self.file.captures(_STATEMENTS, self.function).get("s", [])
         pending = sorted(statements, key=lambda n: n.end_byte)
         queue = sorted(events, key=lambda n: n.start_byte)
         i = 0
@@ -469,7 +469,7 @@ def _summarise(pkg: Package, f: FileModel, function: Node, threshold: int) -> _R
         if key is not None:
             values.values[key] = Value("whole", Large(f, param, text(param)))
             params[param.id] = i
-    returns = [r for r in captures("(return_statement) @r", function).get("r", [])
+    returns = [r for r in f.captures("(return_statement) @r", function).get("r", [])
                if _returning_function(r) == function]
     found: _Returned | None = None
     for statement in values.run(returns):
@@ -500,7 +500,7 @@ def _returning_function(statement: Node) -> Node | None:
 
 
 def candidate_functions(pkg: Package, f: FileModel, threshold: int,
-                        wanted: Callable[[Node], bool] | None = None) -> list[Node]:
+                        wanted: Callable[[FileModel, Node], bool] | None = None) -> list[Node]:
     """Top-level functions of ``f`` in which a large value is made, or that call a function of
     the package returning a large value it makes (``load(path)``).
 
@@ -517,7 +517,7 @@ def candidate_functions(pkg: Package, f: FileModel, threshold: int,
             node = f.root.descendant_for_byte_range(at, at + 1)
             if node is not None and node.type == "identifier" and text(node) == name:
                 top = f.top_level_function(node)
-                if top is not None and top.id not in found and (wanted is None or wanted(top)):
+                if top is not None and top.id not in found and (wanted is None or wanted(f, top)):
                     if not _is_maker(pkg, name, threshold):
                         break
                     found[top.id] = top

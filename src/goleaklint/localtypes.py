@@ -6,7 +6,7 @@ Just enough to tell a ``*sql.DB`` from a ``*http.Client`` at a method call, from
 from __future__ import annotations
 
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
-from .syntax import Node, captures, text
+from .syntax import Node, text
 from .types import UNKNOWN, TypeRef, type_from_node
 
 # Results of well-known constructors, by qualified function name.
@@ -59,7 +59,7 @@ def _local_assignment_type(
     body = function.child_by_field_name("body")
     if body is None:
         return UNKNOWN
-    found = captures(
+    found = f.captures(
         """
         (var_spec name: (identifier) @name) @spec
         (short_var_declaration left: (expression_list (identifier) @name)) @spec

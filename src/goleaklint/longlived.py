@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .facts import package_fact
 from .model import FileModel, Package, enclosing_function, receiver_name, receiver_type_name
-from .syntax import Node, captures, learn, text
+from .queries import apart, learn
+from .syntax import Node, text
 from .types import UNKNOWN, TypeRef
 
 REGISTRATION = re.compile(r"^(Must)?[Rr]egister")
@@ -201,6 +202,8 @@ def once_functions(pkg: Package) -> frozenset[str]:
     return frozenset(names)
 
 
+# Method values passed as arguments, asked of the files that mention ``.Do(``: not combined.
+_METHOD_VALUES = apart("(argument_list (selector_expression field: (field_identifier) @m))")
 _FLAG_CALLBACKS = frozenset({"Var", "Func", "BoolFunc"})
 _ONCE_OR_FLAG_CALL = re.compile(rb"\.\s*(?:Do|Var|Func|BoolFunc)\s*\(")
 
@@ -252,8 +255,7 @@ def once_methods(pkg: Package) -> frozenset[int]:
     for f in pkg.files:
         if b".Do(" not in f.source:
             continue
-        pattern = "(argument_list (selector_expression field: (field_identifier) @m))"
-        for field in captures(pattern, f.root, combine=False).get("m", []):
+        for field in f.captures(_METHOD_VALUES).get("m", []):
             selector = field.parent
             assert selector is not None  # the pattern's selector_expression
             if not once_argument(selector):
@@ -316,7 +318,7 @@ def global_only_types(pkg: Package) -> frozenset[str]:
     held_globally = pkg.facts.get(globally_held_types)
     elsewhere: set[str] = set()
     for f in pkg.files if held_globally else ():
-        caps = captures(_INSTANTIATIONS, f.root)
+        caps = f.captures(_INSTANTIATIONS)
         # Only the instances of globally held types matter (the cheap test first).
         for node in caps.get("lit", []):
             if text(node) in held_globally and not is_init_time(pkg, node, False, f=f):
@@ -511,7 +513,7 @@ def declaration(pkg: Package, key: tuple[str, ...]) -> tuple[FileModel, Node] | 
         return None
     if key[0] == "type":
         return decl.file, decl.node
-    fields = captures("(field_declaration name: (field_identifier) @f)", decl.node)
+    fields = decl.file.captures("(field_declaration name: (field_identifier) @f)", decl.node)
     for field in fields.get("f", []):
         if text(field) == key[2]:
             return decl.file, field
@@ -557,7 +559,7 @@ def _function_aliases(pkg: Package, f: FileModel, function: Node) -> Aliases:
     found = []
     resolver = Resolver(pkg, f, function)
     pattern = "(short_var_declaration) @d (assignment_statement) @d"
-    for statement in captures(pattern, function).get("d", []):
+    for statement in f.captures(pattern, function).get("d", []):
         left = statement.child_by_field_name("left")
         right = statement.child_by_field_name("right")
         if left is None or right is None:

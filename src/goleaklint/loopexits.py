@@ -6,30 +6,30 @@ from __future__ import annotations
 from .channels import is_quit_receive
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 TICK = "time.Tick"
 TICKER = "time.Ticker"
 
 
-def leaves_early(loop: Node) -> bool:
+def leaves_early(f: FileModel, loop: Node) -> bool:
     """A return or a break out of the loop inside its body (first-response-wins)."""
     body = loop.child_by_field_name("body")
     if body is None:
         return False
-    for stmt in captures("[(return_statement) (break_statement) (goto_statement)] @s",
-                         body).get("s", []):
-        if escapes_loop(stmt, loop):
+    for stmt in f.captures("[(return_statement) (break_statement) (goto_statement)] @s",
+                           body).get("s", []):
+        if escapes_loop(f, stmt, loop):
             return True
     return False
 
 
-def escapes_loop(stmt: Node, loop: Node) -> bool:
+def escapes_loop(f: FileModel, stmt: Node, loop: Node) -> bool:
     if stmt.type in ("break_statement", "goto_statement") and stmt.named_child_count:
         label = text(stmt.named_children[0])
         inner = loop.child_by_field_name("body")
-        for labeled in captures("(labeled_statement label: (label_name) @l)",
-                                inner).get("l", []) if inner is not None else []:
+        for labeled in f.captures("(labeled_statement label: (label_name) @l)",
+                                  inner).get("l", []) if inner is not None else []:
             if text(labeled) == label:
                 return False  # the label is inside the loop: it stays in it
     parent = stmt.parent
@@ -50,12 +50,12 @@ def is_endless(loop: Node) -> bool:
     return all(c.type == "comment" or c == body for c in loop.named_children)
 
 
-def has_exit(loop: Node, body: Node) -> bool:
+def has_exit(f: FileModel, loop: Node, body: Node) -> bool:
     """A return, a break out of the loop, or a quit receive inside it."""
     inner = loop.child_by_field_name("body")
     if inner is None:
         return False
-    return leaves_early(loop) or is_quit_receive(inner)
+    return leaves_early(f, loop) or is_quit_receive(f, inner)
 
 
 def ranges_over_ticker(loop: Node, f: FileModel, pkg: Package) -> bool:
@@ -86,8 +86,8 @@ def _bound_only_to_tick(ident: Node, f: FileModel, pkg: Package) -> bool:
     values: list[Node | None] = []
     while function is not None and not values:
         body = function.child_by_field_name("body")
-        for holder in captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
-                               body).get("h", []) if body is not None else []:
+        for holder in f.captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
+                                 body).get("h", []) if body is not None else []:
             if holder.type == "var_spec":
                 names = holder.children_by_field_name("name")
                 right = holder.child_by_field_name("value")

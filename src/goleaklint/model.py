@@ -15,14 +15,13 @@ from pathlib import Path
 
 from .discover import PRE_MODULES, Module, SourceFile
 from .facts import Facts
+from .queries import QueryMemo, learn
 from .skeleton import blank_bodies
 from .syntax import (
     Elision,
     Node,
     Tree,
-    captures,
     first_error,
-    learn,
     parse_guarded,
     text,
     unquote,
@@ -124,6 +123,8 @@ class FileModel:
             parsed = blank_bodies(parsed)  # context: its declarations, not its bodies
         self.source, self.tree, self.elisions = parse_guarded(parsed)
         self.root: Node = self.tree.root_node
+        # The memo of the questions asked of this file's tree (``captures``): it goes with it.
+        self.queries = QueryMemo(self.root)
         self.imports: list[Import] = list(self._read_imports())
         # Answers of ``resolve_selector``, which several rules ask of the same calls: by byte
         # range, node kind and whether a package was given, packed in one int.
@@ -134,6 +135,15 @@ class FileModel:
     @property
     def is_test(self) -> bool:
         return self.source_file.is_test
+
+    def captures(self, pattern: str, node: Node | None = None) -> dict[str, list[Node]]:
+        """Run the tree-sitter query ``pattern`` under ``node`` (default: the file's root) and
+        return its captures by name, in document order.
+
+        Answers are memoised for the file's lifetime, and the questions asked of the root by
+        every rule are answered together: the file's first one runs them all as one walk.
+        """
+        return self.queries.captures(pattern, node)
 
     @cached_property
     def parse_error(self) -> Node | None:
@@ -230,7 +240,7 @@ class FileModel:
     @cached_property
     def _functions(self) -> tuple[list[int], list[Node], list[int]]:
         """The file's functions and literals by start, and each one's enclosing one (-1)."""
-        nodes = captures(_FUNCTIONS, self.root).get("f", [])
+        nodes = self.captures(_FUNCTIONS).get("f", [])
         starts = [n.start_byte for n in nodes]
         parents: list[int] = []
         open_: list[int] = []  # indexes of the functions containing the current one
@@ -278,7 +288,7 @@ class FileModel:
         """Each name declared in the file (package level included) -> its declaring
         identifiers and their kind: the cheap half of the local-declaration table."""
         found: dict[bytes, list[tuple[Node, str]]] = {}
-        for kind, nodes in captures(_LOCAL_DECLARATIONS, self.root).items():
+        for kind, nodes in self.captures(_LOCAL_DECLARATIONS).items():
             if kind == "label":
                 continue
             for node in nodes:
@@ -590,7 +600,7 @@ class Package:
         package (calls of a local of that name excluded)."""
         sites: dict[str, list[tuple[FileModel, Node]]] = {}
         for f in self.files:
-            calls = captures(_CALLS_BY_NAME, f.root)
+            calls = f.captures(_CALLS_BY_NAME)
             for node in calls.get("f", []):
                 name = text(node)
                 if name in self.funcs and not f.is_local(node):

@@ -14,8 +14,9 @@ from .flowrule import statement_of
 from .localtypes import expression_type
 from .model import FileModel, Package, resolve_selector
 from .ownership import FILE_LIKE, Resource, mentions
+from .queries import learn
 from .selfclosing import closed_for_caller
-from .syntax import Node, captures_in, learn, text
+from .syntax import Node, text
 from .types import TypeRef
 
 RESPONSE = Resource(through_field="Body")
@@ -107,7 +108,7 @@ def local_openers(pkg: Package) -> LocalOpeners:
             if body is None or not _mentions(names, decl.file.source, body.start_byte,
                                              body.end_byte):
                 continue  # cheap: no call of anything that could open
-            returns = captures_in(_RETURNS, body, decl.file.root).get("r", [])
+            returns = decl.file.queries.captures_in(_RETURNS, body).get("r", [])
             for ret in returns:
                 if decl.file.innermost_function(ret) != decl.node:
                     continue
@@ -212,7 +213,7 @@ def _result_used_as(call: Node, f: FileModel, member: str, call_method: bool) ->
     scope = function
     if statement.type == "short_var_declaration" and statement.parent is not None:
         scope = statement.parent
-    for m in mentions(scope, text(target)):
+    for m in mentions(f, scope, text(target)):
         if m.start_byte < statement.start_byte:
             continue
         parent = m.parent
@@ -258,7 +259,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
     if value.type == "call_expression":
         calls = [value]
     elif value.type == "identifier":
-        for spec in captures_in(_SHORT_VARS, body, f.root).get("s", []):
+        for spec in f.queries.captures_in(_SHORT_VARS, body).get("s", []):
             left = spec.child_by_field_name("left")
             right = spec.child_by_field_name("right")
             if left is None or right is None or right.named_child_count != 1:
@@ -266,7 +267,7 @@ def _opened_by(value: Node, body: Node, f: FileModel, pkg: Package,
             if left.named_child_count and text(left.named_children[0]) == text(value):
                 calls.append(right.named_children[0])
         # Kept in a long-lived place too (a statement cache): the cache owns it.
-        stored = captures_in(_STORED_LOCALS, body, f.root)
+        stored = f.queries.captures_in(_STORED_LOCALS, body)
         if any(text(v) == text(value) for v in stored.get("v", [])):
             return None
     for call in calls:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .facts import package_fact
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 # Other packages' functions that only read, wrap or inspect what they are given.
 NON_OWNING_PACKAGES = frozenset({
@@ -115,7 +115,7 @@ class Ownership:
             body = function.child_by_field_name("body")
             result = body is not None and any(
                 self.classify(f, m, res, depth + 1) == "release"
-                for m in mentions(body, names[index])
+                for m in mentions(f, body, names[index])
             )
         self._closes_param[key] = result
         return result
@@ -204,16 +204,16 @@ class Ownership:
             while outer is not None and outer.type not in FUNCTION_NODES:
                 outer = outer.parent
             body = outer.child_by_field_name("body") if outer is not None else None
-            if body is not None and not declares(literal, text(ident)) and handed_over(
-                    literal, body, calls=False):
+            if body is not None and not declares(f, literal, text(ident)) and handed_over(
+                    f, literal, body, calls=False):
                 return "release"
         return "use"
 
 
-def declares(function: Node, name: str) -> bool:
+def declares(f: FileModel, function: Node, name: str) -> bool:
     """Whether ``function`` (a literal) has its own ``name``: a parameter, ``name :=`` or
     ``var name`` (then its ``name`` is not a value captured from outside)."""
-    for m in mentions(function, name):
+    for m in mentions(f, function, name):
         parent = m.parent
         holder = parent.parent if parent is not None else None
         if parent is not None and parent.type in ("parameter_declaration", "var_spec"):
@@ -225,7 +225,7 @@ def declares(function: Node, name: str) -> bool:
     return False
 
 
-def handed_over(value: Node, body: Node, calls: bool = True) -> bool:
+def handed_over(f: FileModel, value: Node, body: Node, calls: bool = True) -> bool:
     """``value`` (a function literal, a method value) outlives the statement: returned,
     stored in a field, map or composite, or (``calls``) passed to a call; directly or through
     the local it is bound to (``cleanup := func() {…}; …; return f, cleanup``)."""
@@ -245,7 +245,7 @@ def handed_over(value: Node, body: Node, calls: bool = True) -> bool:
     target = left.named_children[index]
     if target.type != "identifier":
         return True  # stored in a field or map: someone calls it later
-    return any(_kept(m, calls) for m in mentions(body, text(target)) if m.id != target.id)
+    return any(_kept(m, calls) for m in mentions(f, body, text(target)) if m.id != target.id)
 
 
 def _kept(ident: Node, calls: bool) -> bool:
@@ -286,10 +286,10 @@ def _handed_on(method_value: Node) -> bool:
                                                   "keyed_element", "literal_element")
 
 
-def mentions(scope: Node, name: str) -> list[Node]:
+def mentions(f: FileModel, scope: Node, name: str) -> list[Node]:
     """Identifiers spelled ``name`` under ``scope`` (function literals included)."""
     spelled = name.encode()  # compared as bytes: no decoding of every identifier
-    return [n for n in captures("(identifier) @i", scope).get("i", []) if n.text == spelled]
+    return [n for n in f.captures("(identifier) @i", scope).get("i", []) if n.text == spelled]
 
 
 @package_fact()

@@ -50,7 +50,7 @@ def error_return(block: Block, function: Node) -> bool:
     return text(values.named_children[-1]) != "nil"
 
 
-def closed_by_earlier_defer(function: Node, statement: Node, name: str,
+def closed_by_earlier_defer(f: FileModel, function: Node, statement: Node, name: str,
                             resource: Resource) -> bool:
     """A ``defer func() { … name.Close() … }()`` placed before ``statement`` (the usual
     ``var f *os.File; defer func() { if f != nil { f.Close() } }()``): every return closes
@@ -58,7 +58,7 @@ def closed_by_earlier_defer(function: Node, statement: Node, name: str,
     body = function.child_by_field_name("body")
     if body is None:
         return False
-    for m in mentions(body, name):
+    for m in mentions(f, body, name):
         if m.start_byte >= statement.start_byte:
             break
         close = close_of(m, resource)

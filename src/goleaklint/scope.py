@@ -19,7 +19,7 @@ from .constants import const_int
 from .facts import package_fact
 from .longlived import context_of, is_init_time
 from .model import FileModel, Package, function_name
-from .syntax import Node, captures, text, unquote
+from .syntax import Node, text, unquote
 
 SMALL_LOOP = 64  # at most this many iterations fixed by the source: no accumulation to speak of
 MANY_CALLERS = 3  # a test helper with this many call sites runs per test: it may accumulate
@@ -103,7 +103,7 @@ def compiled_only(f: FileModel, node: Node) -> bool:
         return False
     body = declaration.child_by_field_name("body")
     return body is not None and not any(
-        _OUTPUT_COMMENT.match(text(c)) for c in captures("(comment) @c", body).get("c", []))
+        _OUTPUT_COMMENT.match(text(c)) for c in f.captures("(comment) @c", body).get("c", []))
 
 
 def runs_once(pkg: Package, f: FileModel, node: Node, *, registration: bool = True) -> bool:
@@ -124,7 +124,7 @@ def written_in_functions(pkg: Package) -> frozenset[str]:
     for f in pkg.files:
         for top in f.top_level:
             if top.type in _FUNCTION_NODES:
-                names.update(_written_names(top))
+                names.update(_written_names(f, top))
     return frozenset(names)
 
 
@@ -204,7 +204,7 @@ def method_calls(pkg: Package) -> dict[str, int]:
     bound on the calls of a method of that name)."""
     counts: dict[str, int] = {}
     for f in pkg.files:
-        for m in captures(_METHOD_CALLS, f.root).get("m", []):
+        for m in f.captures(_METHOD_CALLS).get("m", []):
             name = text(m)
             counts[name] = counts.get(name, 0) + 1
     return counts
@@ -280,9 +280,9 @@ def _bound_value(ident: Node, loop: Node, f: FileModel, pkg: Package) -> Node | 
     name = text(ident)
     function = _enclosing_declaration(loop)
     if function is not None:
-        literal = _local_value(function, name, loop.start_byte)
+        literal = _local_value(f, function, name, loop.start_byte)
         if literal is not None:
-            return None if name in _written_names(function) else literal
+            return None if name in _written_names(f, function) else literal
         if f.is_local(ident):
             return None
     declared = pkg.vars.get(name)
@@ -303,10 +303,10 @@ def _enclosing_declaration(node: Node) -> Node | None:
     return parent
 
 
-def _local_value(function: Node, name: str, before: int) -> Node | None:
+def _local_value(f: FileModel, function: Node, name: str, before: int) -> Node | None:
     """``name := v`` or ``var name = v`` (one name, one value) in ``function`` before byte
     ``before``: the value of the last such declaration."""
-    found = captures(_LOCAL_TABLES, function)
+    found = f.captures(_LOCAL_TABLES, function)
     best = None
     for ident, value in zip(found.get("name", []), found.get("value", []), strict=False):
         if ident.start_byte < before and text(ident) == name:
@@ -321,6 +321,6 @@ _LOCAL_TABLES = """
 """
 
 
-def _written_names(function: Node) -> frozenset[str]:
+def _written_names(f: FileModel, function: Node) -> frozenset[str]:
     """Names assigned, index-assigned or incremented anywhere in ``function``."""
-    return frozenset(text(n) for n in captures(_WRITES, function).get("w", []))
+    return frozenset(text(n) for n in f.captures(_WRITES, function).get("w", []))

@@ -23,14 +23,14 @@ def closed_for_caller(call: Node, name: str, resource: Resource, f: FileModel,
     if function is None or body is None:
         return False
     closes: list[Node] = []
-    for m in mentions(body, name):
+    for m in mentions(f, body, name):
         close = close_of(m, resource)
         if close is None:
             if _closing_argument(m, resource, f, pkg):
                 closes.append(m)
             continue
         if close.type == "selector_expression":  # a method value: f.Close
-            if handed_over(close, body):
+            if handed_over(f, close, body):
                 return True
             continue
         parent = close.parent
@@ -39,7 +39,7 @@ def closed_for_caller(call: Node, name: str, resource: Resource, f: FileModel,
         literal = enclosing_literal(close, body)
         if literal is None:
             closes.append(close)
-        elif deferred_literal(literal) or handed_over(literal, body):
+        elif deferred_literal(literal) or handed_over(f, literal, body):
             return True
     return bool(closes) and _closed_before_returns(call, name, closes, function, f, pkg)
 
@@ -68,7 +68,7 @@ def _closing_argument(ident: Node, resource: Resource, f: FileModel, pkg: Packag
     body = decl.node.child_by_field_name("body")
     if index >= len(names) or body is None:
         return False
-    return any(close_of(m, resource) is not None for m in mentions(body, names[index]))
+    return any(close_of(m, resource) is not None for m in mentions(f, body, names[index]))
 
 
 def _closed_before_returns(call: Node, name: str, closes: list[Node], function: Node,
@@ -84,7 +84,7 @@ def _closed_before_returns(call: Node, name: str, closes: list[Node], function: 
         return False
     targets = left.named_children
     err = text(targets[-1]) if len(targets) > 1 else ""
-    first_checks = reached_before_reassignment(cfg, start, err, function) if err else set()
+    first_checks = reached_before_reassignment(f, cfg, start, err, function) if err else set()
     closing = {id(b) for b in (cfg.block_of(c) for c in closes) if b is not None}
 
     def dead(block: Block, label: bool | None) -> bool:

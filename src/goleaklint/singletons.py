@@ -18,7 +18,7 @@ import re
 from .longlived import context_of, once_argument
 from .model import FUNCTION_NODES, FileModel, Package, function_name, resolve_selector
 from .scope import data_driven_loops, runs_once
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 _REGISTER = re.compile(r"^(Must)?Register\w*$")
 _CONSTRUCTOR = re.compile(r"^[Nn]ew([A-Z0-9_]|$)")
@@ -52,7 +52,7 @@ def waits_for_signals(loop: Node, starter: Node, f: FileModel, names: dict[str, 
     starter's channel names to the goroutine's."""
     notified: set[str] = set()
     for scope in (starter, loop):
-        for call in captures("(call_expression) @c", scope).get("c", []):
+        for call in f.captures("(call_expression) @c", scope).get("c", []):
             if resolve_selector(f, call) not in ("os/signal.Notify", "os/signal.NotifyContext"):
                 continue
             args = call.child_by_field_name("arguments")
@@ -60,7 +60,7 @@ def waits_for_signals(loop: Node, starter: Node, f: FileModel, names: dict[str, 
             if values:
                 notified.add(text(values[0]))
     notified |= {names[n] for n in notified if n in names}
-    receives = captures('(unary_expression operator: "<-" operand: (_) @r)', loop).get("r", [])
+    receives = f.captures('(unary_expression operator: "<-" operand: (_) @r)', loop).get("r", [])
     return any(text(r) in notified for r in receives)
 
 
@@ -123,11 +123,11 @@ def _guarded_by_package_state(pkg: Package, f: FileModel, go_statement: Node) ->
     body = parent.child_by_field_name("body") if parent is not None else None
     if body is None:
         return False
-    for guard in captures("(if_statement) @s", body).get("s", []):
+    for guard in f.captures("(if_statement) @s", body).get("s", []):
         if guard.end_byte > go_statement.start_byte or f.innermost_function(guard) != parent:
             continue
         consequence = guard.child_by_field_name("consequence")
-        if consequence is None or not captures("(return_statement) @r", consequence).get("r"):
+        if consequence is None or not f.captures("(return_statement) @r", consequence).get("r"):
             continue
         roots = _package_roots(pkg, f, guard.child_by_field_name("condition"))
         if roots and roots & _written(pkg, f, body, guard.end_byte, go_statement.start_byte):
@@ -147,7 +147,7 @@ def _loop_condition(loop: Node) -> Node | None:
 def _package_roots(pkg: Package, f: FileModel, expr: Node | None) -> set[str]:
     if expr is None:
         return set()
-    return {text(i) for i in captures("(identifier) @i", expr).get("i", [])
+    return {text(i) for i in f.captures("(identifier) @i", expr).get("i", [])
             if _package_var(pkg, f, i)}
 
 
@@ -156,7 +156,7 @@ def _written(pkg: Package, f: FileModel, scope: Node, start: int = 0,
     """Package-level variables written in ``scope`` (between byte offsets ``start`` and
     ``end``): assigned, incremented, addressed (``atomic.Cas(&x, …)``) or stored into
     (``x.Store(…)``)."""
-    found = captures(_WRITES, scope)
+    found = f.captures(_WRITES, scope)
     targets = list(found.get("w", []))
     targets += [x for x, m in zip(found.get("x", []), found.get("m", []), strict=False)
                 if text(m) in _ATOMIC_WRITES]

@@ -16,7 +16,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from .model import FileModel
-from .syntax import captures, text
+from .queries import apart
+from .syntax import text
 
 # A rule ID or prefix: GL101, GL1, GL (lower case only with digits, so that a reason's first
 # word is not taken for a code: ``//goleaklint:ignore stale reason`` is a blanket suppression).
@@ -24,6 +25,8 @@ _CODE = r"(?:[A-Z]{2,4}[0-9]{0,4}|[A-Za-z]{2,4}[0-9]{1,4})(?![\w-])"
 _IGNORE = re.compile(
     rf"^//\s*goleaklint:(ignore|file-ignore)\b[ \t]*((?:{_CODE}[ \t]*,[ \t]*)*{_CODE})?[ \t]*(.*)$"
 )
+# Comments, asked of the files whose bytes mention a suppression only: never combined.
+COMMENTS = apart("(comment) @c")
 _NOLINT = re.compile(r"^//\s*nolint(?::([\w,-]+))?\b[ \t]*(?://[ \t]*(.*))?$")
 
 
@@ -81,7 +84,7 @@ def file_suppressions(f: FileModel) -> list[Suppression]:
     f._suppressions = found  # type: ignore[attr-defined]
     if b"goleaklint" not in f.source and b"nolint" not in f.source:
         return found  # most files: no comment to look at
-    for node in captures("(comment) @c", f.root, combine=False).get("c", []):
+    for node in f.captures(COMMENTS).get("c", []):
         body = text(node)
         if "goleaklint" not in body and "nolint" not in body:
             continue

@@ -1,6 +1,9 @@
-"""Tree-sitter parsing of Go sources, node helpers, memoised queries and the libcst-style
-``Visitor``: the public face of four modules with one job each (``nodes``, ``parsing``,
-``queries``, ``visitor``), kept for rules and plugins that import from here."""
+"""Tree-sitter parsing of Go sources, node helpers, queries and the libcst-style ``Visitor``:
+the public face of four modules with one job each (``nodes``, ``parsing``, ``queries``,
+``visitor``), kept for rules and plugins that import from here.
+
+``captures(pattern, node)`` here is the plain query, neither memoised nor combined; a rule
+asks its file instead: ``self.file.captures(pattern, node)`` (``FileModel.captures``)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from .parsing import (
     parse,
     parse_guarded,
 )
-from .queries import captures, captures_in, expect_walks, forget_queries, learn, query
+from .queries import captures, query
 from .visitor import Visitor, handler_types, run_visitors
 
 __all__ = [
@@ -29,13 +32,9 @@ __all__ = [
     "Visitor",
     "blank",
     "captures",
-    "captures_in",
     "children_of_type",
-    "expect_walks",
     "first_error",
-    "forget_queries",
     "handler_types",
-    "learn",
     "node_types",
     "parse",
     "parse_guarded",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .constants import MAX_DEPTH, const_int
 from .model import FileModel, Package
-from .syntax import Node, captures, text
+from .syntax import Node, text
 
 _BASIC_SIZES = {
     "bool": 1, "byte": 1, "uint8": 1, "int8": 1, "int16": 2, "uint16": 2, "int32": 4,
@@ -39,7 +39,7 @@ def type_size(pkg: Package, f: FileModel, node: Node | None, _depth: int = 0) ->
         return _BASIC_SIZES.get(name, 1)
     if kind == "struct_type":
         total = 0
-        for field in captures("(field_declaration) @f", node).get("f", []):
+        for field in f.captures("(field_declaration) @f", node).get("f", []):
             if field.parent is None or field.parent.parent != node:
                 continue  # a field of a nested struct type, counted with it
             names = max(1, len(field.children_by_field_name("name")))

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from . import queries
 from .nodes import Node, node_types
-from .queries import _captured, expect_walks, query
+from .queries import QueryMemo, query
 
 Handler = Callable[[Node], object]
 V = TypeVar("V", bound="Visitor")  # run_visitors hands on_error the visitors it was given
@@ -52,6 +52,7 @@ def run_visitors(
     visitors: Sequence[V],
     root: Node,
     on_error: Callable[[V, Exception], None] | None = None,
+    memo: QueryMemo | None = None,
 ) -> None:
     """One pass over ``root`` shared by several visitors, each with its own skip bookkeeping.
 
@@ -62,7 +63,8 @@ def run_visitors(
     of a full pre-order walk that calls ``visit_`` on entering and ``leave_`` on leaving each
     handled node.  When a handler raises and ``on_error`` is given, that visitor is dropped for
     the rest of the pass and ``on_error(visitor, exc)`` is called; the others go on.  Without
-    ``on_error`` it propagates.
+    ``on_error`` it propagates.  ``memo`` is the file's (``FileModel.queries``) when ``root``
+    is its root: the nodes then come from the file's one combined walk.
     """
     if not visitors:
         return
@@ -80,7 +82,7 @@ def run_visitors(
                 entry[1].append((i, getattr(v, "leave_" + kind)))
     if not dispatch:
         return
-    nodes = _nodes_of_types(root, dispatch)
+    nodes = _nodes_of_types(root, dispatch, memo)
 
     # skipped_at[i]: index in ``stack`` of the node whose visit_ returned False for visitor i,
     # -1 when it is not skipping, DROPPED once one of its handlers raised.
@@ -145,30 +147,21 @@ def run_visitors(
 
 
 def _nodes_of_types(
-    root: Node, kinds: Collection[str]
+    root: Node, kinds: Collection[str], memo: QueryMemo | None = None
 ) -> Iterable[tuple[int, Node, str]]:
     """Every node under ``root`` (itself included) of one of ``kinds``, in pre-order, as
     (start byte, node, type).
 
-    One query, each type captured under its own name.  Of a file's root it is asked like any
-    other root question, so that it joins the file's one combined walk; its answer is then
-    dropped from the memo: a walk needs its nodes once, and they are the bulk of a file's
-    nodes, not to be kept for the package's lifetime.  A file of ``WALK_BY_DECLARATION``
-    bytes or more is queried one top-level node at a time, as the walk goes.
+    One query, each type captured under its own name: of a file's root, its memo's answer
+    from the file's one combined walk (``QueryMemo.nodes_of_types``), when that covers them.
+    A file of ``WALK_BY_DECLARATION`` bytes or more is queried one top-level node at a time,
+    as the walk goes.
     """
-    # One walk pattern for the rules' walks (``expect_walks``: the types of all their visitors),
-    # so that rules active in some packages only do not each add a pattern to the combined query.
-    is_file = root.type == "source_file"
-    if is_file and root.end_byte >= queries.WALK_BY_DECLARATION:
+    if root.type == "source_file" and root.end_byte >= queries.WALK_BY_DECLARATION:
         return _by_declaration(root, kinds)
-    walk_kinds = queries._walk_kinds
-    if is_file and (not walk_kinds or walk_kinds.issuperset(kinds)):
-        expect_walks(kinds)
-        walk_pattern = queries._walk_pattern
-        by_kind = _captured(walk_pattern, root)
-        queries._memo.pop((walk_pattern, root), None)
-        by_kind = {kind: nodes for kind, nodes in by_kind.items() if kind in kinds}
-    else:  # a walk of other types than the rules' (a rule's second pass): a query of its own
+    by_kind = memo.nodes_of_types(kinds) if memo is not None and memo.root == root else None
+    if by_kind is None:  # a walk of other types than the rules' (a rule's second pass), or
+        # of a node without its file's memo: a query of its own
         pattern = "\n".join(f"({kind}) @{kind}" for kind in sorted(kinds))
         by_kind = queries.QueryCursor(query(pattern)).captures(root)
     return _preorder(by_kind)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from ..model import FileModel
 from ..plugins import hookimpl
 from ..rule import Rule, node_location
-from ..suppress import file_suppressions
-from ..syntax import captures
+from ..suppress import COMMENTS, file_suppressions
 
 
 class SuppressionWithoutReason(Rule):
@@ -63,7 +62,7 @@ class SuppressionWithoutReason(Rule):
         bare = [s for s in file_suppressions(file) if not s.reason and s.names_goleaklint]
         if not bare:
             return
-        found = captures("(comment) @c", file.root, combine=False).get("c", [])
+        found = file.captures(COMMENTS).get("c", [])
         comments = {node_location(file, c).line: c for c in found}
         for s in bare:
             comment = comments.get(s.line)

@@ -29,7 +29,7 @@ from ..statelife import (
     registration_api,
     test_support_package,
 )
-from ..syntax import Node, captures, text
+from ..syntax import Node, text
 from ..types import TypeRef
 
 SYNC_MAP = "sync.Map"
@@ -555,7 +555,7 @@ def _keyed_by_constant_arguments(pkg: Package, f: FileModel, write: Node) -> boo
                 position = index
             index += 1
     sites = pkg.call_sites.get(name, [])
-    if position < 0 or not sites or _assigned_in(function, text(key)):
+    if position < 0 or not sites or _assigned_in(f, function, text(key)):
         return False
     for site, ident in sites:
         call = ident.parent
@@ -566,10 +566,10 @@ def _keyed_by_constant_arguments(pkg: Package, f: FileModel, write: Node) -> boo
     return True
 
 
-def _assigned_in(function: Node, name: str) -> bool:
+def _assigned_in(f: FileModel, function: Node, name: str) -> bool:
     """``name`` is assigned somewhere in ``function`` (a parameter given a new value)."""
     pattern = "(assignment_statement left: (expression_list (identifier) @w))"
-    return any(text(n) == name for n in captures(pattern, function).get("w", []))
+    return any(text(n) == name for n in f.captures(pattern, function).get("w", []))
 
 
 def _constant_expression(pkg: Package, f: FileModel, expr: Node) -> bool:

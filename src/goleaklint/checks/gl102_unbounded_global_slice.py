@@ -28,7 +28,7 @@ from ..statelife import (
     registration_api,
     test_support_package,
 )
-from ..syntax import Node, Visitor, captures, run_visitors, text
+from ..syntax import Node, Visitor, run_visitors, text
 from ..types import TypeRef
 
 _WORD = re.compile(rb"[A-Za-z_]\w*")
@@ -534,8 +534,8 @@ def _mentions(pkg: Package, growth: list[_Growth]) -> set[bytes]:
         names.update(n for n in g.ref.path if n not in ("var", "type", "recv"))
         left = g.node.child_by_field_name("left")
         assert left is not None  # a growth is an assignment with a left side (see _growth)
-        names.update(text(n) for n in captures("[(identifier) (field_identifier)] @n",
-                                                left).get("n", []))
+        names.update(text(n) for n in g.file.captures("[(identifier) (field_identifier)] @n",
+                                                       left).get("n", []))
     owners = {t for g in growth for t in _types_on(g.ref.path)}
     for name in pkg.vars:
         t = pkg.var_type(name).deref()

@@ -20,7 +20,7 @@ from ..plugins import hookimpl
 from ..rule import Option, Rule
 from ..scope import main_only_functions
 from ..statelife import cannot_grow_here, ends_soon, test_support_package
-from ..syntax import Node, captures, text
+from ..syntax import Node, text
 
 # Method calls that keep their arguments in the receiver (sync.Map, container/list, caches).
 _STORES = """
@@ -156,7 +156,7 @@ class SubsliceRetention(Rule):
     def begin_file(self, file: FileModel) -> None:
         threshold = self.option("large-size")
         for function in candidate_functions(self.package, file, threshold, _has_stores):
-            stores = captures(_STORES, function).get("store", [])
+            stores = file.captures(_STORES, function).get("store", [])
             if not stores:
                 continue
             values = LocalValues(self.package, file, function, threshold)
@@ -232,8 +232,8 @@ class SubsliceRetention(Rule):
         )
 
 
-def _has_stores(function: Node) -> bool:
-    return bool(captures(_STORES, function))
+def _has_stores(f: FileModel, function: Node) -> bool:
+    return bool(f.captures(_STORES, function))
 
 
 def _long_lived(pkg: Package, resolver: Resolver, target: Node) -> bool:

@@ -24,14 +24,14 @@ from ..scope import data_driven_loops, repeats, short_lived_tool
 from ..syntax import Node, text
 
 
-def declared_in(function: Node, name: str, statement: Node) -> bool:
+def declared_in(f: FileModel, function: Node, name: str, statement: Node) -> bool:
     """Whether ``name`` at ``statement`` is a variable of ``function`` itself, not one a
     function literal captured from its surroundings (those outlive the literal)."""
     if function.type != "func_literal":
         return True
     if statement.type == "short_var_declaration":
         return True
-    for m in mentions(function, name):
+    for m in mentions(f, function, name):
         if m.start_byte > statement.start_byte:
             break
         parent = m.parent
@@ -207,13 +207,14 @@ class UnclosedResource(FlowRule):
             assert self.file is not None
             if not self.file.is_local(target) and statement.type != "short_var_declaration":
                 continue  # assigned to a package-level variable
-            if not declared_in(function, name, statement):
+            if not declared_in(self.file, function, name, statement):
                 continue  # a closure setting its caller's variable: the caller owns it
             escape = self.escape_of(function, statement, name, opener.resource, err,
                                     drains=opener.resource is FILE_LIKE,
                                     harmless=self._harmless(function))
             if escape is None or (escape.end.kind == "exit" and closed_by_earlier_defer(
-                    function, statement, name, opener.resource)) or not self._grows(opener):
+                    self.file, function, statement, name, opener.resource)) or not self._grows(
+                    opener):
                 continue
             where, via = describe_escape(escape, self.file, loop_back=True)
             shown = f"{name}.Body" if opener.resource is RESPONSE else name
@@ -347,7 +348,7 @@ def defer_close(
         return None
     deferred = f"{release}.Close()"
     moved: list[Edit] = []
-    for m in nodes_after(identifiers(body, value), statement):
+    for m in nodes_after(identifiers(f, body, value), statement):
         verdict = ownership.classify(f, m, resource)
         if verdict == "lost":
             return None  # reassigned: a deferred Close would close the wrong value, or twice

@@ -198,7 +198,7 @@ class LostCancel(FlowRule):
             return None
         body = function.child_by_field_name("body")
         used: set[int] = set()
-        found = [*mentions(body, name), *_after_parent_done(body, parent)] if (
+        found = [*mentions(self.walked, body, name), *_after_parent_done(body, parent)] if (
             body is not None) else []
         for mention in found:
             block = cfg.block_of(mention, through_literals=True)
@@ -273,7 +273,7 @@ def _context_stays(f: FileModel, ctx: Node, statement: Node, function: Node) -> 
     if body is None:
         return False
     carries = _may_carry_context(function)
-    for m in nodes_after(identifiers(body, text(ctx)), statement):
+    for m in nodes_after(identifiers(f, body, text(ctx)), statement):
         parent = m.parent
         if parent is None:
             return False
@@ -308,7 +308,7 @@ def _only_called(
     if body is None:
         return None
     moved: list[Edit] = []
-    for m in nodes_after(identifiers(body, name), statement):
+    for m in nodes_after(identifiers(f, body, name), statement):
         call = m.parent
         if call is None or call.type != "call_expression" or (
             call.child_by_field_name("function") != m
@@ -346,7 +346,7 @@ def defer_cancel(
         name = "cancel"
         deferred = f"{name}({argument})"
         if statement.type not in ("short_var_declaration", "var_declaration") or identifiers(
-            function, name
+            f, function, name
         ):
             return None
         edits.append(edit(f, target.start_byte, target.end_byte, name))

@@ -12,7 +12,7 @@ from ..ownership import Resource
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import repeats
-from ..syntax import Node, captures, text
+from ..syntax import Node, text
 
 TICKER = Resource(release_methods=frozenset({"Stop"}))
 _FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_literal"})
@@ -187,7 +187,7 @@ class TickerLeak(FlowRule):
         names = left.named_children
         name = text(names[0]) if len(names) == 1 else ""
         body = function.child_by_field_name("body")
-        for clause in captures("(range_clause right: (identifier) @r)", body).get(
+        for clause in self.file.captures("(range_clause right: (identifier) @r)", body).get(
                 "r", []) if name and body is not None else []:
             loop = clause.parent.parent if clause.parent is not None else None
             if text(clause) == name and loop is not None and ranges_over_ticker(

@@ -12,7 +12,7 @@ from ..openers import recognise_opener
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext, Tier
 from ..scope import data_driven_loops, fixed_iterations, short_lived_tool
-from ..syntax import Node, captures, text, walk
+from ..syntax import Node, text, walk
 
 PER_ITERATION_LOOP_VARS = (1, 22)  # Go 1.22 gives each iteration its own loop variables
 
@@ -203,7 +203,7 @@ class DeferInLoop(Rule):
         loop = self.loops.repeating_loop(node)
         if loop is None:
             return
-        verdict = _releases_elements(node, loop, self.package.go_version)
+        verdict = _releases_elements(self.walked, node, loop, self.package.go_version)
         if verdict == "" and any(self._stream(lp) for lp in _loops_up_to(node, loop)):
             verdict = "all"  # the elements of a stream: the pending calls grow without end
         if verdict == "":
@@ -233,7 +233,8 @@ class DeferInLoop(Rule):
         as data); endless loops, streams and ``b.N`` loops are default."""
         kind = holds(node)
         if kind == LOCK:
-            if _varies(node, loop) or _unlocked_by_hand(node, loop) or fixed_iterations(
+            if _varies(self.walked, node, loop) or _unlocked_by_hand(
+                    self.walked, node, loop) or fixed_iterations(
                     loop, self.walked, self.package) in (0, 1):
                 return None  # one lock per element, or balanced by hand in the body
             return (f"{where}: the next iteration locks it again before this deferred "
@@ -247,7 +248,7 @@ class DeferInLoop(Rule):
         if kind == WORK:
             if not any(self._stream(lp) for lp in outer):
                 return None  # cleanup work done at return either way; nothing is held
-        elif _kept(node, loop):
+        elif _kept(self.walked, node, loop):
             return None
         unbounded = any(self._endless(lp) or _benchmark_loop(lp) for lp in outer)
         default = unbounded or self._from_opener(node, loop)
@@ -265,7 +266,7 @@ class DeferInLoop(Rule):
         body = loop.child_by_field_name("body")
         if body is None or not root:
             return False
-        found = captures(_BINDINGS, body)
+        found = self.walked.captures(_BINDINGS, body)
         for left, right in zip(found.get("left", []), found.get("right", []), strict=False):
             if right.start_byte < defer.start_byte and root in {
                     text(n) for n in left.named_children} and right.type == "call_expression" and (
@@ -288,7 +289,8 @@ class DeferInLoop(Rule):
         body = loop.child_by_field_name("body")
         call = next((c for c in defer.named_children if c.type != "comment"), None)
         return body is not None and not (
-            _identifiers(call) & (_declared_names(body) | _assigned_names(body)))
+            _identifiers(call) & (_declared_names(self.walked, body)
+                                   | _assigned_names(self.walked, body)))
 
     def _endless(self, loop: Node) -> bool:
         """``for { … }`` or a range over a channel: no bound at all on the iterations."""
@@ -319,7 +321,7 @@ def _benchmark_loop(loop: Node) -> bool:
         bound.child_by_field_name("field")) == "N"
 
 
-def _varies(defer: Node, loop: Node) -> bool:
+def _varies(f: FileModel, defer: Node, loop: Node) -> bool:
     """Whether the lock a deferred unlock releases can differ per iteration: its expression
     names an iteration variable or something declared or assigned in the loop."""
     receiver = lock_receiver(defer)
@@ -330,11 +332,11 @@ def _varies(defer: Node, loop: Node) -> bool:
     body = loop.child_by_field_name("body")
     varying = set().union(*(_iteration_variables(lp) for lp in _loops_up_to(defer, loop)))
     if body is not None:
-        varying |= _declared_names(body) | _assigned_names(body)
+        varying |= _declared_names(f, body) | _assigned_names(f, body)
     return bool(names & varying)
 
 
-def _unlocked_by_hand(defer: Node, loop: Node) -> bool:
+def _unlocked_by_hand(f: FileModel, defer: Node, loop: Node) -> bool:
     """Whether the loop body also unlocks the same lock in a plain call (``mu.Unlock();
     defer mu.Lock()`` … ``mu.Lock(); defer mu.Unlock()``): the body balances it by hand."""
     receiver = lock_receiver(defer)
@@ -342,7 +344,8 @@ def _unlocked_by_hand(defer: Node, loop: Node) -> bool:
     if receiver is None or body is None:
         return False
     spelled = text(receiver)
-    for call in captures("(call_expression function: (selector_expression) @f)", body).get("f", []):
+    for call in f.captures("(call_expression function: (selector_expression) @f)", body).get(
+            "f", []):
         if text(call.child_by_field_name("field")) not in ("Unlock", "RUnlock"):
             continue
         if text(call.child_by_field_name("operand")) != spelled:
@@ -353,7 +356,7 @@ def _unlocked_by_hand(defer: Node, loop: Node) -> bool:
     return False
 
 
-def _kept(defer: Node, loop: Node) -> bool:
+def _kept(f: FileModel, defer: Node, loop: Node) -> bool:
     """Whether what the deferred call releases is kept beyond its iteration on purpose: a value
     declared in the loop body that is stored outside it (``conns = append(conns, c)``,
     ``s.peers[id] = c``), sent on a channel or used by a goroutine the loop starts, itself or
@@ -365,11 +368,11 @@ def _kept(defer: Node, loop: Node) -> bool:
     call = next((c for c in defer.named_children if c.type != "comment"), None)
     if body is None or call is None:
         return False
-    local = _declared_names(body)
+    local = _declared_names(f, body)
     roots = _identifiers(call) & local
     if not roots:
         return False
-    declarations = captures("(short_var_declaration) @d", body).get("d", [])
+    declarations = f.captures("(short_var_declaration) @d", body).get("d", [])
     held = set(roots)
     for decl in declarations:  # declared together: ``kv, closeKV, err := open()``
         names = _left_names(decl)
@@ -490,8 +493,8 @@ def _loops_up_to(defer: Node, loop: Node) -> list[Node]:
     return loops
 
 
-def _assigned_names(node: Node) -> set[str]:
-    found = captures(_ASSIGNED, node)
+def _assigned_names(f: FileModel, node: Node) -> set[str]:
+    found = f.captures(_ASSIGNED, node)
     return {text(n) for nodes in found.values() for n in nodes}
 
 
@@ -500,7 +503,8 @@ _ASSIGNED = """
 """
 
 
-def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | None) -> str:
+def _releases_elements(f: FileModel, defer: Node, loop: Node,
+                       go_version: tuple[int, int] | None) -> str:
     """``for _, c := range closers { defer c.Close() }``: the deferred call touches only the
     iteration variables and values from before the loop, nothing the iteration acquired.
     Releasing every element of a collection at return is deliberate, not a leak.  Before
@@ -523,12 +527,12 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
         return "all"
     body = loop.child_by_field_name("body")
     if body is not None:
-        iteration |= _aliases(body, iteration)
-    local = (_declared_names(body) if body is not None else set()) - iteration
+        iteration |= _aliases(f, body, iteration)
+    local = (_declared_names(f, body) if body is not None else set()) - iteration
     fn = call.child_by_field_name("function")
     literal = fn is not None and fn.type == "func_literal"
     # A deferred closure: the names its body uses (minus its own), and its arguments.
-    inside = _identifiers(fn) - _declared_names(fn) if fn is not None and literal else set()
+    inside = _identifiers(fn) - _declared_names(f, fn) if fn is not None and literal else set()
     used = inside | _identifiers(call.child_by_field_name("arguments") if literal else call)
     if not used & iteration or used & local:
         return "all"
@@ -538,11 +542,11 @@ def _releases_elements(defer: Node, loop: Node, go_version: tuple[int, int] | No
     return ""
 
 
-def _aliases(body: Node, iteration: set[str]) -> set[str]:
+def _aliases(f: FileModel, body: Node, iteration: set[str]) -> set[str]:
     """Names the loop body binds to an iteration variable itself: ``store := s``, ``tc :=
     tc``, ``c, ok := v.(io.Closer)``: still the element, not something the iteration made."""
     names: set[str] = set()
-    for decl in captures("(short_var_declaration) @d", body).get("d", []):
+    for decl in f.captures("(short_var_declaration) @d", body).get("d", []):
         left, right = decl.child_by_field_name("left"), decl.child_by_field_name("right")
         if left is None or right is None or right.named_child_count != 1:
             continue
@@ -575,9 +579,9 @@ def _iteration_variables(loop: Node) -> set[str]:
     return names - {"_"}
 
 
-def _declared_names(node: Node) -> set[str]:
+def _declared_names(f: FileModel, node: Node) -> set[str]:
     """Every name declared under ``node`` (``:=``, ``var``, parameters, range variables)."""
-    found = captures(_DECLARED, node)
+    found = f.captures(_DECLARED, node)
     return {text(n) for nodes in found.values() for n in nodes} - {"_"}
 
 

@@ -148,12 +148,13 @@ class BlockedGoroutineSend(GoroutineRule):
                 capacity = self._capacity(made[name], sent, g, file)
                 if capacity is None:
                     continue
-                if escapes(function, name, starts) or self.collected(gs, g, name) or (
+                if escapes(file, function, name, starts) or self.collected(gs, g, name) or (
                         self.passed_on(gs, g, name)):
                     continue
                 # A channel the goroutine closes when it is done with its sends: the parent
                 # that receives from it has waited for them.
-                closed = {outer for outer, inner in g.names.items() if closes(g.body, inner)}
+                closed = {outer for outer, inner in g.names.items()
+                          if closes(g.source, g.body, inner)}
                 self._check_path(function, file, g, starts, set(group) | closed, made[name],
                                  sent, capacity)
 
@@ -173,7 +174,7 @@ class BlockedGoroutineSend(GoroutineRule):
         start = cfg.block_of(g.statement)
         if start is None:
             return
-        received = self.receive_blocks(cfg, function, group, starts, g.statement)
+        received = self.receive_blocks(cfg, function, group, starts, g.statement, file)
         if received is None:
             return
         remade = cfg.block_of(made.statement) if g.in_loop is not None else None

@@ -106,9 +106,9 @@ class NCastSend(GoroutineRule):
                 buffer = self._buffer(channel, count, file)
                 if buffer is None:
                     continue  # enough, or not comparable
-                if escapes(function, name, starts) or self.collected(gs, g, name):
+                if escapes(file, function, name, starts) or self.collected(gs, g, name):
                     continue
-                if receives(g.body, inner):
+                if receives(g.source, g.body, inner):
                     continue  # the goroutines hand values to each other
                 taken = self._receives(function, name, loop, count, starts, file)
                 if taken is None:
@@ -147,7 +147,7 @@ class NCastSend(GoroutineRule):
         if body is None:
             return None
         taken = 0
-        for r in receives(body, name):
+        for r in receives(f, body, name):
             if not outside(r, starts):
                 continue
             if loop.start_byte <= r.start_byte < loop.end_byte:
@@ -156,7 +156,7 @@ class NCastSend(GoroutineRule):
                 return None  # drains the channel
             inner_loop = enclosing_loop(r, function)
             if inner_loop is not None:
-                if is_endless(inner_loop) or not leaves_early(inner_loop):
+                if is_endless(inner_loop) or not leaves_early(f, inner_loop):
                     return None  # a receive loop that runs to the end: assume it drains
                 taken += 1  # leaves early (first response wins): fewer than N
                 continue

@@ -20,10 +20,15 @@ from ..localtypes import expression_type
 from ..loopexits import escapes_loop, has_exit, is_endless
 from ..model import FUNCTION_NODES, FileModel, Package
 from ..plugins import hookimpl
+from ..queries import apart
 from ..rule import Rule, RuleContext
 from ..scope import compiled_only
 from ..singletons import started_for_the_process
-from ..syntax import Node, captures, text
+from ..syntax import Node, text
+
+# ``close(x.field)``, asked of the files that mention ``close(`` only: never combined.
+_CLOSED_FIELDS = apart("(call_expression function: (identifier) @f "
+                       "arguments: (argument_list (selector_expression) @x))")
 
 
 class RangeUnclosedChannel(GoroutineRule):
@@ -124,11 +129,11 @@ class RangeUnclosedChannel(GoroutineRule):
                                        or started_for_the_process(self.package, file,
                                                                   g.statement))]
         body = function.child_by_field_name("body")
-        aliases = local_aliases(function, set(made)) if made else {}
+        aliases = local_aliases(file, function, set(made)) if made else {}
         for g in every:  # a literal sees the aliases it captures under their own names
             if g.literal and g.body is not None:
                 for alias in aliases:
-                    if alias not in g.names and _captures(g.body, alias):
+                    if alias not in g.names and _captures(g.source, g.body, alias):
                         g.names[alias] = alias
         for g in gs:
             if g.body is None:
@@ -137,16 +142,17 @@ class RangeUnclosedChannel(GoroutineRule):
                 channel = aliases.get(name, name)
                 if channel not in made or body is None:
                     continue
-                waits = _waits_forever_on(g.body, inner)
+                waits = _waits_forever_on(g.source, g.body, inner)
                 if not waits:
                     continue
                 names = {channel} | {a for a, c in aliases.items() if c == channel}
-                if any(closes(body, n) for n in names) or closes(g.body, inner):
+                if any(closes(file, body, n) for n in names) or closes(g.source, g.body, inner):
                     continue
-                if any(escapes(function, n, starts) for n in names):
+                if any(escapes(file, function, n, starts) for n in names):
                     continue
                 if any(other is not g and other.body is not None and other.names.get(n)
-                       and closes(other.body, other.names[n]) for other in every for n in names):
+                       and closes(other.source, other.body, other.names[n])
+                       for other in every for n in names):
                     continue
                 for node in waits:
                     self.report(node, f"this goroutine waits on {name} forever: nothing closes "
@@ -159,7 +165,7 @@ class RangeUnclosedChannel(GoroutineRule):
         for g in gs:
             if g.body is None:
                 continue
-            fields = {text(sel) for sel in captures(
+            fields = {text(sel) for sel in g.source.captures(
                 "[(range_clause right: (selector_expression) @s) "
                 "(unary_expression operator: \"<-\" operand: (selector_expression) @s)]",
                 g.body).get("s", [])}
@@ -167,7 +173,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 field = spelled.rsplit(".", 1)[-1]
                 if not self._owned_open_field(field, file.is_test):
                     continue
-                for node in _waits_forever_on(g.body, spelled):
+                for node in _waits_forever_on(g.source, g.body, spelled):
                     self.report(node, f"this goroutine waits on {spelled} forever: no code in "
                                 f"package {self.package.name} closes the {field} field",
                                 _started_at(g), file=g.source)
@@ -202,9 +208,7 @@ class RangeUnclosedChannel(GoroutineRule):
         for f in self.package.files:
             if b"close(" not in f.source:
                 continue
-            for sel in captures("(call_expression function: (identifier) @f "
-                                "arguments: (argument_list (selector_expression) @x))",
-                                f.root, combine=False).get("x", []):
+            for sel in f.captures(_CLOSED_FIELDS).get("x", []):
                 call = sel.parent.parent if sel.parent else None  # (the query's call)
                 fn = call.child_by_field_name("function") if call is not None else None
                 if fn is None or text(fn) != "close" or text(
@@ -217,12 +221,12 @@ class RangeUnclosedChannel(GoroutineRule):
         return False
 
 
-def local_aliases(function: Node, channels: set[str]) -> dict[str, str]:
+def local_aliases(f: FileModel, function: Node, channels: set[str]) -> dict[str, str]:
     """Locals of ``function`` declared as another name for one of ``channels`` (``out := ch``,
     ``var in <-chan T = ch``, chains included), mapped to the channel's name."""
     pairs: list[tuple[str, str]] = []
     bound: Counter[str] = Counter()  # an alias bound once only: never rebound to another
-    for holder, names, values in local_bindings(function):
+    for holder, names, values in local_bindings(f, function):
         bound.update(text(n) for n in names)
         if len(values) == len(names) and holder.type != "assignment_statement":
             pairs += [(text(n), text(v)) for n, v in zip(names, values, strict=True)
@@ -241,8 +245,8 @@ def local_aliases(function: Node, channels: set[str]) -> dict[str, str]:
     return found
 
 
-def _captures(body: Node, name: str) -> bool:
-    return any(text(i) == name for i in captures("(identifier) @i", body).get("i", []))
+def _captures(f: FileModel, body: Node, name: str) -> bool:
+    return any(text(i) == name for i in f.captures("(identifier) @i", body).get("i", []))
 
 
 def _time_channel(pkg: Package, field: str, owners: set[str]) -> bool:
@@ -259,13 +263,13 @@ def _started_at(g: Goroutine) -> tuple[tuple[FileModel, Node, str], ...]:
     return ((g.file, g.statement, "the goroutine is started here"),)
 
 
-def _waits_forever_on(body: Node, name: str) -> list[Node]:
+def _waits_forever_on(f: FileModel, body: Node, name: str) -> list[Node]:
     """``for … range name`` loops, and endless loops whose only blocking step is ``<-name``."""
     found = []
-    for r in receives(body, name):
+    for r in receives(f, body, name):
         if r.type == "range_clause":
             loop = r.parent
-            if loop is not None and loop.type == "for_statement" and not has_exit(loop, body):
+            if loop is not None and loop.type == "for_statement" and not has_exit(f, loop, body):
                 found.append(loop)
             continue
         loop = r.parent
@@ -276,14 +280,14 @@ def _waits_forever_on(body: Node, name: str) -> list[Node]:
             loop = loop.parent
         if loop is None or loop.type != "for_statement":
             continue
-        if is_endless(loop) and not _other_blocking(loop, r) and (
-            not has_exit(loop, body) or _exits_only_on_close(loop, r)
+        if is_endless(loop) and not _other_blocking(f, loop, r) and (
+            not has_exit(f, loop, body) or _exits_only_on_close(f, loop, r)
         ):
             found.append(r)
     return found
 
 
-def _exits_only_on_close(loop: Node, receive: Node) -> bool:
+def _exits_only_on_close(f: FileModel, loop: Node, receive: Node) -> bool:
     """``v, ok := <-ch; if !ok { return }``: the loop ends only when ``ch`` is closed."""
     holder = receive.parent.parent if receive.parent is not None else None
     if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
@@ -293,10 +297,10 @@ def _exits_only_on_close(loop: Node, receive: Node) -> bool:
         return False
     ok = text(left.named_children[1])
     inner = loop.child_by_field_name("body")
-    if inner is None or is_quit_receive(inner):
+    if inner is None or is_quit_receive(f, inner):
         return False
-    exits = [e for e in captures("[(return_statement) (break_statement) (goto_statement)] @s",
-                                 inner).get("s", []) if escapes_loop(e, loop)]
+    exits = [e for e in f.captures("[(return_statement) (break_statement) (goto_statement)] @s",
+                                   inner).get("s", []) if escapes_loop(f, e, loop)]
     for e in exits:
         parent = e.parent
         guarded = False
@@ -312,12 +316,12 @@ def _exits_only_on_close(loop: Node, receive: Node) -> bool:
     return True
 
 
-def _other_blocking(loop: Node, receive: Node) -> bool:
+def _other_blocking(f: FileModel, loop: Node, receive: Node) -> bool:
     inner = loop.child_by_field_name("body")
     if inner is None:
         return False
     pattern = '[(send_statement) (select_statement) (unary_expression operator: "<-")] @b'
-    others = captures(pattern, inner).get("b", [])
+    others = f.captures(pattern, inner).get("b", [])
     return any(o.id != receive.id for o in others)
 
 

@@ -10,7 +10,7 @@ from ..plugins import hookimpl
 from ..rule import Rule
 from ..scope import compiled_only
 from ..singletons import per_value_starter, started_for_the_process, waits_for_signals
-from ..syntax import Node, captures
+from ..syntax import Node
 
 
 class GoroutineNoExit(GoroutineRule):
@@ -145,7 +145,7 @@ class GoroutineNoExit(GoroutineRule):
 def _endless_loop(body: Node, f: FileModel, pkg: Package) -> tuple[Node | None, bool]:
     """A condition-less ``for`` of ``body`` (not in nested literals), or a ``for range`` over
     a ticker's channel, with no way out; and whether it is the ticker's."""
-    for loop in captures("(for_statement) @f", body).get("f", []):
+    for loop in f.captures("(for_statement) @f", body).get("f", []):
         parent = loop.parent
         nested = False
         while parent is not None and parent.id != body.id:
@@ -158,7 +158,7 @@ def _endless_loop(body: Node, f: FileModel, pkg: Package) -> tuple[Node | None, 
         ticker = not is_endless(loop) and ranges_over_ticker(loop, f, pkg)
         if not (ticker or is_endless(loop)):
             continue  # has a clause or condition, and it can end
-        if has_exit(loop, body):
+        if has_exit(f, loop, body):
             continue
         return loop, ticker
     return None, False

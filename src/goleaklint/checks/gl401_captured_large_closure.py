@@ -22,7 +22,7 @@ from ..longlived import access_root, resolver_at
 from ..model import FUNCTION_NODES, Declaration, FileModel, function_name, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Option, Rule, RuleContext
-from ..syntax import Node, captures, text
+from ..syntax import Node, text
 
 # Calls of other packages that keep the function they are given (DESIGN §1: configurable).
 REGISTRATION = re.compile(
@@ -169,7 +169,7 @@ class CapturedLargeClosure(Rule):
     def begin_file(self, file: FileModel) -> None:
         threshold = self.option("large-size")
         for function in candidate_functions(self.package, file, threshold, _has_literals):
-            literals = captures(_LITERALS, function).get("f", [])
+            literals = file.captures(_LITERALS, function).get("f", [])
             if literals:
                 self._function(file, function, literals, threshold)
 
@@ -178,7 +178,7 @@ class CapturedLargeClosure(Rule):
         captured: dict[int, list[tuple[Node, Value]]] = {}
         for literal in values.run(literals):
             found = []
-            for ident in captures("(identifier) @i", literal).get("i", []):
+            for ident in f.captures("(identifier) @i", literal).get("i", []):
                 if _declares(ident):
                     continue  # `b, err := …` inside the literal: a binding of its own
                 key = f.binding(ident)
@@ -258,7 +258,7 @@ class CapturedLargeClosure(Rule):
             if _same(parent.child_by_field_name("function"), node):
                 holder = parent.parent
                 if holder is not None and holder.type == "go_statement" and not _joined(
-                    holder, expr
+                    f, holder, expr
                 ):
                     return Escape("go", "runs as a goroutine")
             return None
@@ -345,7 +345,7 @@ class CapturedLargeClosure(Rule):
         scope = _scope_node(ident, key[1])
         if scope is None:
             return None
-        for use in captures("(identifier) @i", scope).get("i", []):
+        for use in f.captures("(identifier) @i", scope).get("i", []):
             if use.start_byte <= ident.start_byte or text(use) != key[0]:
                 continue
             if f.binding(use) != key or _assigned_to(use):
@@ -442,8 +442,8 @@ class CapturedLargeClosure(Rule):
         """A parameter referenced by a function literal that escapes (middleware wrappers)."""
         if binding is None:
             return None
-        for literal in captures(_LITERALS, decl).get("f", []):
-            uses = [i for i in captures("(identifier) @i", literal).get("i", [])
+        for literal in f.captures(_LITERALS, decl).get("f", []):
+            uses = [i for i in f.captures("(identifier) @i", literal).get("i", [])
                     if text(i) == binding[0] and f.binding(i) == binding]
             if uses:
                 escape = self._escape(f, literal, depth)
@@ -464,8 +464,8 @@ def _kind(value: Value) -> str:
     return "part" if value.kind == "whole" and value.cut is not None else value.kind
 
 
-def _has_literals(function: Node) -> bool:
-    return bool(captures(_LITERALS, function))
+def _has_literals(f: FileModel, function: Node) -> bool:
+    return bool(f.captures(_LITERALS, function))
 
 
 def _declares(ident: Node) -> bool:
@@ -570,7 +570,7 @@ def _deferred(node: Node) -> bool:
     return False
 
 
-def _joined(go_statement: Node, literal: Node) -> bool:
+def _joined(f: FileModel, go_statement: Node, literal: Node) -> bool:
     """The function waits for the goroutine: ``wg.Wait()``/``g.Wait()`` after it, or a receive
     from (or range over) a channel that the goroutine sends on or closes."""
     function = go_statement.parent
@@ -579,11 +579,11 @@ def _joined(go_statement: Node, literal: Node) -> bool:
     if function is None:
         return False
     after = go_statement.end_byte
-    channels = {text(c) for c in captures(
+    channels = {text(c) for c in f.captures(
         "(send_statement channel: (_) @c)"
         "(call_expression function: (identifier) @fn arguments: (argument_list (_) @c)"
         ' (#eq? @fn "close"))', literal).get("c", [])}
-    caps = captures(
+    caps = f.captures(
         "(call_expression function: (selector_expression field: (field_identifier) @w)"
         ' (#eq? @w "Wait"))'
         '(unary_expression operator: "<-" operand: (_) @r)'
