@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from goleaklint.config import Config
+from goleaklint.config import CONFIG_NAME, Config, load_config
 from goleaklint.discover import discover
 from goleaklint.engine import Result, analyze
 from goleaklint.registry import load_rules
@@ -39,8 +39,11 @@ def run(directory: Path, select: list[str] | None = None) -> Result:
         rules = [r for r in rules if any(r.id.startswith(s) for s in select)]
     found = discover([str(directory)])
     # Every rule named: the fixtures specify what each rule finds, opt-in rules and opt-in
-    # shapes included (which shapes are opt-in is tested apart).
-    named = Config(select=[r.id for r in rules])
+    # shapes included (which shapes are opt-in is tested apart). A fixture's own
+    # ``.goleaklint.toml`` gives its rule options (configured openers).
+    own = directory / CONFIG_NAME
+    options = load_config(own, load_rules().by_id()).rule_options if own.is_file() else {}
+    named = Config(select=[r.id for r in rules], rule_options=options)
     return analyze([p for p in found.packages if p.directory == directory], rules, named)
 
 

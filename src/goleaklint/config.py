@@ -254,6 +254,10 @@ def load_config(path: Path | None, rules: dict[str, type[Rule]],
                     ):
                         raise fail(f"{where}.{name}",
                                    f"expected a positive number, found {opt_value}", name)
+                    problem = spec.check(opt_value) if spec.check is not None else None
+                    if problem is not None:
+                        line = _line_of_value(source, name, problem[0])
+                        raise ConfigError(f"{path}:{line}: {where}.{name}: {problem[1]}")
                 config.rule_options[rule.id] = dict(options)
         else:
             raise fail(key, "unknown key (known: select, extend-select, ignore, exclude, "

@@ -158,6 +158,7 @@ def analyze_package(
     package = Package.build(pf.directory, pf.name, pf.module, files)
     if config.go_version is not None:
         package.go_version = config.go_version
+    package.rule_options = config.rule_options
 
     instances: list[Rule] = []
     idle: set[str] = set()  # rules that ran and had nothing to look at

@@ -119,3 +119,31 @@ def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 
         if qualified in CONSTRUCTOR_RESULTS:
             return CONSTRUCTOR_RESULTS[qualified]
     return pkg.initialiser_type(expr, f)
+
+
+def made_by(expr: Node, pkg: Package, f: FileModel) -> str | None:
+    """The other package's function (``github.com/jackc/pgx/v4.Connect``) whose first result
+    the local ``expr`` last took before it (``conn, err := pgx.Connect(…)``), or None."""
+    if expr.type != "identifier" or not f.is_local(expr):
+        return None
+    name = text(expr)
+    found: str | None = None
+    for function in enclosing_functions(expr):
+        body = function.child_by_field_name("body")
+        if body is None:
+            continue
+        specs = captures("""
+            (short_var_declaration left: (expression_list . (identifier) @name)) @spec
+            (assignment_statement left: (expression_list . (identifier) @name)) @spec
+            """, body)
+        for spec, target in zip(specs.get("spec", []), specs.get("name", []), strict=False):
+            if text(target) != name or target.start_byte > expr.start_byte:
+                continue
+            values = spec.child_by_field_name("right")
+            value = values.named_children[0] if values is not None and (
+                values.named_child_count == 1) else None
+            found = resolve_selector(f, value, pkg) if value is not None and (
+                value.type == "call_expression") else None
+        if found is not None:
+            return found
+    return None

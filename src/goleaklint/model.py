@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .discover import PRE_MODULES, Module, SourceFile
 from .facts import Facts
@@ -438,6 +439,8 @@ class Package:
     funcs: dict[str, Declaration] = field(default_factory=dict)
     methods: dict[str, dict[str, Declaration]] = field(default_factory=dict)
     go_version: tuple[int, int] | None = None  # go.mod's directive, or the configured override
+    # ``[rules.<ID>]`` options of the configuration in force, for facts that depend on them
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     facts: Facts = field(init=False, repr=False)  # computed on first question, shared by rules
     # ``consts`` is read when first asked: a generated table can hold thousands of constants.
     _const_declarations: list[tuple[FileModel, Node]] = field(default_factory=list, repr=False)

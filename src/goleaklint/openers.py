@@ -8,19 +8,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .configopeners import EMPTY, ConfiguredOpeners, configured_openers
 from .facts import package_fact
 from .flow import flows
 from .flowrule import statement_of
-from .localtypes import expression_type
+from .localtypes import expression_type, made_by
 from .model import FileModel, Package, resolve_selector
-from .ownership import FILE_LIKE, Resource, mentions
+from .ownership import FILE_LIKE, RESPONSE, TX, Resource, mentions
 from .queries import learn
 from .selfclosing import closed_for_caller
 from .syntax import Node, text
 from .types import TypeRef
-
-RESPONSE = Resource(through_field="Body")
-TX = Resource(release_methods=frozenset({"Commit", "Rollback"}))
 
 # Package functions that open something the caller must close: name -> (resource, indices).
 PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
@@ -78,20 +76,22 @@ class Opener:
 class LocalOpeners:
     """Same-package functions that return an opener's value, by name (``Open``, or
     ``Store.Open`` for a method): the resource and the result it is at; ``names``, the names
-    they are called by (``Open``)."""
+    they are called by (``Open``); ``configured``, the openers the configuration names."""
 
     found: dict[str, tuple[Resource, tuple[int, ...]]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    configured: ConfiguredOpeners = EMPTY
 
     def add(self, name: str, kind: Resource, indices: tuple[int, ...]) -> None:
         self.found[name] = (kind, indices)
         self.names.add(name.rpartition(".")[2])
 
 
-@package_fact(requires=(flows,))
+@package_fact(requires=(flows, configured_openers))
 def local_openers(pkg: Package) -> LocalOpeners:
     """Same-package functions that return an opener's value (and keep no copy of it)."""
-    openers = LocalOpeners()
+    configured = pkg.facts.get(configured_openers)
+    openers = LocalOpeners(configured=configured)
     found = openers.found
     functions = [(name, decl) for name, decl in pkg.funcs.items()]
     functions += [(f"{owner}.{name}", decl) for owner, methods in pkg.methods.items()
@@ -100,7 +100,8 @@ def local_openers(pkg: Package) -> LocalOpeners:
                  if decl.node.child_by_field_name("result") is not None]
     for _ in range(2):  # openers built on openers, one level deep
         before = len(found)
-        names = _callee_pattern(OPENER_NAMES | {n.rpartition(".")[2] for n in found})
+        names = _callee_pattern(OPENER_NAMES | configured.names
+                                | {n.rpartition(".")[2] for n in found})
         for name, decl in functions:
             if name in found:
                 continue
@@ -142,16 +143,25 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
     if fn.type != "selector_expression":
         return None
     method = text(fn.child_by_field_name("field"))
-    if method not in OPENER_NAMES and method not in openers.names:
+    configured = openers.configured
+    if method not in OPENER_NAMES and method not in openers.names and (
+            method not in configured.names):
         return None  # cheap: most method calls are not openers
     qualified = resolve_selector(f, fn, pkg)
     if qualified is not None:
         known = PACKAGE_OPENERS.get(qualified)
+        if known is None and qualified in configured.functions:
+            known = (configured.functions[qualified], (0,))
         return Opener(call, text(fn), known[0], known[1]) if known is not None else None
-    if method not in OPENER_METHODS and method not in openers.names:
+    if method not in OPENER_METHODS and method not in openers.names and (
+            method not in configured.names):
         return None
     receiver = fn.child_by_field_name("operand")
     rtype = expression_type(receiver, pkg, f).deref()
+    if method in configured.names:
+        resource = _configured_method(configured, receiver, rtype, method, f, pkg)
+        if resource is not None:
+            return Opener(call, text(fn), resource, (0,))
     if rtype.kind == "named":
         own = local.get(f"{rtype.name}.{method}")
     else:  # an untyped receiver: only when every method of that name opens
@@ -181,6 +191,22 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
     ):
         return Opener(call, text(fn), RESPONSE, (0,))
     return None
+
+
+def _configured_method(configured: ConfiguredOpeners, receiver: Node | None, rtype: TypeRef,
+                       method: str, f: FileModel, pkg: Package) -> Resource | None:
+    """The resource of a configured ``Type.Method`` called on ``receiver``: by its type, or
+    (a type the syntax does not tell) by the package whose function made it, when one
+    configured type of that package has the method (``conn, _ := pgx.Connect(…)``)."""
+    if rtype.kind == "qualified":
+        return configured.methods.get(f"{rtype.qualified_name}.{method}")
+    if rtype.kind != "unknown" or receiver is None:
+        return None
+    origin = made_by(receiver, pkg, f)
+    if origin is None:
+        return None
+    owners = configured.owners_of(origin.rpartition(".")[0], method)
+    return owners[0] if len(owners) == 1 else None
 
 
 def _results_fit(call: Node, declarations: list[Node]) -> bool:

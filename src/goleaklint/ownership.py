@@ -47,6 +47,8 @@ class Resource:
 
 
 FILE_LIKE = Resource()
+RESPONSE = Resource(through_field="Body")
+TX = Resource(release_methods=frozenset({"Commit", "Rollback"}))
 
 
 def _call_function(arg_list: Node) -> Node | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
@@ -93,12 +94,14 @@ class Gate:
 class Option:
     """A per-rule option settable in ``.goleaklint.toml`` under ``[rules.<ID>]``.
 
-    A value must be of ``type``; a number (``int``, ``float``) must also be positive.
+    A value must be of ``type``; a number (``int``, ``float``) must also be positive; ``check``,
+    when given, returns the first problem of a value: (text on its line, why), or None.
     """
 
     type: type
     default: Any
     help: str
+    check: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 @dataclass

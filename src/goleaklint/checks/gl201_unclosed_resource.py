@@ -3,8 +3,11 @@ path."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import ClassVar
 
+from ..configopeners import check_openers
 from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
 from ..flow import Block
 from ..flowrule import FlowRule, describe_escape, statement_of
@@ -19,7 +22,7 @@ from ..resourcepaths import (
     expected_to_fail,
     test_support,
 )
-from ..rule import Edit, Fix, Rule
+from ..rule import Edit, Fix, Option, Rule
 from ..scope import data_driven_loops, repeats, short_lived_tool
 from ..syntax import Node, text
 
@@ -51,7 +54,9 @@ class UnclosedResource(FlowRule):
     `net.Listen*`, `tls.Dial`), SQL rows, statements and transactions (`Query*`, `Prepare*`,
     `Begin*` on `*sql.DB`, `*sql.Tx`, `*sql.Conn`), and HTTP response bodies (`http.Get`,
     `http.Post`, `http.Head`, `http.PostForm`, `(*http.Client).Do/Get/Post/Head`). A
-    same-package function that returns such a value is an opener for its callers.
+    same-package function that returns such a value is an opener for its callers. Other
+    packages' openers (pgx's `Conn.Query`, a company's own client) are named in the
+    configuration with how their value is released (the `openers` option below).
 
     ## Why it leaks
     Each of these holds an operating-system resource or a pooled connection until it is
@@ -157,6 +162,17 @@ class UnclosedResource(FlowRule):
     tags = ("resources", "leak")
 
     requires = (*FlowRule.requires, local_openers, short_lived_tool)
+    options: ClassVar[dict[str, Option]] = {
+        "openers": Option(
+            list, [],
+            "more openers, each `\"import/path.Func\"` or `\"import/path.Type.Method\"` (its "
+            "first result is released with `Close`), or a table `{call = \"…\", release = "
+            "\"Release\"}` naming the method that releases it (a list of methods: any one "
+            "does; `\"Body.Close\"`: through a field, as a response). A method is recognised "
+            "on a receiver whose type the syntax shows (a parameter, a field) or that a "
+            "function of the type's package made (`conn, err := pgx.Connect(…)`)",
+            check=check_openers),
+    }
 
     def begin_file(self, file: FileModel) -> bool | None:
         return None if _may_open(file, self.package) else False  # no walk for nothing
@@ -217,10 +233,11 @@ class UnclosedResource(FlowRule):
                     opener):
                 continue
             where, via = describe_escape(escape, self.file, loop_back=True)
-            shown = f"{name}.Body" if opener.resource is RESPONSE else name
-            verb = "committed or rolled back" if opener.resource is TX else "closed"
+            resource = opener.resource
+            shown = f"{name}.{resource.through_field}" if resource.through_field else name
+            verb = _released(resource)
             related = ((self.file, via, "leaves here without closing"),) if via is not None else ()
-            fix = None if opener.resource is TX else defer_close(
+            fix = None if resource.release_methods != FILE_LIKE.release_methods else defer_close(
                 self.file, statement, function, shown, self.ownership, opener.resource,
                 self.package)
             self.report(opener.call, f"{shown} from {opener.name} is not {verb} {where}",
@@ -245,6 +262,15 @@ class UnclosedResource(FlowRule):
         return lambda block: error_return(block, function)
 
 
+def _released(resource: Resource) -> str:
+    """How the message says the value was not released: closed, committed or rolled back."""
+    if resource.release_methods == FILE_LIKE.release_methods:
+        return "closed"
+    if resource is TX:
+        return "committed or rolled back"
+    return "released with " + " or ".join(sorted(resource.release_methods))
+
+
 def _resource_name(opener: Opener) -> str:
     """What the opener returns, in words: the file, the connection, the rows…"""
     method = opener.name.rpartition(".")[2]
@@ -265,13 +291,17 @@ def _resource_name(opener: Opener) -> str:
     return "the value"
 
 
+_VERSION = re.compile(r"/v\d+$")  # github.com/jackc/pgx/v4 is pgx
+
+
 def _may_open(file: FileModel, pkg: Package) -> bool:
     """Cheap gate: the file imports a package with openers, or the package has its own."""
     paths = {i.path for i in file.imports}
     if paths & {"os", "net", "crypto/tls", "database/sql", "net/http", "github.com/jmoiron/sqlx"}:
         return True
-    return bool(pkg.facts.get(local_openers).found) or any(
-        p.endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
+    openers = pkg.facts.get(local_openers)
+    return bool(openers.found) or bool(paths & openers.configured.packages) or any(
+        _VERSION.sub("", p).endswith(("sql", "sqlx", "pgx", "pgxpool")) for p in paths)
 
 
 # The fix: defer x.Close() ------------------------------------------------------------------
