@@ -189,7 +189,8 @@ class Ownership:
     def _inside_literal(self, f: FileModel, ident: Node, res: Resource) -> str:
         """A mention inside a goroutine's function literal hands the value to that goroutine;
         inside a literal that is returned or stored (in a field, a composite, or a variable
-        that is), to whoever calls it later."""
+        that is), to whoever calls it later. Not a value the literal declares itself (its own
+        ``f, err := os.Open(…)``): the literal is then the function that must close it."""
         parent = ident.parent
         while parent is not None and parent.type not in FUNCTION_NODES:
             parent = parent.parent
@@ -200,7 +201,8 @@ class Ownership:
                 holder = holder.parent
             if holder is not None and holder.type == "call_expression":
                 holder = holder.parent
-            if holder is not None and holder.type == "go_statement":
+            if holder is not None and holder.type == "go_statement" and not declares(
+                    literal, text(ident)):
                 return "release"
             outer = literal.parent
             while outer is not None and outer.type not in FUNCTION_NODES:
