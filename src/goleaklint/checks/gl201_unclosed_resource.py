@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import ClassVar
 
 from ..configopeners import check_openers
@@ -13,7 +14,7 @@ from ..flow import Block
 from ..flowrule import FlowRule, describe_escape, statement_of
 from ..model import FileModel, Package
 from ..noreturn import call_ends
-from ..openers import RESPONSE, TX, Opener, local_openers, recognise_opener
+from ..openers import OPENER_METHODS, RESPONSE, TX, Opener, local_openers, recognise_opener
 from ..ownership import FILE_LIKE, Ownership, Resource, mentions
 from ..plugins import hookimpl
 from ..resourcepaths import (
@@ -175,7 +176,15 @@ class UnclosedResource(FlowRule):
     }
 
     def begin_file(self, file: FileModel) -> bool | None:
-        return None if _may_open(file, self.package) else False  # no walk for nothing
+        if _may_open(file, self.package):
+            return None
+        if self._package_opens is None:
+            self._package_opens = any(_may_open(f, self.package) for f in self.package.files)
+        # A value of the package's (``var db *sql.DB`` in another file) reached by a method.
+        names = OPENER_METHODS | self.fact(local_openers).configured.names
+        return None if self._package_opens and _method_call(names).search(file.source) else False
+
+    _package_opens: bool | None = None  # whether some file of the package may open
 
     def visit_call_expression(self, node: Node) -> None:
         opener = self._opener(node)
@@ -292,6 +301,12 @@ def _resource_name(opener: Opener) -> str:
 
 
 _VERSION = re.compile(r"/v\d+$")  # github.com/jackc/pgx/v4 is pgx
+
+
+@lru_cache(maxsize=4)
+def _method_call(names: frozenset[str]) -> re.Pattern[bytes]:
+    """``.Query(``, ``.Do (``…: a call of a method named like an opener."""
+    return re.compile(rb"\.(?:" + b"|".join(sorted(n.encode() for n in names)) + rb")\s*\(")
 
 
 def _may_open(file: FileModel, pkg: Package) -> bool:
