@@ -12,6 +12,10 @@ from .types import UNKNOWN, TypeRef, type_from_node
 # Results of well-known constructors, by qualified function name.
 _SQL_DB = TypeRef("qualified", name="DB", package="database/sql")
 _SQLX_DB = TypeRef("qualified", name="DB", package="github.com/jmoiron/sqlx")
+_HTTP_CLIENT = TypeRef("pointer", elem=TypeRef("qualified", name="Client", package="net/http"))
+_TEST_SERVER = TypeRef("pointer", elem=TypeRef("qualified", name="Server",
+                                               package="net/http/httptest"))
+_RETRYABLE = "github.com/hashicorp/go-retryablehttp"
 CONSTRUCTOR_RESULTS = {
     "database/sql.Open": _SQL_DB,
     "database/sql.OpenDB": _SQL_DB,
@@ -19,9 +23,21 @@ CONSTRUCTOR_RESULTS = {
        for n in ("Open", "Connect", "MustConnect", "MustOpen", "NewDb")},
     "time.NewTicker": TypeRef("pointer", elem=TypeRef("qualified", name="Ticker",
                                                       package="time")),
+    "net/http.Dir": TypeRef("qualified", name="Dir", package="net/http"),  # a conversion
+    "net/http.FS": TypeRef("qualified", name="FileSystem", package="net/http"),
+    **{f"net/http/httptest.{n}": _TEST_SERVER
+       for n in ("NewServer", "NewTLSServer", "NewUnstartedServer")},
+    f"{_RETRYABLE}.NewClient": TypeRef("pointer", elem=TypeRef("qualified", name="Client",
+                                                               package=_RETRYABLE)),
+}
+# Results of well-known methods, by the receiver's qualified type and the method's name.
+METHOD_RESULTS = {
+    ("net/http/httptest.Server", "Client"): _HTTP_CLIENT,
+    (f"{_RETRYABLE}.Client", "StandardClient"): _HTTP_CLIENT,
 }
 PACKAGE_VARS = {
     "net/http.DefaultClient": TypeRef("qualified", name="Client", package="net/http"),
+    "net/http.DefaultTransport": TypeRef("qualified", name="RoundTripper", package="net/http"),
 }
 
 
@@ -118,16 +134,30 @@ def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 
         qualified = resolve_selector(f, expr, pkg)
         if qualified in CONSTRUCTOR_RESULTS:
             return CONSTRUCTOR_RESULTS[qualified]
+        fn = expr.child_by_field_name("function")
+        if qualified is None and fn is not None and fn.type == "selector_expression":
+            owner = expression_type(fn.child_by_field_name("operand"), pkg, f, depth + 1).deref()
+            found = METHOD_RESULTS.get((owner.qualified_name, text(
+                fn.child_by_field_name("field")))) if owner.kind == "qualified" else None
+            if found is not None:
+                return found
     return pkg.initialiser_type(expr, f)
 
 
 def made_by(expr: Node, pkg: Package, f: FileModel) -> str | None:
     """The other package's function (``github.com/jackc/pgx/v4.Connect``) whose first result
     the local ``expr`` last took before it (``conn, err := pgx.Connect(…)``), or None."""
+    call = defining_call(expr, f)
+    return resolve_selector(f, call, pkg) if call is not None else None
+
+
+def defining_call(expr: Node, f: FileModel) -> Node | None:
+    """The call whose first result the local ``expr`` last took before it (``x, err :=
+    call(…)``, ``x = call(…)``), or None (not a local, or not from a call)."""
     if expr.type != "identifier" or not f.is_local(expr):
         return None
     name = text(expr)
-    found: str | None = None
+    found: Node | None = None
     for function in enclosing_functions(expr):
         body = function.child_by_field_name("body")
         if body is None:
@@ -142,8 +172,7 @@ def made_by(expr: Node, pkg: Package, f: FileModel) -> str | None:
             values = spec.child_by_field_name("right")
             value = values.named_children[0] if values is not None and (
                 values.named_child_count == 1) else None
-            found = resolve_selector(f, value, pkg) if value is not None and (
-                value.type == "call_expression") else None
+            found = value if value is not None and value.type == "call_expression" else None
         if found is not None:
             return found
     return None

@@ -12,13 +12,13 @@ from .configopeners import EMPTY, ConfiguredOpeners, configured_openers
 from .facts import package_fact
 from .flow import flows
 from .flowrule import statement_of
-from .localtypes import expression_type, made_by
+from .localtypes import defining_call, expression_type, made_by
 from .model import FileModel, Package, resolve_selector
 from .ownership import FILE_LIKE, RESPONSE, TX, Resource, mentions
 from .queries import learn
 from .selfclosing import closed_for_caller
 from .syntax import Node, text
-from .types import TypeRef
+from .types import TypeRef, type_from_node
 
 # Package functions that open something the caller must close: name -> (resource, indices).
 PACKAGE_OPENERS: dict[str, tuple[Resource, tuple[int, ...]]] = {
@@ -48,11 +48,19 @@ SQL_METHODS: dict[str, Resource] = {
 SQL_EVIDENCE = {"Query": "Next", "QueryContext": "Next", "Queryx": "Next",
                 "QueryxContext": "Next", "Prepare": "Exec", "PrepareContext": "Exec",
                 "Begin": "Commit", "BeginTx": "Commit"}
-CLIENT_TYPES = frozenset({"net/http.Client"})
+CLIENT_TYPES = frozenset({"net/http.Client", "github.com/hashicorp/go-retryablehttp.Client"})
 CLIENT_METHODS = frozenset({"Do", "Get", "Post", "PostForm"})
 DIALER_TYPES = frozenset({"net.Dialer", "crypto/tls.Dialer"})
 DIALER_METHODS = frozenset({"Dial", "DialContext"})
-OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS
+# Other methods that open, by the receiver's qualified type and the method.
+TYPED_OPENERS: dict[tuple[str, str], Resource] = {
+    ("net/http.RoundTripper", "RoundTrip"): RESPONSE,
+    ("net/http.Transport", "RoundTrip"): RESPONSE,
+    ("net/http.Dir", "Open"): FILE_LIKE,  # an http.File
+    ("net/http.FileSystem", "Open"): FILE_LIKE,
+}
+OPENER_METHODS = frozenset(SQL_METHODS) | CLIENT_METHODS | DIALER_METHODS | frozenset(
+    method for _, method in TYPED_OPENERS)
 # Questions of every function body of a package, answered from each file's combined query.
 _RETURNS = learn("(return_statement (expression_list) @r)")
 _SHORT_VARS = learn("(short_var_declaration) @s")
@@ -180,17 +188,54 @@ def recognise_opener(call: Node, f: FileModel, pkg: Package, evidence: bool = Tr
         return Opener(call, text(fn), RESPONSE, (0,))
     if method in DIALER_METHODS and name in DIALER_TYPES:
         return Opener(call, text(fn), FILE_LIKE, (0,))
+    if (name, method) in TYPED_OPENERS:
+        return Opener(call, text(fn), TYPED_OPENERS[name, method], (0,))
+    if rtype.kind == "named" and _returns_response(pkg, rtype.name, method):
+        return Opener(call, text(fn), RESPONSE, (0,))  # a field typed by an interface of ours
     if rtype.kind != "unknown" or not evidence:
         return None
     # A receiver the syntax does not type: believe it when the result is used as such.
     hint = SQL_EVIDENCE.get(method)
     if hint and _result_used_as(call, f, hint, call_method=True):
         return Opener(call, text(fn), SQL_METHODS[method], (0,))
-    if method in CLIENT_METHODS and method != "Get" and _result_used_as(
-        call, f, "Body", call_method=False
-    ):
+    responds = method == "RoundTrip" or (method in CLIENT_METHODS and (
+        method != "Get" or _client_from_call(receiver, f)))
+    if responds and _result_used_as(call, f, "Body", call_method=False):
         return Opener(call, text(fn), RESPONSE, (0,))
     return None
+
+
+def _client_from_call(receiver: Node | None, f: FileModel) -> bool:
+    """``srv.Client()``, ``retryablehttp.NewClient()``, or a local that one of them made: a
+    call named like a client's maker (then ``.Get(url)`` is an HTTP client's)."""
+    call = receiver if receiver is not None and receiver.type == "call_expression" else (
+        defining_call(receiver, f) if receiver is not None else None)
+    fn = call.child_by_field_name("function") if call is not None else None
+    if fn is None:
+        return False
+    name = text(fn.child_by_field_name("field")) if fn.type == "selector_expression" else text(fn)
+    return name.endswith("Client")
+
+
+def _returns_response(pkg: Package, type_name: str, method: str) -> bool:
+    """Whether ``type_name`` is an interface of the package whose ``method`` returns an
+    ``*http.Response`` first (``type Doer interface { Do(*http.Request) (*http.Response,
+    error) }``)."""
+    decl = pkg.types.get(type_name)
+    spec = decl.type_node if decl is not None else None
+    if spec is None or spec.type != "interface_type":
+        return False
+    for elem in spec.named_children:
+        if elem.type != "method_elem" or text(elem.child_by_field_name("name")) != method:
+            continue
+        result = elem.child_by_field_name("result")
+        first = result
+        if result is not None and result.type == "parameter_list":
+            params = [p for p in result.named_children if p.type == "parameter_declaration"]
+            first = params[0].child_by_field_name("type") if params else None
+        t = type_from_node(first, decl.file.resolve_package).deref()
+        return t.kind == "qualified" and t.qualified_name == "net/http.Response"
+    return False
 
 
 def _configured_method(configured: ConfiguredOpeners, receiver: Node | None, rtype: TypeRef,

@@ -53,8 +53,10 @@ class UnclosedResource(FlowRule):
     A value from an opener that is not released on every path to return: files (`os.Open`,
     `os.Create`, `os.OpenFile`, `os.Pipe`), network connections and listeners (`net.Dial*`,
     `net.Listen*`, `tls.Dial`), SQL rows, statements and transactions (`Query*`, `Prepare*`,
-    `Begin*` on `*sql.DB`, `*sql.Tx`, `*sql.Conn`), and HTTP response bodies (`http.Get`,
-    `http.Post`, `http.Head`, `http.PostForm`, `(*http.Client).Do/Get/Post/Head`). A
+    `Begin*` on `*sql.DB`, `*sql.Tx`, `*sql.Conn`), HTTP response bodies (`http.Get`,
+    `http.Post`, `http.PostForm`, `(*http.Client).Do/Get/Post`, go-retryablehttp's client,
+    `http.RoundTripper.RoundTrip`, the `Do` of an interface of the package that returns an
+    `*http.Response`), and files served by `http.Dir(…).Open` / `http.FileSystem.Open`. A
     same-package function that returns such a value is an opener for its callers. Other
     packages' openers (pgx's `Conn.Query`, a company's own client) are named in the
     configuration with how their value is released (the `openers` option below).
@@ -139,9 +141,13 @@ class UnclosedResource(FlowRule):
       arguments or outcomes (`Do(req, v)` closing when `v != nil`) thus counts as closing
       it: its callers that must close are not followed.
     - SQL and HTTP client methods are recognised on values whose type the syntax shows
-      (parameters, fields, `sql.Open`, `&http.Client{}`); on other receivers only when the
-      result is used as such (`rows.Next()`, `resp.Body` in the block that declares it), and
-      a package's own method only when the call assigns as many values as it returns.
+      (parameters, fields, `sql.Open`, `&http.Client{}`, `httptest.NewServer(…).Client()`,
+      `retryablehttp.NewClient()`); on other receivers only when the result is used as such
+      (`rows.Next()`, `resp.Body` in the block that declares it; for `Get`, only on a client
+      a call named `…Client` made), and a package's own method only when the call assigns as
+      many values as it returns. A package-level `*sql.DB` declared in another file counts.
+    - An opener inside a `go func() { … }()` literal is the literal's to close; a value
+      opened outside and used inside is handed to the goroutine.
     - `QueryRow`, gzip/zlib readers, `httptest.ResponseRecorder.Result()` and `http.Head` /
       `(*http.Client).Head` are not openers (a HEAD response has no body: the transport puts
       its connection back in the pool before returning it).
