@@ -39,12 +39,17 @@ def run(directory: Path, select: list[str] | None = None) -> Result:
         rules = [r for r in rules if any(r.id.startswith(s) for s in select)]
     found = discover([str(directory)])
     # Every rule named: the fixtures specify what each rule finds, opt-in rules and opt-in
-    # shapes included (which shapes are opt-in is tested apart). A fixture's own
-    # ``.goleaklint.toml`` gives its rule options (configured openers).
+    # shapes included (which shapes are opt-in is tested apart).
+    named = fixture_config(directory, select=[r.id for r in rules])
+    return analyze([p for p in found.packages if p.directory == directory], rules, named)
+
+
+def fixture_config(directory: Path, select: list[str] | None = None) -> Config:
+    """A fixture folder's configuration: its own ``.goleaklint.toml`` gives the rule options
+    (configured openers); ``select`` names the rules."""
     own = directory / CONFIG_NAME
     options = load_config(own, load_rules().by_id()).rule_options if own.is_file() else {}
-    named = Config(select=[r.id for r in rules], rule_options=options)
-    return analyze([p for p in found.packages if p.directory == directory], rules, named)
+    return Config(select=select or [], rule_options=options)
 
 
 def mismatches(directory: Path) -> list[str]:

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from goleaklint.cli import main
-from goleaklint.config import Config
 from goleaklint.discover import discover
 from goleaklint.engine import analyze
 from goleaklint.fixes import Edit, Fix, apply
 from goleaklint.registry import load_rules
 from goleaklint.rule import Finding
+from harness import fixture_config
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -34,8 +34,10 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def analyse(*paths: Path, rules=None) -> list[Finding]:
+    """The findings of each package, with its folder's rule options (as ``--fix`` reads them)."""
     found = discover([str(p) for p in paths])
-    return analyze(found.packages, rules or ALL_RULES, Config()).findings
+    return [f for p in found.packages
+            for f in analyze([p], rules or ALL_RULES, fixture_config(p.directory)).findings]
 
 
 def key(f: Finding) -> tuple[str, str, str]:
