@@ -71,13 +71,13 @@ class Ownership:
             name = text(call_fn)
             if f.is_local(call_fn):
                 return True  # a function value: it may keep or close what it gets
+            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows one
+            if decl is not None:
+                return self.closes_parameter(decl.file, decl.node, index, res)
             if name in OWNING_BUILTINS:
                 return True
             if name in BUILTINS:
                 return False
-            decl = self.pkg.funcs.get(name)
-            if decl is not None:
-                return self.closes_parameter(decl.file, decl.node, index, res)
             return name not in ("string",)
         if call_fn.type == "selector_expression":
             qualified = resolve_selector(f, call_fn, self.pkg)
@@ -92,8 +92,10 @@ class Ownership:
                 if decl is not None:
                     return self.closes_parameter(decl.file, decl.node, index, res)
             return True  # an interface or another package's value: assume it keeps the value
-        if call_fn.type == "func_literal":
-            return True
+        if call_fn.type == "func_literal":  # func(b io.ReadCloser) { … }(resp.Body): look in
+            return self.closes_parameter(f, call_fn, index, res)
+        if call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
+            return self.call_takes_ownership(f, call_fn.named_children[0], index, res)
         return True
 
     def closes_parameter(self, f: FileModel, function: Node, index: int, res: Resource,
