@@ -23,7 +23,7 @@ from ..flowrule import (
     statement_of,
 )
 from ..model import FileModel, is_main_main, resolve_selector
-from ..ownership import mentions
+from ..ownership import declares, mentions
 from ..plugins import hookimpl
 from ..rule import Edit, Fix, Gate, Rule
 from ..scope import repeats
@@ -159,6 +159,16 @@ class LostCancel(FlowRule):
             return
         if not self.file.is_local(target) and statement.type not in _DECLARATIONS:
             return
+        if function.type == "func_literal" and statement.type not in _DECLARATIONS and (
+                not declares(function, text(target))):
+            # ``func() { ctx, cancel = context.With…(…) }()``: the variable is the enclosing
+            # function's, followed there from the call of the literal (a literal called later,
+            # stored or started as a goroutine: its caller's business, as go vet says).
+            called = _called_at_once(function)
+            outer = self.file.innermost_function(called) if called is not None else None
+            if called is None or outer is None or is_main_main(self.package, outer):
+                return
+            function, statement = outer, called
         escape = self._unused_path(function, statement, text(target), _parent_name(node))
         if escape is None:
             return
@@ -205,6 +215,16 @@ class LostCancel(FlowRule):
             if block is not None and block is not start:
                 used.add(id(block))
         return find_escape(cfg, start, releases=lambda b: id(b) in used)
+
+
+def _called_at_once(literal: Node) -> Node | None:
+    """The statement ``func() { … }()`` that calls ``literal`` where it is written."""
+    call = literal.parent
+    while call is not None and call.type == "parenthesized_expression":
+        call = call.parent
+    statement = call.parent if call is not None and call.type == "call_expression" else None
+    return statement if statement is not None and statement.type == "expression_statement" and (
+        call is not None and call.child_by_field_name("function") is not None) else None
 
 
 def _parent_name(call: Node) -> str:
