@@ -98,8 +98,11 @@ class LostCancel(FlowRule):
     ## Known limits
     Any use of the cancel variable counts, as in go vet: calling, deferring, storing,
     returning, passing it on or capturing it in a closure. Paths ending in `panic`, `os.Exit`,
-    `log.Fatal*` or `t.Fatal*`, and endless loops, do not leak; `main.main` is exempt; a named
-    result returned by a naked return is used.
+    `log.Fatal*` or `t.Fatal*` (also `new(testing.T).FailNow()`), and endless loops, do not
+    leak; `main.main` is exempt; a named result returned by a naked return is used. A cancel
+    assigned inside a `func() { … }()` called where it is written is followed in the
+    enclosing function from that call (`defer cancel()` after it uses it); a literal called
+    later, stored or started as a goroutine leaves it to its caller, as go vet does.
 
     A leak is growth (DESIGN.md): in test code it reports only a context made per iteration of a
     loop driven by data or large (`b.N`, not a table of three cases), or in a helper that three
