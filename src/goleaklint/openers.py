@@ -218,9 +218,10 @@ def _client_from_call(receiver: Node | None, f: FileModel) -> bool:
 
 
 def _returns_response(pkg: Package, type_name: str, method: str) -> bool:
-    """Whether ``type_name`` is an interface of the package whose ``method`` returns an
-    ``*http.Response`` first (``type Doer interface { Do(*http.Request) (*http.Response,
-    error) }``)."""
+    """Whether ``type_name`` is an interface of the package whose ``method`` returns
+    ``(*http.Response, error)`` (``type Doer interface { Do(*http.Request) (*http.Response,
+    error) }``); not one that returns the body read too (``(*http.Response, []byte, error)``:
+    its implementations have closed it)."""
     decl = pkg.types.get(type_name)
     spec = decl.type_node if decl is not None else None
     if spec is None or spec.type != "interface_type":
@@ -229,11 +230,12 @@ def _returns_response(pkg: Package, type_name: str, method: str) -> bool:
         if elem.type != "method_elem" or text(elem.child_by_field_name("name")) != method:
             continue
         result = elem.child_by_field_name("result")
-        first = result
-        if result is not None and result.type == "parameter_list":
-            params = [p for p in result.named_children if p.type == "parameter_declaration"]
-            first = params[0].child_by_field_name("type") if params else None
-        t = type_from_node(first, decl.file.resolve_package).deref()
+        params = [p for p in result.named_children if p.type == "parameter_declaration"] if (
+            result is not None and result.type == "parameter_list") else []
+        if len(params) != 2 or text(params[1].child_by_field_name("type")) != "error":
+            return False
+        t = type_from_node(params[0].child_by_field_name("type"), decl.file.resolve_package)
+        t = t.deref()
         return t.kind == "qualified" and t.qualified_name == "net/http.Response"
     return False
 
