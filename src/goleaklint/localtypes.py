@@ -162,7 +162,7 @@ def defining_call(expr: Node, f: FileModel) -> Node | None:
         body = function.child_by_field_name("body")
         if body is None:
             continue
-        specs = captures("""
+        specs = f.captures("""
             (short_var_declaration left: (expression_list . (identifier) @name)) @spec
             (assignment_statement left: (expression_list . (identifier) @name)) @spec
             """, body)

@@ -224,7 +224,7 @@ def _returns_response(pkg: Package, type_name: str, method: str) -> bool:
     its implementations have closed it)."""
     decl = pkg.types.get(type_name)
     spec = decl.type_node if decl is not None else None
-    if spec is None or spec.type != "interface_type":
+    if decl is None or spec is None or spec.type != "interface_type":
         return False
     for elem in spec.named_children:
         if elem.type != "method_elem" or text(elem.child_by_field_name("name")) != method:

@@ -204,7 +204,7 @@ class Ownership:
             if holder is not None and holder.type == "call_expression":
                 holder = holder.parent
             if holder is not None and holder.type == "go_statement" and not declares(
-                    literal, text(ident)):
+                    f, literal, text(ident)):
                 return "release"
             outer = literal.parent
             while outer is not None and outer.type not in FUNCTION_NODES:

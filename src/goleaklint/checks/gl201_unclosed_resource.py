@@ -14,8 +14,8 @@ from ..flow import Block
 from ..flowrule import FlowRule, describe_escape, statement_of
 from ..model import FileModel, Package
 from ..noreturn import call_ends
-from ..openers import OPENER_METHODS, RESPONSE, TX, Opener, local_openers, recognise_opener
-from ..ownership import FILE_LIKE, Ownership, Resource, mentions
+from ..openers import OPENER_METHODS, Opener, local_openers, recognise_opener
+from ..ownership import FILE_LIKE, RESPONSE, TX, Ownership, Resource, mentions
 from ..plugins import hookimpl
 from ..resourcepaths import (
     closed_by_earlier_defer,

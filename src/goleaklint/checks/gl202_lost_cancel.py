@@ -163,7 +163,7 @@ class LostCancel(FlowRule):
         if not self.file.is_local(target) and statement.type not in _DECLARATIONS:
             return
         if function.type == "func_literal" and statement.type not in _DECLARATIONS and (
-                not declares(function, text(target))):
+                not declares(self.file, function, text(target))):
             # ``func() { ctx, cancel = context.With…(…) }()``: the variable is the enclosing
             # function's, followed there from the call of the literal (a literal called later,
             # stored or started as a goroutine: its caller's business, as go vet says).
