@@ -125,23 +125,15 @@ def is_generated(source: bytes) -> bool:
     return GENERATED.search(source, 0, end) is not None
 
 
+# Blanks and comments, in one match (a ``/*`` left over after it is an unclosed comment).
+_BLANKS = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*\n?|/\*.*?\*/)*", re.DOTALL)
+
+
 def _skip_blank(source: bytes, i: int) -> int | None:
     """The offset of the first token at or after ``i`` (None inside an unclosed comment)."""
-    n = len(source)
-    while i < n:
-        if source[i] in b" \t\r\n":
-            i += 1
-        elif source.startswith(b"//", i):
-            end = source.find(b"\n", i)
-            i = n if end < 0 else end + 1
-        elif source.startswith(b"/*", i):
-            end = source.find(b"*/", i + 2)
-            if end < 0:
-                return None
-            i = end + 2
-        else:
-            break
-    return i
+    match = _BLANKS.match(source, i)
+    end = match.end() if match is not None else i
+    return None if source.startswith(b"/*", end) else end
 
 
 def _first_token(source: bytes) -> int | None:
@@ -155,17 +147,31 @@ HEAD_BYTES = 16384  # a first read; more only for a longer header (cmd/go's alld
 def read_head(path: Path) -> tuple[bytes, int]:
     """The first bytes of a file, enough for ``package_name``, ``is_generated`` and the binary
     probe (at least ``BINARY_PROBE`` bytes or the whole file), and the file's size."""
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        head = fh.read(HEAD_BYTES)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))  # (no buffered file: cheaper)
+    try:
+        size = os.fstat(fd).st_size
+        head = _read_up_to(fd, HEAD_BYTES)
         while True:
             chunk_wanted = len(head)
             if _header_complete(head):
                 return head, max(size, len(head))
-            more = fh.read(chunk_wanted)  # the header is longer: double what was read
+            more = _read_up_to(fd, chunk_wanted)  # the header is longer: double what was read
             if not more:
                 return head, max(size, len(head))
             head += more
+    finally:
+        os.close(fd)
+
+
+def _read_up_to(fd: int, n: int) -> bytes:
+    """``n`` bytes, fewer only at the end of the file (as a buffered file's ``read``)."""
+    data = os.read(fd, n)
+    while data and len(data) < n:
+        more = os.read(fd, n - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def _header_complete(head: bytes) -> bool:
@@ -366,13 +372,16 @@ def discover(
         else:
             raise DiscoveryError(f"{raw}: not a Go file or directory")
 
-    by_directory: dict[Path, list[Path]] = {}
+    # By folder, then by name: strings, where paths would cost more (thousands of files).
+    by_directory: dict[str, dict[str, Path]] = {}
     for f in reported:
-        by_directory.setdefault(f.parent, []).append(f)
-    directories = sorted(by_directory)
+        folder, base = os.path.split(os.fspath(f))
+        by_directory.setdefault(folder, {})[base] = f
+    directories = sorted((Path(d), d) for d in by_directory)
     modules = ModuleFinder()
     packages: dict[tuple[Path, str], PackageFiles] = {}
-    for directory in directories:
+    for directory, folder in directories:
+        known = by_directory[folder]  # name -> the path walked or named
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
@@ -382,30 +391,31 @@ def discover(
         for e in entries:
             try:
                 if e.name.endswith(".go") and e.is_file():
-                    siblings.append(Path(e.path))
+                    siblings.append(e.name)
             except OSError:  # a link loop: read below if named or walked, which says why
                 continue
-        candidates = sorted(set(siblings) | set(by_directory[directory]))
-        for path in candidates:
+        for base in sorted(set(siblings) | set(known)):  # (paths of one folder sort by name)
+            walked_or_named = base in known
+            path = known[base] if walked_or_named else directory / base
             try:
                 source, size = read_head(path)  # the rest is read where it is analysed
             except OSError as exc:
-                if path in reported:
+                if walked_or_named:
                     warnings.append(_unreadable(path, exc))
                 continue
             nul = source.find(b"\0", 0, BINARY_PROBE)
             if nul >= 0:  # not Go source: nothing of it is handed to the rules
-                if path in reported:
+                if walked_or_named:
                     warnings.append(Skipped(path, "binary-file", f"binary file (a NUL byte at "
                                             f"offset {nul}); skipped"))
                 continue
             name = package_name(source)
             if name is None:
-                if path in reported:
+                if walked_or_named:
                     warnings.append(Skipped(path, "no-package-clause",
                                             "no package clause; skipped"))
                 continue
-            explicit = reported.get(path)
+            explicit = reported[path] if walked_or_named else None
             generated = is_generated(source)
             wanted = explicit is True or (
                 explicit is False and not generated and not (exclude and exclude(path))
