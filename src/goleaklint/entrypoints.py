@@ -27,9 +27,11 @@ _VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras
 
 @dataclass(frozen=True)
 class Distribution:
-    """The distribution an entry point comes from (its name, as its metadata folder spells it)."""
+    """The distribution an entry point comes from (its name, as its metadata folder spells it,
+    and the version in the folder's name: ``name-1.2.dist-info``; empty for an egg-info)."""
 
     name: str
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def entry_points(group: str) -> list[Any]:
             folder = os.path.join(directory, name)
             entries = _read(os.path.join(folder, "entry_points.txt"), group)
             if entries:
-                dist = Distribution(_project_name(folder) or project)
+                version = stem.partition("-")[2] if suffix.lower() == "dist-info" else ""
+                dist = Distribution(_project_name(folder) or project, version)
                 found.extend(EntryPoint(n, value, group, dist) for n, value in entries)
     return found
 
