@@ -10,6 +10,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Facts read without being declared raise in the tests (goleaklint.facts.STRICT); set before
 # goleaklint is imported, and inherited by the processes the tests start.
 os.environ["GOLEAKLINT_STRICT_FACTS"] = "1"
+# The result cache is off in the tests, which run goleaklint over and over on trees they
+# rewrite, with rules they patch: the cache's own tests (test_cache.py) switch it on.
+os.environ["GOLEAKLINT_NO_CACHE"] = "1"
 
 
 @pytest.fixture

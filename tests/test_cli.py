@@ -75,7 +75,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # Exit codes --------------------------------------------------------------------------------------
 
 def test_clean_directory_exits_0(project: Path) -> None:
-    assert run("clean") == (0, "", "")
+    assert run("check", "clean") == (0, "", "")  # (bare "clean" is the subcommand)
 
 
 def test_findings_exit_1_with_compiler_style_lines(project: Path) -> None:

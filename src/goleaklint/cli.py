@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # (the modules load when a command needs them: start-up stays
     from collections.abc import Callable, Iterator
     from types import FrameType
 
+    from .cache import ResultCache
     from .config import Config
     from .discover import PackageFiles
     from .engine import Notice, Result
@@ -31,12 +32,13 @@ if TYPE_CHECKING:  # (the modules load when a command needs them: start-up stays
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process it ended
-SUBCOMMANDS = ("check", "rules", "explain", "config")
+SUBCOMMANDS = ("check", "rules", "explain", "config", "clean")
 USAGE = {
     "check": "goleaklint [check] [options] [PATH ...]",
     "rules": "goleaklint rules",
     "explain": "goleaklint explain RULE_ID",
     "config": "goleaklint config [--config FILE] [PATH]",
+    "clean": "goleaklint clean [PATH]",
 }
 
 
@@ -74,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Subcommands: 'goleaklint check' analyses the PATHs (the default: a first "
         "argument that is no subcommand is a PATH); 'goleaklint rules' lists the rules; "
         "'goleaklint explain GL101' prints a rule's document; 'goleaklint config' prints the "
-        "effective configuration. A folder named like a subcommand: 'goleaklint check rules' "
-        "or 'goleaklint ./rules'.",
+        "effective configuration; 'goleaklint clean' removes the result cache. A folder "
+        "named like a subcommand: 'goleaklint check rules' or 'goleaklint ./rules'.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     p.add_argument("--format", default="text",
@@ -111,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=("location", "evidence"), default="location",
                    help="report order: by file and line (default), or most profile evidence "
                    "first (with --profile)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="analyse every package afresh and keep no results (also "
+                   "GOLEAKLINT_NO_CACHE=1; the cache folder: GOLEAKLINT_CACHE_DIR)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of rule failures")
     p.add_argument("--version", action="version", version=f"goleaklint {__version__}")
     return p
@@ -352,10 +357,14 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         if broken:
             raise UsageError(f"{broken[0]} (or set go-version in .goleaklint.toml)")
         bar = Progress(err, sum(f.reported for p in found.packages for f in p.files))
+        cache = None if options.no_cache else _open_cache(start, registry.rules, err, first)
         try:
-            result = analyze_nearest(groups, registry.rules, jobs, progress=bar.advance)
+            result = analyze_nearest(groups, registry.rules, jobs, progress=bar.advance,
+                                     cache=cache)
         finally:
             bar.close()
+            if cache is not None:
+                _close_cache(cache, err)
         prints = fingerprints(result.findings, display_path)
         everything = list(zip(result.findings, prints, strict=True))
         result.findings = [f for f, fp in everything if fp not in known_prints and (
@@ -426,6 +435,58 @@ def cmd_check(argv: list[str], err: TextIO, out: TextIO, subcommand: bool = Fals
         _write_hot_sites(result.profiles, err)
     if result.findings and not options.exit_zero and not options.write_baseline:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _open_cache(start: Path | None, catalog: list[type[Rule]], err: TextIO,
+                warn: bool) -> ResultCache | None:
+    """The result cache of this run (None when switched off, or unusable: ``warn`` says so)."""
+    from .cache import CacheUnavailable, ResultCache, cache_folder, disabled_by_environment
+
+    if disabled_by_environment():
+        return None
+    try:
+        return ResultCache(cache_folder(start), catalog)
+    except CacheUnavailable as exc:
+        if warn:
+            err.write(f"goleaklint: warning: cache: {one_line(str(exc))}; running without it\n")
+        return None
+
+
+def _close_cache(cache: ResultCache, err: TextIO) -> None:
+    try:
+        cache.close()
+    except OSError as exc:  # eviction met a folder that changed under it: next run's turn
+        cache.warnings.append(f"cache: {cache.path}: {exc.strerror or exc}")
+    for warning in cache.warnings:
+        err.write(f"goleaklint: warning: {one_line(warning)}\n")
+
+
+def cmd_clean(args: list[str], err: TextIO, out: TextIO) -> int:
+    """Remove the result cache the analysis of PATH (default: the current folder) uses."""
+    from .cache import CacheUnavailable, cache_folder, clean
+    from .paths import display_path
+
+    parser = _subcommand_parser(
+        "clean", "Remove the result cache (GOLEAKLINT_CACHE_DIR, or .goleaklint_cache in the "
+        "folder of the .goleaklint.toml nearest to PATH, else in the current folder).")
+    parser.add_argument("path", nargs="?", metavar="PATH")
+    options = _parse_args(args, out, parser)
+    start = Path(options.path) if options.path is not None else None
+    if start is not None and not start.exists():
+        raise UsageError(f"clean: {options.path}: no such file or directory")
+    folder = cache_folder(start)
+    shown = line_start(display_path(folder))
+    try:
+        removed, left = clean(folder)
+    except CacheUnavailable as exc:
+        raise UsageError(f"clean: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"clean: {folder}: {exc.strerror or exc}") from None
+    err.write(f"goleaklint: removed {_plural(removed, 'cached result')} from {shown}\n")
+    if left:
+        err.write(f"goleaklint: warning: {shown}: left {one_line(', '.join(left))} "
+                  "(not goleaklint's)\n")
     return EXIT_CLEAN
 
 
@@ -629,7 +690,8 @@ def _dispatch(argv: list[str], err: TextIO, out: TextIO) -> int:
     if name not in SUBCOMMANDS:
         return cmd_check(argv, err, out)
     _warn_if_shadowed(name, err)
-    command = {"rules": cmd_rules, "explain": cmd_explain, "config": cmd_config}[name]
+    command = {"rules": cmd_rules, "explain": cmd_explain, "config": cmd_config,
+               "clean": cmd_clean}[name]
     return command(argv[1:], err, out)
 
 

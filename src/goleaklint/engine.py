@@ -12,8 +12,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import inputs as recorder
 from .config import Config
-from .discover import PackageFiles
+from .discover import PackageFiles, SourceFile
 from .model import FileModel, Package
 from .oneline import one_line
 from .queries import expect_walks
@@ -22,6 +23,7 @@ from .suppress import Suppression, file_suppressions, unused
 from .syntax import handler_types, run_visitors
 
 if TYPE_CHECKING:
+    from .cache import ResultCache
     from .profiles.evidence import ProfileEvidence
 
 
@@ -53,6 +55,10 @@ class Result:
     suppressions: dict[Path, list[Suppression]] = field(default_factory=dict)
     files: int = 0
     profiles: ProfileEvidence | None = None  # --profile: what the profiles saw
+    # One package's: the files and listings its analysis read (``goleaklint.inputs``; None
+    # when not recorded, or not all could be), for the result cache, and its ``key``.
+    inputs: list[recorder.Input] | None = None
+    package: tuple[str, str] | None = None
 
     def extend(self, other: Result) -> None:
         self.findings.extend(other.findings)
@@ -103,6 +109,14 @@ def _internal_error(pf: PackageFiles, exc: BaseException) -> Result:
     )])
 
 
+def _read(sf: SourceFile) -> bytes:
+    """A file's bytes, noted in the recording of the result cache's inputs."""
+    if sf.source is not None:
+        recorder.incomplete()
+        return sf.source
+    return recorder.read(sf.path)
+
+
 def _overrides_finish(rule: Rule) -> bool:
     return type(rule).finish is not Rule.finish
 
@@ -129,7 +143,7 @@ def analyze_package(
     files: list[FileModel] = []
     for sf in pf.files:
         try:
-            source = sf.read()  # here, in the process that analyses the package
+            source = _read(sf)  # here, in the process that analyses the package
         except OSError as exc:  # it vanished or changed since discovery
             if sf.reported:
                 result.notices.append(Notice(sf.path, 0, "read-error",
@@ -284,13 +298,19 @@ def _report_unused(
 
 
 def _analyze_safely(
-    pf: PackageFiles, rules: list[type[Rule]], config: Config, catalog: dict[str, bool] | None
+    pf: PackageFiles, rules: list[type[Rule]], config: Config, catalog: dict[str, bool] | None,
+    record: bool = False,
 ) -> Result:
-    """``analyze_package``, with any fault outside the rules' isolation turned into a notice."""
-    try:
-        return analyze_package(pf, rules, config, catalog)
-    except Exception as exc:  # a bug in goleaklint itself (RecursionError, MemoryError…)
-        return _internal_error(pf, exc)
+    """``analyze_package``, with any fault outside the rules' isolation turned into a notice;
+    ``record``: with the inputs its analysis read, for the result cache."""
+    with recorder.recording(record) as read:
+        try:
+            result = analyze_package(pf, rules, config, catalog)
+        except Exception as exc:  # a bug in goleaklint itself (RecursionError, MemoryError…)
+            return _internal_error(pf, exc)
+    if record and read.complete:
+        result.inputs, result.package = read.items, pf.key
+    return result
 
 
 def _analyze_parallel(
@@ -300,12 +320,14 @@ def _analyze_parallel(
     catalog: dict[str, bool] | None,
     jobs: int,
     done: Callable[[Result], None],
+    record: bool = False,
 ) -> list[Result]:
     """Analyse packages in worker processes (``workers``): a worker that dies loses only the
     package it was analysing, named in a ``worker-died`` notice."""
     from .workers import Died, run_parallel
 
-    analyse = partial(_analyze_safely, rules=rules, config=config, catalog=catalog)
+    analyse = partial(_analyze_safely, rules=rules, config=config, catalog=catalog,
+                      record=record)
     parts = run_parallel(work, analyse, jobs, done)
     results: list[Result] = []
     for pf, part in zip(work, parts, strict=True):
@@ -357,30 +379,51 @@ def analyze(
     jobs: int = 1,
     catalog: list[type[Rule]] | None = None,
     progress: Callable[[int], None] | None = None,
+    cache: ResultCache | None = None,
 ) -> Result:
     """Analyse packages (in ``jobs`` processes when more than one); output is order-independent.
 
     ``catalog`` is every known rule, enabled or not (default: ``rules``); ``progress`` is
-    called with the number of files each package reported, as packages complete.
+    called with the number of files each package reported, as packages complete. With a
+    ``cache``, a package whose stored result still holds is not analysed again, and the
+    results of the others are stored as they come.
     """
     result = Result()
     known = {r.id: r.suppressible for r in catalog} if catalog is not None else None
     # Biggest packages first, so that none of them starts last and runs alone at the end.
     work = sorted(packages, key=lambda p: (-p.size, p.key))
+    keys: dict[tuple[str, str], str] = {}  # package -> its cache entry, for the analysed ones
 
     def done(part: Result) -> None:
         if progress is not None:
             progress(part.files)
+        if cache is not None and part.package in keys:
+            cache.store(keys[part.package], part)
 
+    hits: list[Result] = []
+    if cache is not None:
+        misses = []
+        for pf in work:
+            key = cache.key(pf, rules, config)
+            hit = cache.lookup(key) if key is not None else None
+            if hit is None:
+                misses.append(pf)
+                if key is not None:
+                    keys[pf.key] = key
+            else:
+                hits.append(hit)
+                done(hit)
+        work = misses
+    record = bool(keys)
     with _fewer_collections():  # inherited by the worker processes, forked from here
         if jobs > 1 and len(work) > 1:
-            parts = _analyze_parallel(work, rules, config, known, jobs, done)
+            parts = _analyze_parallel(work, rules, config, known, jobs, done, record)
         else:
             parts = []
             for pf in work:
-                parts.append(_analyze_safely(pf, rules, config, known))
+                parts.append(_analyze_safely(pf, rules, config, known, record))
                 done(parts[-1])
-    for part in parts:
+    for part in hits + parts:
         result.extend(part)
     result.findings = sorted(set(result.findings), key=_finding_order)
     result.notices = sorted(set(result.notices), key=lambda n: n.sort_key)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import engine
 from .config import Config, find_config, load_config
 from .discover import PackageFiles
 from .engine import Result, _finding_order
 from .rule import Rule
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
 
 
 class NearestConfigs:
@@ -55,13 +59,14 @@ class NearestConfigs:
 
 
 def analyze_nearest(groups: list[tuple[Config, list[PackageFiles]]], catalog: list[type[Rule]],
-                    jobs: int, progress: Callable[[int], None] | None = None) -> Result:
+                    jobs: int, progress: Callable[[int], None] | None = None,
+                    cache: ResultCache | None = None) -> Result:
     """``engine.analyze`` for each group with the rules its configuration enables."""
     result = Result()
     for config, packages in groups:
         rules = [r for r in catalog if config.enabled(r)]
         result.extend(engine.analyze(packages, rules, config, jobs, catalog=catalog,
-                                     progress=progress))
+                                     progress=progress, cache=cache))
     result.findings = sorted(result.findings, key=_finding_order)
     result.notices = sorted(result.notices, key=lambda n: n.sort_key)
     return result

@@ -18,9 +18,9 @@ Package state lives as long as the process, so it only leaks in a process that k
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
+from . import inputs
 from .facts import package_fact
 from .longlived import is_init_time
 from .model import FileModel, Package, function_name
@@ -64,17 +64,34 @@ def _internal_of_tool(directory: Path) -> bool:
     return _short_lived_main_folder(owner)
 
 
-@lru_cache(maxsize=256)
 def _short_lived_main_folder(folder: Path) -> bool:
+    """``_main_folder``, memoised for as long as the files it read are unchanged (a process
+    may run several analyses: an editor's, the tests'); what it read is noted for the result
+    cache each time."""
+    memo = _main_folders.get(folder)
+    if memo is None or not memo[2] or not all(inputs.still_holds(i)[0] for i in memo[1]):
+        if len(_main_folders) >= 256:
+            _main_folders.clear()
+        with inputs.recording() as rec:
+            answer = _main_folder(folder)
+        memo = _main_folders[folder] = (answer, tuple(rec.items), rec.complete)
+    inputs.replay(memo[1], memo[2])
+    return memo[0]
+
+
+# folder -> (whether it is a short-lived command, what that rests on, all of it recorded)
+_main_folders: dict[Path, tuple[bool, tuple[inputs.Input, ...], bool]] = {}
+
+
+def _main_folder(folder: Path) -> bool:
     try:
-        files = [p for p in folder.iterdir() if p.suffix == ".go" and not p.name.endswith(
-            "_test.go") and not p.is_dir()]
+        files = inputs.go_sources(folder)
     except OSError:
         return False
     sources = []
     for path in files:
         try:
-            sources.append(path.read_bytes())
+            sources.append(inputs.read(path))
         except OSError:
             return False
     if not sources:
