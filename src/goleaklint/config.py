@@ -100,22 +100,29 @@ def find_config(start: Path) -> Path | None:
     if _is_file(current):
         current = current.parent
     for folder in (current, *current.parents):
-        candidate = folder / CONFIG_NAME
-        try:
-            mode = candidate.stat().st_mode
-        except FileNotFoundError:
-            if candidate.is_symlink():
-                raise ConfigError(f"{candidate}: cannot read (a dangling symbolic link)") from None
-            continue
-        except PermissionError:
-            continue  # a folder we may not look into: as if there were no file (discovery warns)
-        except OSError as exc:
-            raise ConfigError(f"{candidate}: cannot read ({exc.strerror or exc})") from None
-        if stat.S_ISREG(mode):
-            return candidate
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ConfigError(f"{candidate}: {kind}, not a configuration file")
+        found = config_in(folder)
+        if found is not None:
+            return found
     return None
+
+
+def config_in(folder: Path) -> Path | None:
+    """The ``.goleaklint.toml`` in ``folder`` itself (``find_config``'s look at one folder)."""
+    candidate = folder / CONFIG_NAME
+    try:
+        mode = candidate.stat().st_mode
+    except FileNotFoundError:
+        if candidate.is_symlink():
+            raise ConfigError(f"{candidate}: cannot read (a dangling symbolic link)") from None
+        return None
+    except PermissionError:
+        return None  # a folder we may not look into: as if there were no file (discovery warns)
+    except OSError as exc:
+        raise ConfigError(f"{candidate}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return candidate
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    raise ConfigError(f"{candidate}: {kind}, not a configuration file")
 
 
 def _is_file(path: Path) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import engine
-from .config import Config, find_config, load_config
+from .config import Config, config_in, load_config
 from .discover import PackageFiles
 from .engine import Result, _finding_order
 from .rule import Rule
@@ -29,6 +29,7 @@ class NearestConfigs:
         self._fixed = first if fixed else None
         self._by_folder: dict[Path, Config] = {}
         self._by_file: dict[Path | None, Config] = {first.path: first}
+        self._nearest: dict[Path, Path | None] = {}  # resolved folder -> its nearest file
 
     def used(self) -> list[Config]:
         """The configurations read so far."""
@@ -39,11 +40,27 @@ class NearestConfigs:
         if self._fixed is not None:
             return self._fixed
         if folder not in self._by_folder:
-            path = find_config(folder)
+            path = self._find(folder)
             if path not in self._by_file:
                 self._by_file[path] = self._adjust(load_config(path, self._rules))
             self._by_folder[folder] = self._by_file[path]
         return self._by_folder[folder]
+
+    def _find(self, folder: Path) -> Path | None:
+        """``find_config(folder)``, each folder above looked at once for all packages."""
+        current = folder.resolve()
+        chain = []
+        while current not in self._nearest:
+            chain.append(current)
+            found = config_in(current)
+            if found is not None or current.parent == current:
+                break
+            current = current.parent
+        else:
+            found = self._nearest[current]
+        for below in chain:
+            self._nearest[below] = found
+        return found
 
     def excludes(self, path: Path) -> bool:
         """Whether the configuration of ``path``'s folder excludes it (discovery's predicate)."""
