@@ -166,6 +166,7 @@ class ResultCache:
         self._run = None if identity is None else cachekey.tool_identity() + identity
         self._stored = False
         self._checked: dict[inputs.Input, tuple[bool, inputs.Input]] = {}
+        self._configs: dict[tuple[int, tuple[str, ...]], list[object]] = {}
 
     # Lookups ----------------------------------------------------------------------------------
 
@@ -174,7 +175,10 @@ class ResultCache:
         package = cachekey.package_identity(pf)
         if self._run is None or package is None:
             return None
-        return cachekey.entry_key(self._run, cachekey.config_identity(config, rules), package)
+        asked = (id(config), tuple(rule.id for rule in rules))  # (the run holds both)
+        if asked not in self._configs:
+            self._configs[asked] = cachekey.config_identity(config, rules)
+        return cachekey.entry_key(self._run, self._configs[asked], package)
 
     def lookup(self, key: str) -> Result | None:
         """The stored result of the entry ``key``, if its inputs are unchanged."""
