@@ -57,9 +57,13 @@ VERSION = re.compile(r"^v[0-9]+$")
 # next time), a fault outside the rules (a worker's death, memory).
 UNKEPT = frozenset({"read-error", "worker-died", "internal-error"})
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+# Where files cannot be opened relative to a folder without following links, no cache.
+SUPPORTED = hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY") and {
+    os.open, os.stat, os.unlink, os.rename, os.mkdir} <= os.supports_dir_fd
 
 
 class CacheUnavailable(Exception):
@@ -116,6 +120,8 @@ def _create(dir_fd: int, name: str, data: bytes) -> None:
 
 def _open_folder(path: Path) -> tuple[int, int]:
     """File descriptors of the cache folder and of its entry folder, made when missing."""
+    if not SUPPORTED:
+        raise CacheUnavailable("not supported on this platform")
     try:
         if not os.path.lexists(path):
             os.makedirs(path, exist_ok=True)
