@@ -396,6 +396,23 @@ def test_a_file_in_the_cache_folders_place_is_a_warning(tmp_path: Path,
     assert (root / cache.DEFAULT_NAME).read_text() == "mine\n"
 
 
+def test_a_failed_write_is_one_warning_and_the_report_is_whole(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = run("--no-cache", ".")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache.os, "replace", full)
+    code, out, err = run(".")
+    assert (code, out) == fresh[:2]
+    assert err == (f"goleaklint: warning: cache: {tmp_path / 'cache'}: cannot write (No space "
+                   "left on device); results not kept\n") + fresh[2]
+    assert entries(tmp_path / "cache") == []
+    assert list((tmp_path / "cache" / cache.VERSION_DIR).iterdir()) == []  # no temporary file
+
+
 # Bounds --------------------------------------------------------------------------------------
 
 def test_eviction_removes_the_least_recently_used(tmp_path: Path) -> None:
