@@ -607,6 +607,20 @@ def test_the_default_folder_is_at_the_project_root_and_ignored(
         assert cache.DEFAULT_NAME not in status
 
 
+def test_a_folder_of_yours_gets_no_markers(tree: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """GOLEAKLINT_CACHE_DIR naming a folder that holds other files (a home folder by mistake):
+    no CACHEDIR.TAG (backup tools would skip the folder) nor .gitignore is written there."""
+    mine = tmp_path / "mine"
+    write(mine / "notes.txt", "keep\n")
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(mine))
+    fresh = run("--no-cache", ".")
+    assert run(".") == fresh
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt", cache.VERSION_DIR]
+    assert run("clean")[2].endswith(f"warning: {mine}: left notes.txt (not goleaklint's)\n")
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
 def test_a_cache_folder_inside_the_tree_is_not_analysed(tree: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache.CACHE_DIR_ENV, "cachefolder")  # not hidden: discovery walks it

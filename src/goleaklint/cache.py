@@ -129,8 +129,13 @@ def _open_folder(path: Path) -> tuple[int, int]:
     except OSError as exc:
         raise CacheUnavailable(f"{path}: {_why(exc)}") from None
     try:
-        _create(top, ".gitignore", GITIGNORE)
-        _create(top, "CACHEDIR.TAG", CACHEDIR_TAG)
+        with os.scandir(top) as it:
+            present = {entry.name for entry in it}
+        # The markers go in a folder of goleaklint's (or an empty one), never in one of yours
+        # that GOLEAKLINT_CACHE_DIR names: a CACHEDIR.TAG there would hide it from backups.
+        if not present or present & {VERSION_DIR, ".gitignore", "CACHEDIR.TAG"}:
+            _create(top, ".gitignore", GITIGNORE)
+            _create(top, "CACHEDIR.TAG", CACHEDIR_TAG)
         with suppress(FileExistsError):
             os.mkdir(VERSION_DIR, dir_fd=top)
         entries = _open_dir(VERSION_DIR, dir_fd=top)
