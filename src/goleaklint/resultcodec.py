@@ -22,7 +22,7 @@ T = TypeVar("T")
 def _is(value: object, kind: type[T]) -> T:
     if type(value) is not kind:  # bool is no int here, nor int a float
         raise ValueError(f"expected {kind.__name__}, found {type(value).__name__}")
-    return cast(T, value)
+    return value  # narrowed to T by the type() check
 
 
 def _list(value: object, size: int | None = None) -> list[Any]:
