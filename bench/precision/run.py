@@ -124,7 +124,7 @@ def rule_tiers() -> dict[str, str]:
 def run_goleaklint(root: str, jobs: int) -> tuple[list[Finding], list[str], list[str]]:
     """goleaklint's JSON findings over ``root`` (paths relative to it), its stderr lines, and
     the command (run in ``root``)."""
-    cmd = [sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero",
+    cmd = [sys.executable, "-m", "goleaklint", "--format", "json", "--exit-zero", "--no-cache",
            "--select", EVERY_TIER, "--jobs", str(jobs), "."]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
