@@ -76,3 +76,45 @@ def test_returns() -> None:
     assert graph("for {\n\tif c {\n\t\treturn\n\t}\n}")[0].returns() is True
     assert graph("panic(1)")[0].returns() is False
     assert graph("x()")[0].returns() is True
+
+
+def first_loop(fn: Node) -> Node:
+    stack = [fn]
+    while stack:
+        node = stack.pop(0)
+        if node.type == "for_statement":
+            return node
+        stack.extend(node.named_children)
+    raise AssertionError("no for statement")
+
+
+@pytest.mark.parametrize(
+    ("body", "leaving"),
+    [
+        ("for {\n\twork()\n}", []),
+        ("for {\n\tif c {\n\t\treturn\n\t}\n}", ["return"]),
+        ("for {\n\tif c {\n\t\tbreak\n\t}\n}", ["break"]),
+        ("for i := 0; i < n; i++ {\n\twork()\n}", []),  # its own condition is not counted
+        ("for {\n\tpanic(1)\n}", []),  # leaves the function, not the loop
+        ("for {\n\tselect {\n\tcase <-ch:\n\t\tbreak\n\t}\n}", []),
+        ("for {\n\tswitch x {\n\tcase 1:\n\t\tbreak\n\t}\n}", []),
+        ("outer:\nfor {\n\tselect {\n\tcase <-ch:\n\t\tbreak outer\n\t}\n}", ["break outer"]),
+        ("for {\nagain:\n\tif c {\n\t\tgoto again\n\t}\n}", []),
+        ("for {\n\tif c {\n\t\tgoto done\n\t}\n}\ndone:\nwork()", ["goto done"]),
+        ("for {\n\tgo func() {\n\t\treturn\n\t}()\n}", []),  # the literal's own return
+    ],
+)
+def test_leaving(body: str, leaving: list[str]) -> None:
+    cfg, fn = graph(body)
+    assert [text(b.node) for b in cfg.leaving(first_loop(fn)) if b.node is not None] == leaving
+
+
+def test_continue_of_an_outer_loop_leaves_the_inner_one() -> None:
+    cfg, fn = graph("next:\nfor _, b := range bs {\n\tfor {\n\t\tif c {\n\t\t\tcontinue next\n"
+                    "\t\t}\n\t}\n}")
+    outer = first_loop(fn)
+    body = outer.child_by_field_name("body")
+    assert body is not None
+    inner = first_loop(body)
+    assert [text(b.node) for b in cfg.leaving(inner) if b.node is not None] == ["continue next"]
+    assert cfg.leaving(outer) == []

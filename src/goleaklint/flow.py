@@ -98,6 +98,8 @@ class CFG:
         self.noreturn = Block("noreturn")
         self.blocks: list[Block] = []
         self.by_node: dict[int, Block] = {}
+        self.loop_heads: dict[int, Block] = {}  # for statement id -> its head (condition) block
+        self._head_loops: dict[int, Node] = {}  # id(head block) -> its for statement
         self._loops: list[_Loop] = []
         self._labels: dict[str, Block] = {}
         self._gotos: list[tuple[Block, str]] = []
@@ -203,6 +205,8 @@ class CFG:
             head = self._new("cond", None)
             endless = True
         self._connect(frontier, head)
+        self.loop_heads[node.id] = head
+        self._head_loops[id(head)] = node
         continue_to = head
         if update is not None:
             post = self._new("stmt", update)
@@ -338,6 +342,23 @@ class CFG:
     def returns(self) -> bool:
         """Whether any path from the entry reaches a normal return."""
         return self.exit in self.reachable(self.entry)
+
+    def leaving(self, loop: Node) -> list[Block]:
+        """The blocks of ``loop`` (a ``for`` of this body) with an edge out of it: a
+        ``return``, a ``break`` or ``continue`` of an outer statement, a ``goto`` to a label
+        outside it.  The loop's own condition failing and calls that never return (which
+        leave the function, not just the loop) are not counted.  In source order."""
+        head = self.loop_heads.get(loop.id)
+        start, end = loop.start_byte, loop.end_byte
+
+        def inside(block: Block) -> bool:
+            node = block.node if block.node is not None else self._head_loops.get(id(block))
+            return node is not None and start <= node.start_byte < end
+
+        return [block for block in self.blocks
+                if block is not head and inside(block)
+                and any(succ is not self.noreturn and not inside(succ)
+                        for succ, _ in block.succs)]
 
     def reachable(self, start: Block) -> set[Block]:
         seen = {start}
