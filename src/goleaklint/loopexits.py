@@ -1,47 +1,30 @@
-"""How a goroutine's loop can end: endless ``for { … }``, a return or break out of it, a quit
-receive (GL302-GL304)."""
+"""How a goroutine's loop can end: endless ``for { … }``, a return or break out of it (an edge
+out of the loop in the function's control-flow graph, flow.py), a quit receive (GL302-GL304)."""
 
 from __future__ import annotations
 
 from .channels import is_quit_receive
+from .flow import FlowCache
 from .localtypes import expression_type
-from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
+from .model import FileModel, Package, resolve_selector
 from .syntax import Node, text
 
 TICK = "time.Tick"
 TICKER = "time.Ticker"
 
 
-def leaves_early(f: FileModel, loop: Node) -> bool:
-    """A return or a break out of the loop inside its body (first-response-wins)."""
-    body = loop.child_by_field_name("body")
-    if body is None:
-        return False
-    for stmt in f.captures("[(return_statement) (break_statement) (goto_statement)] @s",
-                           body).get("s", []):
-        if escapes_loop(f, stmt, loop):
-            return True
-    return False
+def leaves_early(flows: FlowCache, f: FileModel, loop: Node) -> bool:
+    """A return, a break or continue of an outer statement, or a goto out of the loop inside
+    its body (first-response-wins): an edge out of the loop in its function's graph."""
+    return bool(early_exits(flows, f, loop))
 
 
-def escapes_loop(f: FileModel, stmt: Node, loop: Node) -> bool:
-    if stmt.type in ("break_statement", "goto_statement") and stmt.named_child_count:
-        label = text(stmt.named_children[0])
-        inner = loop.child_by_field_name("body")
-        for labeled in f.captures("(labeled_statement label: (label_name) @l)",
-                                  inner).get("l", []) if inner is not None else []:
-            if text(labeled) == label:
-                return False  # the label is inside the loop: it stays in it
-    parent = stmt.parent
-    while parent is not None and parent.id != loop.id:
-        if parent.type in FUNCTION_NODES:
-            return False
-        if stmt.type == "break_statement" and not stmt.named_child_count and parent.type in (
-            "for_statement", "expression_switch_statement", "type_switch_statement",
-            "select_statement"):
-            return False
-        parent = parent.parent
-    return True
+def early_exits(flows: FlowCache, f: FileModel, loop: Node) -> list[Node]:
+    """The statements of the loop's body that leave it (see ``CFG.leaving``)."""
+    function = f.innermost_function(loop)
+    if function is None:
+        return []
+    return [b.node for b in flows.graph(function, f).leaving(loop) if b.node is not None]
 
 
 def is_endless(loop: Node) -> bool:
@@ -50,12 +33,12 @@ def is_endless(loop: Node) -> bool:
     return all(c.type == "comment" or c == body for c in loop.named_children)
 
 
-def has_exit(f: FileModel, loop: Node, body: Node) -> bool:
-    """A return, a break out of the loop, or a quit receive inside it."""
+def has_exit(flows: FlowCache, f: FileModel, loop: Node) -> bool:
+    """A way out of the loop (``leaves_early``), or a quit receive inside it."""
     inner = loop.child_by_field_name("body")
     if inner is None:
         return False
-    return leaves_early(f, loop) or is_quit_receive(f, inner)
+    return leaves_early(flows, f, loop) or is_quit_receive(f, inner)
 
 
 def ranges_over_ticker(loop: Node, f: FileModel, pkg: Package) -> bool:

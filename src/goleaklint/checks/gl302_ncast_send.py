@@ -156,7 +156,7 @@ class NCastSend(GoroutineRule):
                 return None  # drains the channel
             inner_loop = enclosing_loop(r, function)
             if inner_loop is not None:
-                if is_endless(inner_loop) or not leaves_early(f, inner_loop):
+                if is_endless(inner_loop) or not leaves_early(self.flows, f, inner_loop):
                     return None  # a receive loop that runs to the end: assume it drains
                 taken += 1  # leaves early (first response wins): fewer than N
                 continue

@@ -15,9 +15,10 @@ from ..channels import (
     receives,
 )
 from ..fieldchannels import foreign_field
+from ..flow import FlowCache
 from ..goroutinerule import GoroutineRule
 from ..localtypes import expression_type
-from ..loopexits import escapes_loop, has_exit, is_endless
+from ..loopexits import early_exits, has_exit, is_endless
 from ..model import FUNCTION_NODES, FileModel, Package
 from ..plugins import hookimpl
 from ..queries import apart
@@ -142,7 +143,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 channel = aliases.get(name, name)
                 if channel not in made or body is None:
                     continue
-                waits = _waits_forever_on(g.source, g.body, inner)
+                waits = _waits_forever_on(self.flows, g.source, g.body, inner)
                 if not waits:
                     continue
                 names = {channel} | {a for a, c in aliases.items() if c == channel}
@@ -173,7 +174,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 field = spelled.rsplit(".", 1)[-1]
                 if not self._owned_open_field(field, file.is_test):
                     continue
-                for node in _waits_forever_on(g.source, g.body, spelled):
+                for node in _waits_forever_on(self.flows, g.source, g.body, spelled):
                     self.report(node, f"this goroutine waits on {spelled} forever: no code in "
                                 f"package {self.package.name} closes the {field} field",
                                 _started_at(g), file=g.source)
@@ -263,13 +264,13 @@ def _started_at(g: Goroutine) -> tuple[tuple[FileModel, Node, str], ...]:
     return ((g.file, g.statement, "the goroutine is started here"),)
 
 
-def _waits_forever_on(f: FileModel, body: Node, name: str) -> list[Node]:
+def _waits_forever_on(flows: FlowCache, f: FileModel, body: Node, name: str) -> list[Node]:
     """``for … range name`` loops, and endless loops whose only blocking step is ``<-name``."""
     found = []
     for r in receives(f, body, name):
         if r.type == "range_clause":
             loop = r.parent
-            if loop is not None and loop.type == "for_statement" and not has_exit(f, loop, body):
+            if loop is not None and loop.type == "for_statement" and not has_exit(flows, f, loop):
                 found.append(loop)
             continue
         loop = r.parent
@@ -281,13 +282,13 @@ def _waits_forever_on(f: FileModel, body: Node, name: str) -> list[Node]:
         if loop is None or loop.type != "for_statement":
             continue
         if is_endless(loop) and not _other_blocking(f, loop, r) and (
-            not has_exit(f, loop, body) or _exits_only_on_close(f, loop, r)
+            not has_exit(flows, f, loop) or _exits_only_on_close(flows, f, loop, r)
         ):
             found.append(r)
     return found
 
 
-def _exits_only_on_close(f: FileModel, loop: Node, receive: Node) -> bool:
+def _exits_only_on_close(flows: FlowCache, f: FileModel, loop: Node, receive: Node) -> bool:
     """``v, ok := <-ch; if !ok { return }``: the loop ends only when ``ch`` is closed."""
     holder = receive.parent.parent if receive.parent is not None else None
     if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
@@ -299,9 +300,7 @@ def _exits_only_on_close(f: FileModel, loop: Node, receive: Node) -> bool:
     inner = loop.child_by_field_name("body")
     if inner is None or is_quit_receive(f, inner):
         return False
-    exits = [e for e in f.captures("[(return_statement) (break_statement) (goto_statement)] @s",
-                                   inner).get("s", []) if escapes_loop(f, e, loop)]
-    for e in exits:
+    for e in early_exits(flows, f, loop):
         parent = e.parent
         guarded = False
         while parent is not None and parent.id != loop.id:

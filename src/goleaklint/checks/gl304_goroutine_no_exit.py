@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..channels import goroutines
+from ..flow import FlowCache
 from ..goroutinerule import GoroutineRule
 from ..loopexits import has_exit, is_endless, ranges_over_ticker
 from ..model import FUNCTION_NODES, FileModel, Package, is_main_main
@@ -18,7 +19,8 @@ class GoroutineNoExit(GoroutineRule):
     A `go` statement whose function (a literal, or a function or method of the same package)
     runs a `for { … }` loop, or a `for … range` over a ticker's channel (`time.Tick(d)`, a
     local holding it, `t.C` of a `*time.Ticker`), with no `return`, no `break` out of it, no
-    `goto` out, and no receive from `ctx.Done()` or a quit/done/stop channel. `Stop` never
+    `continue` of an outer loop, no `goto` out (an edge out of the loop in the function's
+    control-flow graph), and no receive from `ctx.Done()` or a quit/done/stop channel. `Stop` never
     closes a ticker's channel: ranging over it never ends by itself.
 
     **Opt-in shape.** The ranges over a ticker's channel were judged worth acting on about a
@@ -116,7 +118,7 @@ class GoroutineNoExit(GoroutineRule):
             if g.body is None:
                 continue
             source = g.source
-            loop, ticker = _endless_loop(g.body, source, self.package)
+            loop, ticker = _endless_loop(self.flows, g.body, source, self.package)
             if loop is None or self._lives_by_design(function, file, g.statement, loop, g.names):
                 continue
             line = source.position(loop.start_byte)[0]
@@ -142,7 +144,8 @@ class GoroutineNoExit(GoroutineRule):
             self.package, file, statement)
 
 
-def _endless_loop(body: Node, f: FileModel, pkg: Package) -> tuple[Node | None, bool]:
+def _endless_loop(flows: FlowCache, body: Node, f: FileModel, pkg: Package
+                  ) -> tuple[Node | None, bool]:
     """A condition-less ``for`` of ``body`` (not in nested literals), or a ``for range`` over
     a ticker's channel, with no way out; and whether it is the ticker's."""
     for loop in f.captures("(for_statement) @f", body).get("f", []):
@@ -158,7 +161,7 @@ def _endless_loop(body: Node, f: FileModel, pkg: Package) -> tuple[Node | None, 
         ticker = not is_endless(loop) and ranges_over_ticker(loop, f, pkg)
         if not (ticker or is_endless(loop)):
             continue  # has a clause or condition, and it can end
-        if has_exit(f, loop, body):
+        if has_exit(flows, f, loop):
             continue
         return loop, ticker
     return None, False
