@@ -102,6 +102,8 @@ def first_loop(fn: Node) -> Node:
         ("for {\nagain:\n\tif c {\n\t\tgoto again\n\t}\n}", []),
         ("for {\n\tif c {\n\t\tgoto done\n\t}\n}\ndone:\nwork()", ["goto done"]),
         ("for {\n\tgo func() {\n\t\treturn\n\t}()\n}", []),  # the literal's own return
+        ("for {\n\twork()\n\tselect {\n\tcase <-ch:\n\t}\n}", []),  # a head with no value
+        ("for {\n\twork()\n\tswitch {\n\tcase c:\n\t}\n}", []),
     ],
 )
 def test_leaving(body: str, leaving: list[str]) -> None:

@@ -99,7 +99,8 @@ class CFG:
         self.blocks: list[Block] = []
         self.by_node: dict[int, Block] = {}
         self.loop_heads: dict[int, Block] = {}  # for statement id -> its head (condition) block
-        self._head_loops: dict[int, Node] = {}  # id(head block) -> its for statement
+        # id(block) -> its statement, for heads with no node of their own (`for {`, `select {`)
+        self._owner: dict[int, Node] = {}
         self._loops: list[_Loop] = []
         self._labels: dict[str, Block] = {}
         self._gotos: list[tuple[Block, str]] = []
@@ -206,7 +207,7 @@ class CFG:
             endless = True
         self._connect(frontier, head)
         self.loop_heads[node.id] = head
-        self._head_loops[id(head)] = node
+        self._owner[id(head)] = node
         continue_to = head
         if update is not None:
             post = self._new("stmt", update)
@@ -230,6 +231,7 @@ class CFG:
         if init is not None:
             frontier = self._statement(init, frontier)
         head = self._new("head", node.child_by_field_name("value"))
+        self._owner[id(head)] = node
         self._connect(frontier, head)
         loop = _Loop(label, None, [], False)
         self._loops.append(loop)
@@ -352,7 +354,7 @@ class CFG:
         start, end = loop.start_byte, loop.end_byte
 
         def inside(block: Block) -> bool:
-            node = block.node if block.node is not None else self._head_loops.get(id(block))
+            node = block.node if block.node is not None else self._owner.get(id(block))
             return node is not None and start <= node.start_byte < end
 
         return [block for block in self.blocks
