@@ -78,14 +78,14 @@ def test_returns() -> None:
     assert graph("x()")[0].returns() is True
 
 
-def first_loop(fn: Node) -> Node:
+def first_loop(fn: Node, kind: str = "for_statement") -> Node:
     stack = [fn]
     while stack:
         node = stack.pop(0)
-        if node.type == "for_statement":
+        if node.type == kind:
             return node
         stack.extend(node.named_children)
-    raise AssertionError("no for statement")
+    raise AssertionError(f"no {kind}")
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,31 @@ def test_continue_of_an_outer_loop_leaves_the_inner_one() -> None:
     inner = first_loop(body)
     assert [text(b.node) for b in cfg.leaving(inner) if b.node is not None] == ["continue next"]
     assert cfg.leaving(outer) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "again"),
+    [
+        ("for {\n\tdefer x()\n}", True),
+        ("for {\n\tdefer x()\n\treturn\n}", False),
+        ("for {\n\tdefer x()\n\tpanic(1)\n}", False),
+        ("for {\n\tdefer x()\n\tbreak\n}", False),
+        ("for {\n\tdefer x()\n\tif c {\n\t\tcontinue\n\t}\n\treturn\n}", True),
+        ("for {\nagain:\n\tdefer x()\n\tif c {\n\t\tgoto again\n\t}\n\treturn\n}", True),
+        ("for {\n\tdefer x()\n\tselect {\n\tcase <-ch:\n\t\tbreak\n\t}\n}", True),
+        ("for {\n\tdefer x()\n\tfor {\n\t\treturn\n\t}\n}", False),
+    ],
+)
+def test_comes_back(body: str, again: bool) -> None:
+    cfg, fn = graph(body)
+    assert cfg.comes_back(block(cfg, "defer x()"), first_loop(fn)) is again
+
+
+def test_comes_back_after_the_other_cases_of_a_select() -> None:
+    cfg, fn = graph("for {\n\tselect {\n\tcase <-quit:\n\t\treturn\n\tcase <-tick:\n\t}\n}")
+    loop = first_loop(fn)
+    select = first_loop(loop, "select_statement")
+    quit_case, tick_case = (c for c in select.named_children if c.type == "communication_case")
+    head = cfg.heads[select.id]
+    assert not cfg.comes_back(head, loop, [cfg.cases[quit_case.id]])
+    assert cfg.comes_back(head, loop, [cfg.cases[tick_case.id]])

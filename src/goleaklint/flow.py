@@ -99,6 +99,8 @@ class CFG:
         self.blocks: list[Block] = []
         self.by_node: dict[int, Block] = {}
         self.loop_heads: dict[int, Block] = {}  # for statement id -> its head (condition) block
+        self.heads: dict[int, Block] = {}  # switch or select statement id -> its head block
+        self.cases: dict[int, Block] = {}  # case clause id -> its case block
         # id(block) -> its statement, for heads with no node of their own (`for {`, `select {`)
         self._owner: dict[int, Node] = {}
         self._loops: list[_Loop] = []
@@ -232,6 +234,7 @@ class CFG:
             frontier = self._statement(init, frontier)
         head = self._new("head", node.child_by_field_name("value"))
         self._owner[id(head)] = node
+        self.heads[node.id] = head
         self._connect(frontier, head)
         loop = _Loop(label, None, [], False)
         self._loops.append(loop)
@@ -243,6 +246,7 @@ class CFG:
                 continue
             has_default = has_default or case.type == "default_case"
             case_block = self._new("case", _case_head(case))
+            self.cases[case.id] = case_block
             head.succs.append((case_block, None))
             body_nodes = [c for c in case.named_children if c.type == "statement_list"]
             entry: Frontier = [(case_block, None), *pending_fallthrough]
@@ -351,16 +355,40 @@ class CFG:
         outside it.  The loop's own condition failing and calls that never return (which
         leave the function, not just the loop) are not counted.  In source order."""
         head = self.loop_heads.get(loop.id)
+        inside = self._inside(loop)
+        return [block for block in self.blocks
+                if block is not head and inside(block)
+                and any(succ is not self.noreturn and not inside(succ)
+                        for succ, _ in block.succs)]
+
+    def comes_back(self, block: Block, loop: Node, starts: list[Block] | None = None) -> bool:
+        """Whether control can go from ``block`` (or from ``starts``, blocks after it: the other
+        cases of a select) to the head of ``loop`` (its next iteration) or back to ``block``
+        without leaving the loop: the end of its body, a ``continue``, a ``goto`` back."""
+        head = self.loop_heads.get(loop.id)
+        if head is None:
+            return False
+        inside = self._inside(loop)
+        stack = [block] if starts is None else list(starts)
+        seen = {id(b) for b in stack}
+        while stack:
+            for succ, _ in stack.pop().succs:
+                if succ is head or succ is block:
+                    return True
+                if id(succ) not in seen and inside(succ):
+                    seen.add(id(succ))
+                    stack.append(succ)
+        return False
+
+    def _inside(self, loop: Node) -> Callable[[Block], bool]:
+        """Whether a block belongs to ``loop`` (by its statement's place in the source)."""
         start, end = loop.start_byte, loop.end_byte
 
         def inside(block: Block) -> bool:
             node = block.node if block.node is not None else self._owner.get(id(block))
             return node is not None and start <= node.start_byte < end
 
-        return [block for block in self.blocks
-                if block is not head and inside(block)
-                and any(succ is not self.noreturn and not inside(succ)
-                        for succ, _ in block.succs)]
+        return inside
 
     def reachable(self, start: Block) -> set[Block]:
         seen = {start}
