@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from ..deferholds import LOCK, WORK, called_name, holds, lock_receiver
+from ..flow import flows
 from ..localtypes import expression_type
-from ..loops import LoopAnalysis, enclosing_loops, loop_header
+from ..loops import enclosing_loops, loop_header, repeating_loop
 from ..model import FileModel, function_name
 from ..openers import recognise_opener
 from ..plugins import hookimpl
@@ -190,17 +191,16 @@ class DeferInLoop(Rule):
 
     gate = Gate(mentions=(b"defer",))
 
+    requires = (flows,)
+
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        self.loops: LoopAnalysis | None = None
-
-    def begin_file(self, file: FileModel) -> None:
-        self.loops = LoopAnalysis(file, self.package)
+        self.flows = self.fact(flows)
 
     def visit_defer_statement(self, node: Node) -> None:
-        if self.loops is None or not enclosing_loops(node):
+        if not enclosing_loops(node):
             return
-        loop = self.loops.repeating_loop(node)
+        loop = repeating_loop(self.flows, self.walked, node)
         if loop is None:
             return
         verdict = _releases_elements(self.walked, node, loop, self.package.go_version)

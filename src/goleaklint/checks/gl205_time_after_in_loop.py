@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..loops import EXIT, LoopAnalysis, Outcome, loop_header
-from ..model import FileModel, Package, resolve_selector
+from ..flow import flows
+from ..loops import loop_header, repeating_loop
+from ..model import Package, resolve_selector
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import data_driven_loops, fixed_iterations, small_fixed_loop
@@ -128,10 +129,11 @@ class TimeAfterInLoop(Rule):
     tags = ("resources", "leak", "timer")
 
     gate = Gate(imports=("time",))
+    requires = (flows,)
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        self.loops: LoopAnalysis | None = None
+        self.flows = self.fact(flows)
         version = self.package.runtime_go_version  # about Go releases before 1.23
         self.relevant = version is not None and tuple(version) < FIXED_IN
 
@@ -140,11 +142,8 @@ class TimeAfterInLoop(Rule):
         version = package.runtime_go_version
         return version is not None and tuple(version) < FIXED_IN
 
-    def begin_file(self, file: FileModel) -> None:
-        self.loops = LoopAnalysis(file, self.package) if self.relevant else None
-
     def visit_select_statement(self, node: Node) -> None:
-        if self.loops is None:
+        if not self.relevant:
             return
         clauses = [c for c in node.named_children if c.type in ("communication_case",
                                                                 "default_case")]
@@ -153,12 +152,8 @@ class TimeAfterInLoop(Rule):
             if call is None:
                 continue
             # The timer outlives the select when another case wins; does the loop come back?
-            others: set[Outcome] = set()
-            for j in range(len(clauses)):
-                if j != i:
-                    others |= {EXIT} if _stop_signal(clauses[j]) else (
-                        self.loops.clause_outcomes(clauses, j))
-            loop = self.loops.repeating_loop(node, frozenset(others))
+            others = [c for j, c in enumerate(clauses) if j != i and not _stop_signal(c)]
+            loop = repeating_loop(self.flows, self.walked, node, others)
             if loop is None or not self._accumulates(loop):
                 continue
             self.report(
