@@ -90,3 +90,21 @@ def test_a_broken_nearest_configuration_is_one_line(monorepo: Path) -> None:
     where = monorepo / "svc" / "api" / ".goleaklint.toml"
     assert err.getvalue().startswith(f"goleaklint: error: {where}:1:")
     assert err.getvalue().count("\n") == 1
+
+
+def test_the_search_stops_at_the_repository_root(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``.goleaklint.toml`` above the repository (a home folder's, another project's) is not
+    the repository's configuration; one at its root is."""
+    write(tmp_path / ".goleaklint.toml", 'ignore = ["GL101"]\n')
+    repo = tmp_path / "repo"
+    write(repo / "go.mod", "module example.com/r\n\ngo 1.21\n")
+    write(repo / "pkg" / "pkg.go", LEAK.format(name="pkg"))
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    assert found("pkg") == ["pkg/pkg.go GL101"]
+    write(repo / ".goleaklint.toml", 'ignore = ["GL101"]\n')
+    assert found("pkg") == []
+    (repo / ".goleaklint.toml").unlink()
+    (repo / ".git").rmdir()  # no repository: the search goes on up, as before
+    assert found("pkg") == []

@@ -91,7 +91,8 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest ``.goleaklint.toml`` in ``start`` or its parents.
+    """The nearest ``.goleaklint.toml`` in ``start`` or its parents, up to the repository root
+    (a folder holding ``.git``): a file above the repository is not its configuration.
 
     One that is there but cannot be a configuration file (a folder, a dangling link) is an
     error rather than passed over for one further up.
@@ -101,9 +102,17 @@ def find_config(start: Path) -> Path | None:
         current = current.parent
     for folder in (current, *current.parents):
         found = config_in(folder)
-        if found is not None:
+        if found is not None or is_repository_root(folder):
             return found
     return None
+
+
+def is_repository_root(folder: Path) -> bool:
+    """``folder`` is the top of a git repository (or worktree): it holds ``.git``."""
+    try:
+        return (folder / ".git").exists()
+    except OSError:
+        return False
 
 
 def config_in(folder: Path) -> Path | None:

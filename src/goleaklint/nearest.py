@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import engine
-from .config import Config, config_in, load_config
+from .config import Config, config_in, is_repository_root, load_config
 from .discover import PackageFiles
 from .engine import Result, _finding_order
 from .rule import Rule
@@ -53,7 +53,7 @@ class NearestConfigs:
         while current not in self._nearest:
             chain.append(current)
             found = config_in(current)
-            if found is not None or current.parent == current:
+            if found is not None or current.parent == current or is_repository_root(current):
                 break
             current = current.parent
         else:
