@@ -3,7 +3,7 @@ out of the loop in the function's control-flow graph, flow.py), a quit receive (
 
 from __future__ import annotations
 
-from .channels import is_quit_receive
+from .channels import is_quit_receive, local_bindings
 from .flow import FlowCache
 from .localtypes import expression_type
 from .model import FileModel, Package, resolve_selector
@@ -68,19 +68,9 @@ def _bound_only_to_tick(ident: Node, f: FileModel, pkg: Package) -> bool:
     name = text(ident)
     values: list[Node | None] = []
     while function is not None and not values:
-        body = function.child_by_field_name("body")
-        for holder in f.captures("[(short_var_declaration) (assignment_statement) (var_spec)] @h",
-                                 body).get("h", []) if body is not None else []:
-            if holder.type == "var_spec":
-                names = holder.children_by_field_name("name")
-                right = holder.child_by_field_name("value")
-            else:
-                left = holder.child_by_field_name("left")
-                names = left.named_children if left is not None else []
-                right = holder.child_by_field_name("right")
+        for _, names, vals in local_bindings(f, function):
             for i, n in enumerate(names):
                 if text(n) == name:
-                    vals = right.named_children if right is not None else []
                     values.append(vals[i] if len(vals) == len(names) else None)
         function = f.innermost_function(function)  # a captured local: the outer function
     return bool(values) and all(
