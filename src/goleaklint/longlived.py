@@ -163,13 +163,21 @@ def _init_functions(pkg: Package, registration: bool) -> frozenset[int]:
         else:
             if pkg.call_sites.get(name):
                 pending[name] = contexts
+    return called_only_from(pkg, marks, pending, declared)
+
+
+def called_only_from(pkg: Package, marks: set[int], pending: dict[str, list[int]],
+                     declared: dict[str, list[int]] | None = None) -> frozenset[int]:
+    """``marks`` grown to a fixpoint: a function of ``pending`` (name -> the ids of the
+    functions its calls run in) is marked, with every declaration of its name, once all of
+    those are marked."""
     changed = True
     while changed:
         changed = False
         for name, contexts in list(pending.items()):
             if all(c in marks for c in contexts):
                 del pending[name]
-                marks.update(declared.get(name, (pkg.funcs[name].node.id,)))
+                marks.update((declared or {}).get(name, (pkg.funcs[name].node.id,)))
                 changed = True
     return frozenset(marks)
 

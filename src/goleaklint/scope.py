@@ -17,7 +17,7 @@ import re
 
 from .constants import const_int
 from .facts import package_fact
-from .longlived import context_of, is_init_time
+from .longlived import called_only_from, context_of, is_init_time
 from .model import FileModel, Package, function_name
 from .syntax import Node, text, unquote
 
@@ -151,15 +151,7 @@ def main_only_functions(pkg: Package) -> frozenset[int]:
         else:
             if contexts:
                 pending[name] = contexts
-    changed = True
-    while changed:
-        changed = False
-        for name, contexts in list(pending.items()):
-            if all(c in marks for c in contexts):
-                del pending[name]
-                marks.add(pkg.funcs[name].node.id)
-                changed = True
-    return frozenset(marks)
+    return called_only_from(pkg, marks, pending)
 
 
 @package_fact()
