@@ -7,12 +7,13 @@ from ..channels import Goroutine, Made, closes, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
-from ..model import FileModel, Package, function_name, is_main_main
+from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..scope import data_driven_loops, fixed_iterations, runs_once, short_lived_tool
+from ..scope import fixed_iterations, short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
+from ..singletons import started_for_the_process
 from ..syntax import Node, text
 
 
@@ -100,8 +101,10 @@ class BlockedGoroutineSend(GoroutineRule):
       another goroutine that passes the channel on (to a function, in a struct), or a channel
       the goroutine closes when its sends are done (`defer close(done)`) that the parent
       waits on: the tool cannot tell when these run, so it stays silent.
-    - A goroutine started once per process (by `main.main`, `init`, `sync.Once`…, outside a
-      loop driven by data) is not reported outside tests: what it strands does not grow.
+    - A goroutine started once per process (by `main.main`, `init`, a package-level
+      `sync.Once`, a plugin constructor registered at start-up, or behind a package-level
+      "already started" guard; outside a loop driven by data) is not reported outside tests:
+      what it strands does not grow. This is the question GL303 and GL304 ask too.
     - One leak, one finding: a goroutine that can block on several sends of one channel is
       reported once, at its first send, with the others as related locations.
     - Goroutines started in a loop on a channel made before it are GL302's. A loop that
@@ -159,12 +162,9 @@ class BlockedGoroutineSend(GoroutineRule):
                                  sent, capacity)
 
     def _once(self, g: Goroutine, file: FileModel) -> bool:
-        """The goroutine starts once per process (``main.main``, ``init``, ``once.Do``…, outside
-        a loop driven by data): what it strands does not grow. Tests keep the rule."""
-        once = runs_once(self.package, file, g.statement) or is_main_main(
-            self.package, file.top_level_function(g.statement))
-        return not file.is_test and once and not data_driven_loops(g.statement, file,
-                                                                  self.package)
+        """The goroutine starts once per process (``singletons.started_for_the_process``):
+        what it strands does not grow. Tests keep the rule."""
+        return not file.is_test and started_for_the_process(self.package, file, g.statement)
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
