@@ -53,7 +53,8 @@ class DeferInLoop(Rule):
     before the loop, nothing the iteration acquired: `for _, c := range closers { defer
     c.Close() }` releases each element at return on purpose. In a module older than Go 1.22,
     a deferred closure that captures the loop variable is reported even then: every call sees
-    the variable's last value.
+    the variable's last value. A copy the body declares before the `defer` (`idx := i`, `c :=
+    c`) is a new variable per iteration: a closure capturing it is not reported.
 
     Silent as well, as nothing grows or the hold is the point:
     - a loop the source runs a fixed, small number of times: a range over a literal of up to
@@ -537,9 +538,44 @@ def _releases_elements(f: FileModel, defer: Node, loop: Node,
     if not used & iteration or used & local:
         return "all"
     old_loop_vars = go_version is not None and tuple(go_version) < PER_ITERATION_LOOP_VARS
-    if literal and old_loop_vars and inside & iteration:
-        return sorted(inside & iteration)[0]
-    return ""
+    shared = _shared_loop_variables(f, defer, loops, inside) if literal and old_loop_vars else []
+    return shared[0] if shared else ""
+
+
+def _shared_loop_variables(f: FileModel, defer: Node, loops: list[Node],
+                           captured: set[str]) -> list[str]:
+    """The names among ``captured`` that are a loop header's own variables at the ``defer``,
+    shared by every iteration before Go 1.22: not a copy the body declares before it
+    (``idx := i``, ``tc := tc``), which is a fresh variable per iteration."""
+    shared = []
+    for loop in loops:
+        body = loop.child_by_field_name("body")
+        for name in sorted(_iteration_variables(loop) & captured):
+            if body is None or not _redeclared_before(f, body, name, defer):
+                shared.append(name)
+    return sorted(shared)
+
+
+def _redeclared_before(f: FileModel, body: Node, name: str, node: Node) -> bool:
+    """Whether ``body`` declares ``name`` again before ``node``, in a block around it."""
+    found = f.captures(_REDECLARED, body)
+    for decl in found.get("short", []) + found.get("var", []):
+        if decl.start_byte >= node.start_byte:
+            continue
+        names = _left_names(decl) if decl.type == "short_var_declaration" else {
+            text(n) for spec in decl.named_children if spec.type == "var_spec"
+            for n in spec.children_by_field_name("name")}
+        scope = decl.parent
+        if name in names and scope is not None and (
+                scope.start_byte <= node.start_byte < scope.end_byte):
+            return True
+    return False
+
+
+_REDECLARED = """
+(short_var_declaration) @short
+(var_declaration) @var
+"""
 
 
 def _aliases(f: FileModel, body: Node, iteration: set[str]) -> set[str]:
