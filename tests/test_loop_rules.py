@@ -184,3 +184,88 @@ def test_loop_analysis_shapes(tmp_path: Path) -> None:
               if "// report:" in line]
     assert len(wanted) == 4
     assert findings(tmp_path, SHAPES, "module m\n\ngo 1.22\n") == wanted
+
+
+HELD_LOCKS = """package shards
+
+import "sync"
+
+type shard struct {
+	mu    sync.RWMutex
+	items map[string]int
+}
+
+func closureUnlock(shards []*shard) int {
+	n := 0
+	for _, s := range shards {
+		s.mu.Lock()
+		defer func() { // report: the closure's unlock releases what the iteration locked
+			s.mu.Unlock()
+		}()
+		n += len(s.items)
+	}
+	return n
+}
+
+func argumentUnlock(shards []*shard) int {
+	n := 0
+	for _, s := range shards {
+		s.mu.RLock()
+		defer func(s *shard) { s.mu.RUnlock() }(s) // report: the element, locked here
+		n += len(s.items)
+	}
+	return n
+}
+
+func stream(in <-chan *shard) {
+	for s := range in {
+		s.mu.Lock()
+		defer s.mu.Unlock() // report: a lock per message
+		s.items = nil
+	}
+}
+
+func unlockedAndRelocked(shards []*shard) {
+	for _, s := range shards {
+		s.mu.Unlock()
+		defer s.mu.Lock()
+	}
+}
+
+func lockedInAGoroutine(shards []*shard) {
+	for _, s := range shards {
+		go s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+}
+
+func otherField(shards []*shard, locks []sync.Mutex) {
+	for i, s := range shards {
+		locks[i].Lock()
+		defer s.mu.Unlock()
+	}
+}
+"""
+
+
+def test_lock_taken_by_the_same_iteration(tmp_path: Path) -> None:
+    wanted = [("GL204", i) for i, line in enumerate(HELD_LOCKS.splitlines(), 1)
+              if "// report:" in line]
+    assert len(wanted) == 3
+    named = Config(select=["GL204"])  # an opt-in shape: reported when GL204 is named
+    assert findings(tmp_path, HELD_LOCKS, "module m\n\ngo 1.22\n", named) == wanted
+
+
+def test_held_lock_message_says_what_is_held_until_when(tmp_path: Path) -> None:
+    package = tmp_path / "example"
+    package.mkdir()
+    (tmp_path / "go.mod").write_text("module m\n\ngo 1.22\n", encoding="utf-8")
+    (package / "example.go").write_text(HELD_LOCKS, encoding="utf-8")
+    result = analyze(discover([str(package)]).packages, RULES, Config(select=["GL204"]))
+    first = result.findings[0]
+    assert first.message == (
+        "`defer func() {…}()` inside a loop (`for _, s := range shards`, line 12): each "
+        "iteration's lock (`s.mu.Lock()`, line 13) stays held until closureUnlock returns: "
+        "the loop ends up holding all of them at once, and a lock met twice deadlocks")
+    assert [r.message for r in first.related] == [
+        "the loop that runs the defer again", "the lock each iteration takes"]

@@ -20,6 +20,7 @@ EXPECTED = {
     ("workers", "pool.go", 28): "default",     # a range over a channel: a stream
     ("limits", "pool_test.go", 42): "default",  # b.N
     ("bounded", "locks.go", 14): "default",    # the same lock again: a deadlock
+    ("shards", "cache.go", 43): "opt-in",      # each element's lock, taken per iteration
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..deferholds import LOCK, WORK, called_name, holds, lock_receiver
+from ..deferholds import LOCK, WORK, acquisition, called_name, holds, lock_receiver
 from ..flow import flows
 from ..localtypes import expression_type
 from ..loops import enclosing_loops, loop_header, repeating_loop
@@ -31,6 +31,11 @@ class DeferInLoop(Rule):
     - a deferred `Unlock` of the same lock on every iteration (nothing in the lock's
       expression changes per iteration): the next iteration's `Lock` waits for it, a
       deadlock however few the iterations;
+    - a deferred release of the element's own lock that the same iteration took, through
+      the iteration variable (`for _, s := range shards { s.mu.Lock(); defer s.mu.Unlock()
+      }`; `RLock`/`RUnlock`, `TryLock`, a semaphore's `Acquire`/`Release`), in a loop
+      driven by data: every element's lock is held at once until the function returns,
+      and a lock met twice deadlocks (an opt-in shape);
     - any deferred call, whatever it does, once per message of a range over a channel: the
       defer list grows with a stream that may never end.
 
@@ -50,8 +55,10 @@ class DeferInLoop(Rule):
     for a guarded block that runs once (`if conn == nil { conn = dial(); defer conn.Close() }`
     with `conn` declared before the loop), and when the deferred call touches only the
     iteration variables (or a local bound to one, `c, ok := v.(io.Closer)`) and values from
-    before the loop, nothing the iteration acquired: `for _, c := range closers { defer
-    c.Close() }` releases each element at return on purpose. In a module older than Go 1.22,
+    before the loop, and the iteration took nothing that it releases: `for _, c := range
+    closers { defer c.Close() }` releases each element at return on purpose, and so does
+    `seg.IncRef(); defer seg.DecRef()` (a reference held on every element while the function
+    reads them is what references are for). In a module older than Go 1.22,
     a deferred closure that captures the loop variable is reported even then: every call sees
     the variable's last value. A copy the body declares before the `defer` (`idx := i`, `c :=
     c`) is a new variable per iteration: a closure capturing it is not reported.
@@ -62,8 +69,12 @@ class DeferInLoop(Rule):
     - deferred work that holds nothing until it runs (`os.Remove`, `os.RemoveAll`,
       `Unmount`, `C.free`, restoring a variable or the environment, `wg.Done`, `recover`,
       logging) in a loop that is not a channel stream;
-    - one lock per element, held until return on purpose (`l := lockFor(k); l.Lock(); defer
-      l.Unlock()`), or a body that also unlocks the same lock by hand;
+    - one lock per element through a local (`l := lockFor(k); l.Lock(); defer l.Unlock()`),
+      taken outside the loop (a loop that locks every shard, then one that defers every
+      unlock), or a body that also unlocks the same lock by hand;
+    - an element's lock kept for what the iteration read under it (`bms = append(bms,
+      s.bitmap)`, merged after the loop), an element's lock taken in a test, or in a small
+      fixed loop (`for _, s := range [...]*shard{hot, cold}`);
     - a resource the iteration keeps beyond itself: stored outside the loop (`conns =
       append(conns, c)`, `s.peers[id] = c`), sent, used by a goroutine the loop starts,
       itself or through a value declared with it or made from it (`kv, closeKV := open()`,
@@ -205,6 +216,11 @@ class DeferInLoop(Rule):
         if loop is None:
             return
         verdict = _releases_elements(self.walked, node, loop, self.package.go_version)
+        if verdict == "":
+            taken = acquisition(node, loop.child_by_field_name("body"))
+            if taken is not None:
+                self._held_per_element(node, loop, taken)
+                return
         if verdict == "" and any(self._stream(lp) for lp in _loops_up_to(node, loop)):
             verdict = "all"  # the elements of a stream: the pending calls grow without end
         if verdict == "":
@@ -223,6 +239,30 @@ class DeferInLoop(Rule):
                        f"released; pass {verdict} as an argument")
         self.report(node, message, ((self.walked, loop, "the loop that runs the defer again"),),
                     tier=tier)
+
+    def _held_per_element(self, node: Node, loop: Node, taken: Node) -> None:
+        """``for _, s := range shards { s.mu.Lock(); defer s.mu.Unlock() }``: the release is
+        of the element, but what it releases the same iteration took (``taken``), so every
+        element's lock stays held until the function returns. Reported for a loop driven by
+        data (a small fixed loop locks a few named things together on purpose), outside tests
+        (a lock held to the end of a test holds up nothing but the test), unless the iteration
+        keeps what it read under the lock beyond itself (``bms = append(bms, s.bitmap)``,
+        merged after the loop): the locks are then held until return on purpose."""
+        if self.walked.is_test or _keeps_element(self.walked, node, loop, taken):
+            return
+        if not [lp for lp in data_driven_loops(node, self.walked, self.package)
+                if lp.start_byte <= loop.start_byte and loop.end_byte <= lp.end_byte]:
+            return
+        method = called_name(taken)
+        what, consequence = _HELD.get(method, _HELD["Acquire"])
+        line = loop.start_point.row + 1
+        message = (f"`defer {_deferred(node)}` inside a loop (`{loop_header(loop)}`, line {line}):"
+                   f" each iteration's {what} (`{_deferred_text(taken)}`, line "
+                   f"{taken.start_point.row + 1}) stays held until {_returner(node)} returns: "
+                   f"{consequence}")
+        self.report(node, message, ((self.walked, loop, "the loop that runs the defer again"),
+                                    (self.walked, taken, f"the {what} each iteration takes")),
+                    tier="opt-in")
 
     def _growth(self, node: Node, loop: Node, where: str) -> tuple[str, Tier] | None:
         """The message when the pending calls pile up into something worth fixing, else None:
@@ -355,6 +395,25 @@ def _unlocked_by_hand(f: FileModel, defer: Node, loop: Node) -> bool:
         if statement is not None and statement.type != "defer_statement":
             return True
     return False
+
+
+def _keeps_element(f: FileModel, defer: Node, loop: Node, taken: Node) -> bool:
+    """Whether the loop body keeps the element it locked (or what it reads from it) beyond
+    the iteration: appended, sent, assigned to a variable from outside the loop or used by a
+    goroutine (``bms = append(bms, other.bitmap)``)."""
+    body = loop.child_by_field_name("body")
+    if body is None:
+        return False
+    iteration = set().union(*(_iteration_variables(lp) for lp in _loops_up_to(defer, loop)))
+    iteration |= _aliases(f, body, iteration)
+    call = next((c for c in defer.named_children if c.type != "comment"), None)
+    element = _identifiers(call) & iteration
+    local = _declared_names(f, body)
+    return any(
+        ident.type == "identifier" and text(ident) in element
+        and not defer.start_byte <= ident.start_byte < defer.end_byte
+        and not taken.start_byte <= ident.start_byte < taken.end_byte
+        and _escapes(ident, body, local) for ident in walk(body))
 
 
 def _kept(f: FileModel, defer: Node, loop: Node) -> bool:
@@ -644,6 +703,25 @@ def _deferred(defer: Node) -> str:
     if len(shown) <= 50:
         return shown
     return f"{' '.join(text(fn).split())[:40]}(…)" if fn is not None else shown[:49] + "…"
+
+
+# What a paired acquisition holds, for the message, and what holding every iteration's at
+# once does (a sync lock taken twice by one goroutine never returns).
+_ALL = "the loop ends up holding all of them at once"
+_HELD: dict[str, tuple[str, str]] = {
+    "Lock": ("lock", f"{_ALL}, and a lock met twice deadlocks"),
+    "TryLock": ("lock", _ALL), "lock": ("lock", _ALL),
+    "RLock": ("read lock", f"{_ALL}, and their writers wait until then"),
+    "TryRLock": ("read lock", f"{_ALL}, and their writers wait until then"),
+    "rlock": ("read lock", _ALL),
+    "Acquire": ("acquisition", _ALL), "TryAcquire": ("acquisition", _ALL),
+}
+
+
+def _deferred_text(call: Node) -> str:
+    """A call on one short line."""
+    shown = " ".join(text(call).split())
+    return shown if len(shown) <= 50 else shown[:49] + "…"
 
 
 def _what(defer: Node) -> str:
