@@ -101,8 +101,9 @@ def _released(defer: Node) -> list[tuple[str, str]]:
         return []
     fn = call.child_by_field_name("function")
     calls = [call]
-    if fn is not None and fn.type == "func_literal":
-        calls = [c for c in walk(fn.child_by_field_name("body"))
+    body = fn.child_by_field_name("body") if fn is not None and fn.type == "func_literal" else None
+    if fn is not None and body is not None:
+        calls = [c for c in walk(body)
                  if c.type == "call_expression" and not _inside_literal(c, fn)]
     found = []
     for c in calls:
