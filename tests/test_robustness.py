@@ -17,8 +17,10 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -491,6 +493,50 @@ def test_a_directory_named_like_a_go_file(project: Path) -> None:
     assert out == "".join(f"{p}/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n"
                           for p in ("x.go", "x.go/y.go"))
     assert run(".")[1] == out
+
+
+def test_a_fifo_named_like_a_go_file_is_one_line_and_exit_2(project: Path) -> None:
+    """Reading a FIFO would wait for a writer forever: named on the command line, it is bad
+    input. (A subprocess with a time limit, so that a regression fails instead of hanging.)"""
+    os.mkfifo(project / "x.go")
+    done = subprocess.run([sys.executable, "-m", "goleaklint", "--no-cache", "x.go"],
+                          capture_output=True, text=True, timeout=120, cwd=project)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "goleaklint: error: x.go: not a regular file\n")
+    assert stat.S_ISFIFO(os.lstat(project / "x.go").st_mode)
+
+
+def test_a_device_named_is_not_taken_for_a_folder(project: Path) -> None:
+    """``goleaklint /dev/null`` says what is wrong with the path, not with a configuration
+    file inside it."""
+    assert run("/dev/null") == (2, "", "goleaklint: error: /dev/null: not a Go file or "
+                                       "directory\n")
+
+
+def test_a_file_swapped_for_a_fifo_after_discovery_is_a_warning(
+        two_packages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are read whole where they are analysed: one that became a FIFO meanwhile is
+    skipped with a warning, never read (which would block the run)."""
+    real = goleaklint.discover.discover
+
+    def discover_then_swap(*args, **kwargs):
+        found = real(*args, **kwargs)
+        leak = two_packages / "b" / "leak.go"
+        leak.unlink()
+        os.mkfifo(leak)
+        return found
+
+    monkeypatch.setattr(goleaklint.discover, "discover", discover_then_swap)
+    result: list[tuple[int, str, str]] = []
+    worker = threading.Thread(target=lambda: result.append(run("--jobs", "1", ".")),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=120)  # a hang fails the test instead of stopping the suite
+    assert result, "goleaklint blocked reading a FIFO"
+    code, out, err = result[0]
+    assert (code, out) == (1, f"a/leak.go:{LEAK_LINE}:{LEAK_COL}: {MESSAGE}\n")
+    assert warnings_of(err) == ["b/leak.go: warning: read-error: cannot read (not a regular "
+                                "file)"]
 
 
 def test_paths_with_spaces_and_non_ascii_names(project: Path) -> None:

@@ -98,7 +98,7 @@ def find_config(start: Path) -> Path | None:
     error rather than passed over for one further up.
     """
     current = start.resolve()
-    if _is_file(current):
+    if not _is_dir(current):  # a file, or a device or FIFO named on the command line
         current = current.parent
     for folder in (current, *current.parents):
         found = config_in(folder)
@@ -139,6 +139,13 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except OSError:  # a folder we may not look into: as if there were no file (discovery warns)
         return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder we may not look into: its own config is not readable either
+        return True
 
 
 def _line_of(source: str, key: str) -> int:

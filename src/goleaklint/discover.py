@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import display_path
+from .regularfiles import open_regular, read_regular
 
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.\r?$", re.MULTILINE)
@@ -65,7 +66,7 @@ class SourceFile:
 
     def read(self) -> bytes:
         """The file's bytes (``source`` when given); OSError when it cannot be read now."""
-        return self.source if self.source is not None else self.path.read_bytes()
+        return self.source if self.source is not None else read_regular(self.path)[0]
 
 
 @dataclass
@@ -147,7 +148,7 @@ HEAD_BYTES = 16384  # a first read; more only for a longer header (cmd/go's alld
 def read_head(path: Path) -> tuple[bytes, int]:
     """The first bytes of a file, enough for ``package_name``, ``is_generated`` and the binary
     probe (at least ``BINARY_PROBE`` bytes or the whole file), and the file's size."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))  # (no buffered file: cheaper)
+    fd = open_regular(path)  # (no buffered file: cheaper)
     try:
         size = os.fstat(fd).st_size
         head = _read_up_to(fd, HEAD_BYTES)
@@ -367,8 +368,10 @@ def discover(
         if p.is_dir():
             for f in _walk_go_files(p, warnings):
                 reported.setdefault(f, False)
-        elif p.suffix == ".go" or p.is_file():
+        elif p.is_file():
             reported[p] = True
+        elif p.suffix == ".go":
+            raise DiscoveryError(f"{raw}: not a regular file")
         else:
             raise DiscoveryError(f"{raw}: not a Go file or directory")
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .regularfiles import read_regular
+
 # A file whose modification or change time is this close to the moment it was read may still
 # be written within the same timestamp tick, unseen by its size and times ("racy git"): its
 # identity alone never vouches for its content, which is hashed again.
@@ -107,12 +109,10 @@ def identity(path: str, st: os.stat_result, data: bytes, now_ns: int) -> FileRea
 def read(path: Path) -> bytes:
     """The bytes of the file at ``path`` (``OSError`` when it cannot be read), noted."""
     if not _open:
-        return path.read_bytes()
+        return read_regular(path)[0]
     now = time.time_ns()
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())  # before reading: a later write changes the times
-            data = fh.read()
+        data, st = read_regular(path)
     except OSError:
         _open[-1].complete = False
         raise
@@ -166,9 +166,7 @@ def still_holds(item: Input) -> tuple[bool, Input]:
         return False, item
     now = time.time_ns()
     try:
-        with open(item.path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            data = fh.read()
+        data, st = read_regular(item.path)
     except OSError:
         return False, item
     fresh = identity(item.path, st, data, now)
