@@ -111,6 +111,25 @@ def test_leaving(body: str, leaving: list[str]) -> None:
     assert [text(b.node) for b in cfg.leaving(first_loop(fn)) if b.node is not None] == leaving
 
 
+@pytest.mark.parametrize(
+    ("body", "leaving"),
+    [
+        ("for {\n\twork()\n}", []),
+        ("for {\n\tpanic(1)\n}", ["panic(1)"]),  # leaves the function, and so the loop
+        ("for {\n\tif c {\n\t\tos.Exit(1)\n\t}\n}", ["os.Exit(1)"]),
+        ("for {\n\tif c {\n\t\treturn\n\t}\n}", ["return"]),
+        ("for {\n\tgo func() {\n\t\tpanic(1)\n\t}()\n}", []),
+    ],
+)
+def test_leaving_with_calls_that_end(body: str, leaving: list[str]) -> None:
+    tree = parse(f"package p\n\nimport \"os\"\n\nfunc f() {{\n{body}\n}}\n".encode())
+    fn = tree.root_node.named_children[2]
+    cfg = CFG(fn.child_by_field_name("body"),
+              lambda call: text(call.child_by_field_name("function")) in ("panic", "os.Exit"))
+    assert [text(b.node) for b in cfg.leaving(first_loop(fn), ending=True)
+            if b.node is not None] == leaving
+
+
 def test_continue_of_an_outer_loop_leaves_the_inner_one() -> None:
     cfg, fn = graph("next:\nfor _, b := range bs {\n\tfor {\n\t\tif c {\n\t\t\tcontinue next\n"
                     "\t\t}\n\t}\n}")

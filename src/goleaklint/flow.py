@@ -349,16 +349,17 @@ class CFG:
         """Whether any path from the entry reaches a normal return."""
         return self.exit in self.reachable(self.entry)
 
-    def leaving(self, loop: Node) -> list[Block]:
+    def leaving(self, loop: Node, ending: bool = False) -> list[Block]:
         """The blocks of ``loop`` (a ``for`` of this body) with an edge out of it: a
         ``return``, a ``break`` or ``continue`` of an outer statement, a ``goto`` to a label
-        outside it.  The loop's own condition failing and calls that never return (which
-        leave the function, not just the loop) are not counted.  In source order."""
+        outside it.  The loop's own condition failing is not counted, and neither are calls
+        that never return (which leave the function, not just the loop) unless ``ending``.
+        In source order."""
         head = self.loop_heads.get(loop.id)
         inside = self._inside(loop)
         return [block for block in self.blocks
                 if block is not head and inside(block)
-                and any(succ is not self.noreturn and not inside(succ)
+                and any((ending or succ is not self.noreturn) and not inside(succ)
                         for succ, _ in block.succs)]
 
     def comes_back(self, block: Block, loop: Node, starts: list[Block] | None = None) -> bool:

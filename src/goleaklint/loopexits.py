@@ -1,5 +1,6 @@
 """How a goroutine's loop can end: endless ``for { … }``, a return or break out of it (an edge
-out of the loop in the function's control-flow graph, flow.py), a quit receive (GL302-GL304)."""
+out of the loop in the function's control-flow graph, flow.py), a quit receive (GL302-GL304);
+and whether a loop never ends at all (GL204)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def is_endless(loop: Node) -> bool:
     """``for { … }``: no condition, no clause."""
     body = loop.child_by_field_name("body")
     return all(c.type == "comment" or c == body for c in loop.named_children)
+
+
+def never_left(flows: FlowCache, f: FileModel, loop: Node) -> bool:
+    """``for { … }`` with no way out in its function's graph: no return, no break, continue
+    or goto out of it, no call that never returns (``panic``, ``os.Exit``, ``t.Fatal``).
+    Once entered, it turns until the process ends (or blocks for good)."""
+    function = f.innermost_function(loop)
+    if function is None or not is_endless(loop):
+        return False
+    return not flows.graph(function, f).leaving(loop, ending=True)
 
 
 def has_exit(flows: FlowCache, f: FileModel, loop: Node) -> bool:
