@@ -269,3 +269,25 @@ def test_held_lock_message_says_what_is_held_until_when(tmp_path: Path) -> None:
         "the loop ends up holding all of them at once, and a lock met twice deadlocks")
     assert [r.message for r in first.related] == [
         "the loop that runs the defer again", "the lock each iteration takes"]
+
+
+NEVER_ENDS = """package relay
+
+import "log"
+
+func serve(accept func() string) {
+	for {
+		peer := accept()
+		defer log.Printf("closed %s", peer)
+	}
+}
+"""
+
+
+def test_a_loop_that_never_ends_says_the_defers_never_run(tmp_path: Path) -> None:
+    package = tmp_path / "example"
+    package.mkdir()
+    (package / "example.go").write_text(NEVER_ENDS, encoding="utf-8")
+    result = analyze(discover([str(package)]).packages, RULES, Config())
+    assert [(f.location.line, f.tier) for f in result.findings] == [(8, "default")]
+    assert "never run and pile up" in result.findings[0].message

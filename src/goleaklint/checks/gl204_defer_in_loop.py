@@ -7,6 +7,7 @@ import re
 from ..deferholds import LOCK, WORK, acquisition, called_name, holds, lock_receiver
 from ..flow import flows
 from ..localtypes import expression_type
+from ..loopexits import never_left
 from ..loops import enclosing_loops, loop_header, repeating_loop
 from ..model import FileModel, function_name
 from ..openers import recognise_opener
@@ -226,6 +227,10 @@ class DeferInLoop(Rule):
         loop = repeating_loop(self.flows, self.walked, node)
         if loop is None:
             return
+        endless = self._never_left(node, loop)
+        if endless is not None and not self._deadlocks(node, loop):
+            self._piles_up_forever(node, endless)
+            return
         verdict = _releases_elements(self.walked, node, loop, self.package.go_version)
         if verdict == "":
             taken = acquisition(node, loop.child_by_field_name("body"))
@@ -250,6 +255,37 @@ class DeferInLoop(Rule):
                        f"released; pass {verdict} as an argument")
         self.report(node, message, ((self.walked, loop, "the loop that runs the defer again"),),
                     tier=tier)
+
+    def _never_left(self, defer: Node, loop: Node) -> Node | None:
+        """The loop from ``loop`` outwards that nothing leaves (``loopexits.never_left``)
+        and that brings control back to ``defer``, or None."""
+        function = self.walked.innermost_function(defer)
+        if function is None:
+            return None
+        cfg = self.flows.graph(function, self.walked)
+        block = cfg.by_node.get(defer.id)
+        for candidate in enclosing_loops(defer)[_loops_up_to(defer, loop).index(loop):]:
+            if never_left(self.flows, self.walked, candidate) and (
+                    candidate.id == loop.id
+                    or (block is not None and cfg.comes_back(block, candidate))):
+                return candidate
+        return None
+
+    def _deadlocks(self, defer: Node, loop: Node) -> bool:
+        """The same lock deferred again on every iteration: the next ``Lock`` waits for it
+        (reported as the deadlock it is, by ``_growth``)."""
+        return holds(defer) == LOCK and not _varies(self.walked, defer, loop) and not (
+            _unlocked_by_hand(self.walked, defer, loop))
+
+    def _piles_up_forever(self, node: Node, loop: Node) -> None:
+        """``for { defer println() }`` with no way out: whatever it defers, the calls never
+        run and their records pile up for as long as the loop turns."""
+        line = loop.start_point.row + 1
+        message = (f"`defer {_deferred(node)}` inside a loop that never ends (`"
+                   f"{loop_header(loop)}`, line {line}: no return, break or call that ends "
+                   f"{_returner(node)}): the deferred calls never run and pile up, one per "
+                   f"iteration, with everything they capture")
+        self.report(node, message, ((self.walked, loop, "the loop nothing leaves"),))
 
     def _held_per_element(self, node: Node, loop: Node, taken: Node) -> None:
         """``for _, s := range shards { s.mu.Lock(); defer s.mu.Unlock() }``: the release is
