@@ -1,12 +1,15 @@
 """Light types of local expressions: parameters, receivers, fields and a few constructors.
 
 Just enough to tell a ``*sql.DB`` from a ``*http.Client`` at a method call, from syntax alone.
+A type parameter reads as its constraint's core type (typeparams.py): ``ch T`` with ``T chan
+int`` is a channel.
 """
 
 from __future__ import annotations
 
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, text
+from .typeparams import field_type_parameter, resolve_type_parameter
 from .types import UNKNOWN, TypeRef, type_from_node
 
 # Results of well-known constructors, by qualified function name.
@@ -116,10 +119,10 @@ def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 
             for function in enclosing_functions(expr):
                 t = _parameter_type(function, text(expr), f)
                 if t is not None:
-                    return t
+                    return resolve_type_parameter(t, expr, pkg, f)
                 t = _local_assignment_type(function, expr, pkg, f, depth)
                 if t.kind != "unknown":
-                    return t
+                    return resolve_type_parameter(t, expr, pkg, f)
             return UNKNOWN
         return pkg.var_type(text(expr))
     if kind == "selector_expression":
@@ -129,7 +132,8 @@ def expression_type(expr: Node | None, pkg: Package, f: FileModel, depth: int = 
         owner = expression_type(expr.child_by_field_name("operand"), pkg, f, depth + 1)
         if owner.kind == "unknown":
             return UNKNOWN
-        return pkg.field_type(owner, text(expr.child_by_field_name("field")))
+        return field_type_parameter(owner, pkg.field_type(
+            owner, text(expr.child_by_field_name("field"))), pkg)
     if kind == "call_expression":
         qualified = resolve_selector(f, expr, pkg)
         if qualified in CONSTRUCTOR_RESULTS:
