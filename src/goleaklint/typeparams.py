@@ -68,11 +68,11 @@ def core_type(constraint: Node, f: FileModel, pkg: Package, _depth: int = 0) -> 
         term = base
     if term.type == "type_identifier":
         decl = pkg.types.get(text(term))
-        spelled = decl.node.child_by_field_name("type") if decl is not None else None
-        if spelled is not None and spelled.type == "interface_type":
-            return _interface_core(spelled, decl.file, pkg, _depth + 1)
         if decl is None:
             return UNKNOWN  # ``any``, ``comparable``, a predeclared type
+        spelled = decl.node.child_by_field_name("type")
+        if spelled is not None and spelled.type == "interface_type":
+            return _interface_core(spelled, decl.file, pkg, _depth + 1)
     if term.type == "qualified_type":
         return UNKNOWN  # another package's type: an interface, perhaps
     return type_from_node(term, f.resolve_package)
