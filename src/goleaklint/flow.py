@@ -475,6 +475,13 @@ def find_escape(
     return None
 
 
+def ranges_over(block: Block, channel: str) -> bool:
+    """Whether ``block`` is the head of a ``for … range channel`` loop."""
+    node = block.node
+    return block.kind == "cond" and node is not None and node.type == "range_clause" and (
+        text(node.child_by_field_name("right")) == channel)
+
+
 def function_body(function: Node) -> Node | None:
     """The body block of a function declaration, method or literal."""
     return function.child_by_field_name("body")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from .facts import Fact
-from .flow import CFG, Block, Escape, find_escape, flows
+from .flow import CFG, Block, Escape, find_escape, flows, ranges_over
 from .model import FileModel, spec_names
 from .ownership import Resource, mentions, ownership
 from .rule import Rule, RuleContext
@@ -195,7 +195,7 @@ class FlowRule(Rule):
             releases=lambda b: id(b) in releasing or (harmless is not None and harmless(b)),
             dead_edge=lambda b, label: went_wrong(
                 b, label, err if id(b) in first_checks or b is start else "", name
-            ) or (bool(endless) and label is False and _ranges_over(b, endless))
+            ) or (bool(endless) and label is False and ranges_over(b, endless))
             or (drains and label is False and _iterates(b, name)),
             lost=lambda b: id(b) in losing,
         )
@@ -268,13 +268,6 @@ def called_name(fn: Node) -> str:
     if fn.type == "selector_expression":
         return text(fn.child_by_field_name("field"))
     return text(fn) if fn.type == "identifier" else ""
-
-
-def _ranges_over(block: Block, channel: str) -> bool:
-    """Whether ``block`` is the head of a ``for … range channel`` loop."""
-    node = block.node
-    return block.kind == "cond" and node is not None and node.type == "range_clause" and (
-        text(node.child_by_field_name("right")) == channel)
 
 
 def _iterates(block: Block, name: str) -> bool:
