@@ -174,7 +174,7 @@ class FlowRule(Rule):
         losing: set[int] = set()
         body = function.child_by_field_name("body")
         for mention in mentions(self.file, body, name) if body is not None else []:
-            verdict = self.ownership.classify(self.file, mention, res)
+            verdict = self.ownership.classify(self.file, mention, res, scope=function)
             helper = _helper_name(mention, function) if verdict == "release" else ""
             if helper:  # `abort := func() { f.Close() }`: released where abort() is called
                 releasing.update(id(b) for b in _call_blocks(self.file, cfg, body, helper))

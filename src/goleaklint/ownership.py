@@ -3,6 +3,8 @@
 A mention either *releases* the value (closes it, or hands it to someone who will: returned,
 stored in a field, global, map or slice, sent on a channel, captured by a goroutine, passed to a
 function that takes ownership), *loses* it (the variable is overwritten), or merely *uses* it.
+For a resource asked ``every_path`` (tickers), a same-package callee or a goroutine's literal
+takes it over only when it releases it on every path that leaves it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .facts import package_fact
+from .flow import Escape, FlowCache, find_escape, flows, ranges_over
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, text
@@ -44,6 +47,11 @@ class Resource:
 
     release_methods: frozenset[str] = frozenset({"Close"})
     through_field: str = ""  # "Body" for *http.Response
+    # A same-package callee, or a goroutine's literal capturing it, releases it only when it
+    # does on every path that leaves it (one that never leaves keeps it for good). Without it,
+    # one release anywhere in a callee counts, and a goroutine capturing it is its owner.
+    every_path: bool = False
+    endless_field: str = ""  # "C" of a ticker: never closed, `for range v.C` never ends
 
 
 FILE_LIKE = Resource()
@@ -59,9 +67,11 @@ def _call_function(arg_list: Node) -> Node | None:
 class Ownership:
     """Classifies mentions of a variable for one package (with per-package memoisation)."""
 
-    def __init__(self, pkg: Package) -> None:
+    def __init__(self, pkg: Package, graphs: FlowCache | None = None) -> None:
         self.pkg = pkg
-        self._closes_param: dict[tuple[int, int], bool] = {}
+        self.graphs = graphs if graphs is not None else FlowCache(pkg)
+        self._closes_param: dict[tuple[int, int, Resource], bool] = {}
+        self._leaks: dict[tuple[int, str, Resource], Escape | None] = {}
 
     # Calls ------------------------------------------------------------------------------------
 
@@ -102,7 +112,7 @@ class Ownership:
                          depth: int = 0) -> bool:
         """Whether a same-package function releases (closes, stores, returns) parameter
         ``index``."""
-        key = (function.id, index)
+        key = (function.id, index, res)
         if key in self._closes_param:
             return self._closes_param[key]
         self._closes_param[key] = False  # recursion guard
@@ -115,6 +125,8 @@ class Ownership:
                     names.extend(text(n) for n in ns) if ns else names.append("_")
         if index >= len(names) or names[index] == "_" or depth > 3:
             result = index >= len(names)  # variadic or unknown: assume it takes it
+        elif res.every_path:
+            result = self.leak_path(f, function, names[index], res) is None
         else:
             body = function.child_by_field_name("body")
             result = body is not None and any(
@@ -124,10 +136,41 @@ class Ownership:
         self._closes_param[key] = result
         return result
 
+    def leak_path(self, f: FileModel, function: Node, name: str, res: Resource) -> Escape | None:
+        """A path that leaves ``function`` (a same-package function given ``name`` as a
+        parameter, or a goroutine's literal capturing it) without releasing ``name``, if any.
+        A path that never leaves (an endless loop, ``for range v.C``) keeps it, and leaks
+        nothing beyond the function."""
+        key = (function.id, name, res)
+        if key in self._leaks:
+            return self._leaks[key]
+        self._leaks[key] = None  # recursion guard: a function calling itself keeps it
+        cfg = self.graphs.graph(function, f)
+        body = function.child_by_field_name("body")
+        releasing = set()
+        for m in mentions(f, body, name) if body is not None else []:
+            block = cfg.block_of(m, through_literals=True)
+            if block is not None and self.classify(f, m, res, scope=function) == "release":
+                releasing.add(id(block))
+        endless = f"{name}.{res.endless_field}" if res.endless_field else ""
+        escape = find_escape(
+            cfg, cfg.entry, releases=lambda b: id(b) in releasing,
+            dead_edge=lambda b, label: bool(endless) and label is False and ranges_over(
+                b, endless))
+        self._leaks[key] = escape
+        return escape
+
     # Mentions ---------------------------------------------------------------------------------
 
-    def classify(self, f: FileModel, ident: Node, res: Resource, depth: int = 0) -> str:
-        """``release``, ``lost`` (overwritten), ``use`` or ``none`` for one mention."""
+    def classify(self, f: FileModel, ident: Node, res: Resource, depth: int = 0,
+                 scope: Node | None = None) -> str:
+        """``release``, ``lost`` (overwritten), ``use`` or ``none`` for one mention (``scope``:
+        the function whose paths are asked about, by default the one declaring the value)."""
+        if res.every_path:
+            literal = goroutine_literal(f, ident, scope)
+            if literal is not None:
+                leaks = self.leak_path(f, literal, text(ident), res) is not None
+                return "use" if leaks else "release"
         node = ident
         parent = node.parent
         # v.Body…: follow the field a response is released through.
@@ -205,7 +248,7 @@ class Ownership:
                 holder = holder.parent
             if holder is not None and holder.type == "go_statement" and not declares(
                     f, literal, text(ident)):
-                return "release"
+                return "use" if res.every_path else "release"  # every_path: classify asked
             outer = literal.parent
             while outer is not None and outer.type not in FUNCTION_NODES:
                 outer = outer.parent
@@ -214,6 +257,28 @@ class Ownership:
                     f, literal, body, calls=False):
                 return "release"
         return "use"
+
+
+def goroutine_literal(f: FileModel, ident: Node, scope: Node | None = None) -> Node | None:
+    """The outermost ``go func() {…}()`` literal around ``ident`` (below ``scope``) that
+    captures it: one that does not declare ``ident``'s name itself."""
+    found = None
+    node = ident.parent
+    while node is not None and node != scope:
+        if node.type == "func_literal" and _started(node) and not declares(f, node, text(ident)):
+            found = node
+        node = node.parent
+    return found
+
+
+def _started(literal: Node) -> bool:
+    """Whether a function literal is what a ``go`` statement calls."""
+    holder = literal.parent
+    while holder is not None and holder.type == "parenthesized_expression":
+        holder = holder.parent
+    if holder is None or holder.type != "call_expression":
+        return False
+    return holder.parent is not None and holder.parent.type == "go_statement"
 
 
 def declares(f: FileModel, function: Node, name: str) -> bool:
@@ -298,7 +363,7 @@ def mentions(f: FileModel, scope: Node, name: str) -> list[Node]:
     return [n for n in f.captures("(identifier) @i", scope).get("i", []) if n.text == spelled]
 
 
-@package_fact()
+@package_fact(requires=(flows,))
 def ownership(pkg: Package) -> Ownership:
     """What each mention of a value does with it (release, lose, use), asked per mention."""
-    return Ownership(pkg)
+    return Ownership(pkg, pkg.facts.get(flows))
