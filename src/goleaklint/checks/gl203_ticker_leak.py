@@ -8,13 +8,13 @@ from ..flow import CFG, Block
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
 from ..loopexits import ranges_over_ticker
 from ..model import FileModel, Package, is_main_main, resolve_selector
-from ..ownership import Resource
+from ..ownership import Resource, mentions
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import repeats
 from ..syntax import Node, text
 
-TICKER = Resource(release_methods=frozenset({"Stop"}))
+TICKER = Resource(release_methods=frozenset({"Stop"}), every_path=True, endless_field="C")
 _FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 
 
@@ -131,6 +131,9 @@ class TickerLeak(FlowRule):
         statement, left = statement_of(call)
         if statement is None:
             return
+        if statement.type == "argument_list":
+            self._handed(call, statement, shown)
+            return
         if statement.type == "expression_statement":
             self.report(call, f"the ticker from {shown} is discarded and never stopped")
             return
@@ -156,12 +159,50 @@ class TickerLeak(FlowRule):
         where, via = describe_escape(escape, self.file)
         related = ((self.file, via, "leaves here without Stop"),) if via is not None else ()
         message = f"ticker {text(target)} from {shown} is not stopped {where}"
+        goroutine = self._goroutine_on(escape.path, function, text(target))
+        if goroutine is not None:
+            line = self.file.position(goroutine.start_byte)[0]
+            message += (f" (the goroutine started at line {line} is handed it and can return "
+                        "without stopping it)")
         bound = _earlier_deferred_stop(function, statement, text(target))
         if bound is not None:
             line = self.file.position(bound.start_byte)[0]
             message += (f" (the defer at line {line} evaluated {text(target)} when it ran: it "
                         "stops an earlier ticker, not this one)")
         self.report(call, message, related)
+
+    def _handed(self, call: Node, arguments: Node, shown: str) -> None:
+        """``go c.reaper(time.NewTicker(d))``: the callee owns the ticker, and must stop it on
+        every path that leaves it (a same-package one is looked into)."""
+        assert self.file is not None
+        outer = arguments.parent
+        callee = outer.child_by_field_name("function") if outer is not None else None
+        held = call
+        while held.parent is not None and held.parent.type == "parenthesized_expression":
+            held = held.parent
+        index = [c.id for c in arguments.named_children].index(held.id)
+        if callee is None or outer is None or outer.type != "call_expression" or (
+                self.ownership.call_takes_ownership(self.file, callee, index, TICKER)):
+            return
+        shown_callee = "a function literal" if callee.type == "func_literal" else text(callee)
+        self.report(call, f"the ticker from {shown} is handed to {shown_callee}, which can "
+                    "return without stopping it")
+
+    def _goroutine_on(self, path: list[Block], function: Node, name: str) -> Node | None:
+        """The ``go`` statement on ``path`` that is handed ``name`` (captures it, or passes it
+        to the function it starts)."""
+        assert self.file is not None
+        on_path = {id(b) for b in path}
+        body = function.child_by_field_name("body")
+        cfg = self.flows.graph(function, self.file)
+        for mention in mentions(self.file, body, name) if body is not None else []:
+            node = mention.parent
+            while node is not None and node != function and node.type != "go_statement":
+                node = node.parent
+            if node is not None and node.type == "go_statement" and id(
+                    cfg.block_of(node)) in on_path:
+                return node
+        return None
 
     def _tick(self, call: Node, shown: str) -> None:
         function = self.walked.innermost_function(call)
