@@ -20,8 +20,9 @@ _FUNCTIONS = frozenset({"function_declaration", "method_declaration", "func_lite
 
 class TickerLeak(FlowRule):
     """## What it finds
-    A `time.NewTicker` whose `Stop` is not called on the paths that leave the function, and
-    `time.Tick` outside `main.main` and outside functions that never return. Only where the
+    A `time.NewTicker` whose `Stop` is not called on the paths that leave the function (nor by
+    the function of the package or the goroutine it is handed to, on every path that leaves
+    them), and `time.Tick` outside `main.main` and outside functions that never return. Only where the
     module's `go` directive is below 1.23, or where no go.mod is above the code (pre-modules
     code).
 
@@ -65,10 +66,16 @@ class TickerLeak(FlowRule):
     ```
 
     ## Known limits
-    A ticker that is returned, stored or passed on is its new owner's to stop; so is the channel
+    A ticker that is returned or stored, or passed to another package's function, an interface's
+    method or a function value, is its new owner's to stop; so is the channel
     of `return time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a ticker a
     function literal assigns to a variable of an enclosing function that calls `Stop` on it
-    somewhere (a deferred stop closure). Functions that never return (a `for` without condition
+    somewhere (a deferred stop closure). A ticker handed to a function or method of the
+    package (`go c.reaper(time.NewTicker(d))`, `go c.reaper(t)`), or captured by a goroutine's
+    function literal, is looked into: it is theirs only when they stop it (or hand it on) on
+    every path that leaves them; one that never leaves (`for { <-t.C … }`) keeps it for good,
+    which GL304 reports, not this rule. Inside such a callee or goroutine a `Stop` in a local
+    closure counts where the closure is defined, not where it is called. Functions that never return (a `for` without condition
     and without `return` or `break`, or a `for range time.Tick(…)` loop, also through a local
     bound only to it: `tick := time.Tick(d); for range tick`) may use `time.Tick`. With `go
     1.23` and later the rule is silent (the runtime collects unreferenced timers), as with a
