@@ -22,9 +22,9 @@ class TickerLeak(FlowRule):
     """## What it finds
     A `time.NewTicker` whose `Stop` is not called on the paths that leave the function (nor by
     the function of the package or the goroutine it is handed to, on every path that leaves
-    them), and `time.Tick` outside `main.main` and outside functions that never return. Only where the
-    module's `go` directive is below 1.23, or where no go.mod is above the code (pre-modules
-    code).
+    them), and `time.Tick` outside `main.main` and outside functions that never return. Only
+    where the module's `go` directive is below 1.23, or where no go.mod is above the code
+    (pre-modules code).
 
     ## Why it leaks
     Before Go 1.23 a ticker that is not stopped is never garbage collected: the runtime
@@ -67,21 +67,21 @@ class TickerLeak(FlowRule):
 
     ## Known limits
     A ticker that is returned or stored, or passed to another package's function, an interface's
-    method or a function value, is its new owner's to stop; so is the channel
-    of `return time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a ticker a
-    function literal assigns to a variable of an enclosing function that calls `Stop` on it
-    somewhere (a deferred stop closure). A ticker handed to a function or method of the
-    package (`go c.reaper(time.NewTicker(d))`, `go c.reaper(t)`), or captured by a goroutine's
-    function literal, is looked into: it is theirs only when they stop it (or hand it on) on
-    every path that leaves them; one that never leaves (`for { <-t.C … }`) keeps it for good,
-    which GL304 reports, not this rule. Inside such a callee or goroutine a `Stop` in a local
-    closure counts where the closure is defined, not where it is called. Functions that never return (a `for` without condition
-    and without `return` or `break`, or a `for range time.Tick(…)` loop, also through a local
-    bound only to it: `tick := time.Tick(d); for range tick`) may use `time.Tick`. With `go
-    1.23` and later the rule is silent (the runtime collects unreferenced timers), as with a
-    go.mod without a usable `go` line. Code with no go.mod above it (GOPATH-era code) predates
-    modules: it is taken to be older than Go 1.23 and checked; the `go-version` setting
-    overrides both.
+    method or a function value, is its new owner's to stop; so is the channel of `return
+    time.Tick(d)` (a Clock-style wrapper: its callers' use decides), and a ticker a function
+    literal assigns to a variable of an enclosing function that calls `Stop` on it somewhere (a
+    deferred stop closure). A ticker handed to a function or method of the package (`go
+    c.reaper(time.NewTicker(d))`, `go c.reaper(t)`), or captured by a goroutine's function
+    literal, is looked into: it is theirs only when they stop it (or hand it on) on every path
+    that leaves them; one that never leaves (`for { <-t.C … }`) keeps it for good, which GL304
+    reports, not this rule. Inside such a callee or goroutine a `Stop` in a local closure counts
+    where the closure is defined, not where it is called. Functions that never return (a `for`
+    without condition and without `return` or `break`, or a `for range time.Tick(…)` loop, also
+    through a local bound only to it: `tick := time.Tick(d); for range tick`) may use
+    `time.Tick`. With `go 1.23` and later the rule is silent (the runtime collects unreferenced
+    timers), as with a go.mod without a usable `go` line. Code with no go.mod above it
+    (GOPATH-era code) predates modules: it is taken to be older than Go 1.23 and checked; the
+    `go-version` setting overrides both.
 
     A leak is growth (DESIGN.md): in test code it reports only a ticker made per iteration of
     a loop driven by data or large (`b.N`, not a table of three cases), or in a helper that
