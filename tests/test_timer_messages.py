@@ -57,3 +57,60 @@ def test_no_hint_without_an_earlier_deferred_stop(tmp_path: Path) -> None:
     plain = ("ticker ticker from time.NewTicker is not stopped on the path through the return "
              "at line 11")
     assert messages(tmp_path, code) == [(6, plain), (14, plain)]
+
+
+REAPER = """package poll
+
+import "time"
+
+type Cache struct{ done chan struct{} }
+
+func (c *Cache) reaper(t *time.Ticker) {
+	for {
+		select {
+		case <-t.C:
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *Cache) Start(d time.Duration) {
+	go c.reaper(time.NewTicker(d))
+}
+
+func (c *Cache) Watch(d time.Duration) {
+	t := time.NewTicker(d)
+	go func() {
+		for {
+			select {
+			case <-t.C:
+			case <-c.done:
+				return
+			}
+		}
+	}()
+}
+"""
+
+
+def test_a_ticker_handed_to_a_goroutine_that_returns_without_stop_names_it(
+        tmp_path: Path) -> None:
+    """The ticker's own function hands it on: the message names who was handed it and does
+    not stop it, or the reader sees ``go c.reaper(…)`` and takes it as owned."""
+    assert messages(tmp_path, REAPER) == [
+        (18, "the ticker from time.NewTicker is handed to c.reaper, which can return without "
+             "stopping it"),
+        (22, "ticker t from time.NewTicker is not stopped on the path that reaches the end of "
+             "the function (the goroutine started at line 23 is handed it and can return "
+             "without stopping it)"),
+    ]
+
+
+def test_goroutines_that_stop_the_ticker_on_every_way_out_are_its_owners(
+        tmp_path: Path) -> None:
+    code = REAPER.replace("\tfor {\n\t\tselect", "\tdefer t.Stop()\n\tfor {\n\t\tselect", 1)
+    code = code.replace("\t\t\tcase <-c.done:\n\t\t\t\treturn",
+                        "\t\t\tcase <-c.done:\n\t\t\t\tt.Stop()\n\t\t\t\treturn")
+    assert "defer t.Stop()" in code and "\t\t\t\tt.Stop()" in code
+    assert messages(tmp_path, code) == []
