@@ -75,15 +75,36 @@ class Ownership:
 
     # Calls ------------------------------------------------------------------------------------
 
+    def callee(self, f: FileModel, call_fn: Node) -> tuple[FileModel, Node] | None:
+        """The function of the package a call's function expression names (a declared function
+        or method, or a literal called where it is written), with its file."""
+        if call_fn.type == "identifier":
+            decl = None if f.is_local(call_fn) else self.pkg.funcs.get(text(call_fn))
+            return (decl.file, decl.node) if decl is not None else None
+        if call_fn.type == "selector_expression":
+            if resolve_selector(f, call_fn, self.pkg) is not None:
+                return None  # another package's function
+            method = text(call_fn.child_by_field_name("field"))
+            operand = call_fn.child_by_field_name("operand")
+            receiver = expression_type(operand, self.pkg, f).deref()
+            decl = self.pkg.methods.get(receiver.name, {}).get(method) if (
+                receiver.kind == "named") else None
+            return (decl.file, decl.node) if decl is not None else None
+        if call_fn.type == "func_literal":  # func(b io.ReadCloser) { … }(resp.Body)
+            return f, call_fn
+        if call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
+            return self.callee(f, call_fn.named_children[0])
+        return None
+
     def call_takes_ownership(self, f: FileModel, call_fn: Node, index: int, res: Resource) -> bool:
         """Whether passing a value as argument ``index`` of a call to ``call_fn`` hands it over."""
+        target = self.callee(f, call_fn)
+        if target is not None:  # before the builtins: a func close(…) shadows one
+            return self.closes_parameter(target[0], target[1], index, res)
         if call_fn.type == "identifier":
             name = text(call_fn)
             if f.is_local(call_fn):
                 return True  # a function value: it may keep or close what it gets
-            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows one
-            if decl is not None:
-                return self.closes_parameter(decl.file, decl.node, index, res)
             if name in OWNING_BUILTINS:
                 return True
             if name in BUILTINS:
@@ -94,16 +115,7 @@ class Ownership:
             if qualified is not None:
                 package = qualified.rpartition(".")[0]
                 return qualified not in NON_OWNING_FUNCS and package not in NON_OWNING_PACKAGES
-            method = text(call_fn.child_by_field_name("field"))
-            operand = call_fn.child_by_field_name("operand")
-            receiver = expression_type(operand, self.pkg, f).deref()
-            if receiver.kind == "named":
-                decl = self.pkg.methods.get(receiver.name, {}).get(method)
-                if decl is not None:
-                    return self.closes_parameter(decl.file, decl.node, index, res)
             return True  # an interface or another package's value: assume it keeps the value
-        if call_fn.type == "func_literal":  # func(b io.ReadCloser) { … }(resp.Body): look in
-            return self.closes_parameter(f, call_fn, index, res)
         if call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
             return self.call_takes_ownership(f, call_fn.named_children[0], index, res)
         return True
@@ -116,13 +128,7 @@ class Ownership:
         if key in self._closes_param:
             return self._closes_param[key]
         self._closes_param[key] = False  # recursion guard
-        params = function.child_by_field_name("parameters")
-        names: list[str] = []
-        if params is not None:
-            for p in params.named_children:
-                if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
-                    ns = p.children_by_field_name("name")
-                    names.extend(text(n) for n in ns) if ns else names.append("_")
+        names = parameter_names(function)
         if index >= len(names) or names[index] == "_" or depth > 3:
             result = index >= len(names)  # variadic or unknown: assume it takes it
         elif res.every_path:
@@ -257,6 +263,17 @@ class Ownership:
                     f, literal, body, calls=False):
                 return "release"
         return "use"
+
+
+def parameter_names(function: Node) -> list[str]:
+    """The names of a function's parameters, one per parameter (``_`` for an unnamed one)."""
+    params = function.child_by_field_name("parameters")
+    names: list[str] = []
+    for p in params.named_children if params is not None else []:
+        if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
+            ns = p.children_by_field_name("name")
+            names.extend(text(n) for n in ns) if ns else names.append("_")
+    return names
 
 
 def goroutine_literal(f: FileModel, ident: Node, scope: Node | None = None) -> Node | None:
