@@ -114,3 +114,12 @@ def test_goroutines_that_stop_the_ticker_on_every_way_out_are_its_owners(
                         "\t\t\tcase <-c.done:\n\t\t\t\tt.Stop()\n\t\t\t\treturn")
     assert "defer t.Stop()" in code and "\t\t\t\tt.Stop()" in code
     assert messages(tmp_path, code) == []
+
+
+def test_where_the_goroutine_or_callee_leaves_without_stop_is_a_related_location(
+        tmp_path: Path) -> None:
+    messages(tmp_path, REAPER)
+    result = analyze(discover([str(tmp_path / "poll")]).packages, RULES, Config())
+    related = [[(r.location.line, r.message) for r in f.related] for f in result.findings]
+    assert related == [[(12, "c.reaper leaves here without Stop")],
+                       [(28, "the goroutine leaves here without Stop")]]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..flow import CFG, Block
+from ..flow import CFG, Block, Escape
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
 from ..loopexits import ranges_over_ticker
 from ..model import FileModel, Package, is_main_main, resolve_selector
-from ..ownership import Resource, mentions
+from ..ownership import Resource, goroutine_literal, mentions, parameter_names
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import repeats
@@ -168,9 +168,10 @@ class TickerLeak(FlowRule):
         message = f"ticker {text(target)} from {shown} is not stopped {where}"
         goroutine = self._goroutine_on(escape.path, function, text(target))
         if goroutine is not None:
-            line = self.file.position(goroutine.start_byte)[0]
+            line = self.file.position(goroutine[0].start_byte)[0]
             message += (f" (the goroutine started at line {line} is handed it and can return "
                         "without stopping it)")
+            related += goroutine[1]
         bound = _earlier_deferred_stop(function, statement, text(target))
         if bound is not None:
             line = self.file.position(bound.start_byte)[0]
@@ -193,22 +194,46 @@ class TickerLeak(FlowRule):
             return
         shown_callee = "a function literal" if callee.type == "func_literal" else text(callee)
         self.report(call, f"the ticker from {shown} is handed to {shown_callee}, which can "
-                    "return without stopping it")
+                    "return without stopping it", self._exit_of(callee, index))
 
-    def _goroutine_on(self, path: list[Block], function: Node, name: str) -> Node | None:
+    def _exit_of(self, callee: Node, index: int) -> tuple[tuple[FileModel, Node, str], ...]:
+        """Where the function of the package that ``callee`` names leaves without stopping
+        its parameter ``index`` (nothing when it is not one, or does not leave so)."""
+        assert self.file is not None
+        target = self.ownership.callee(self.file, callee)
+        names = parameter_names(target[1]) if target is not None else []
+        if target is None or index >= len(names):
+            return ()
+        who = "the function literal" if callee.type == "func_literal" else text(callee)
+        return _leaving(self.ownership.leak_path(target[0], target[1], names[index], TICKER),
+                        target[0], target[1], who)
+
+    def _goroutine_on(self, path: list[Block], function: Node, name: str) -> tuple[
+            Node, tuple[tuple[FileModel, Node, str], ...]] | None:
         """The ``go`` statement on ``path`` that is handed ``name`` (captures it, or passes it
-        to the function it starts)."""
+        to the function it starts), and where that goroutine leaves without stopping it."""
         assert self.file is not None
         on_path = {id(b) for b in path}
         body = function.child_by_field_name("body")
         cfg = self.flows.graph(function, self.file)
         for mention in mentions(self.file, body, name) if body is not None else []:
-            node = mention.parent
+            node, child = mention.parent, mention
             while node is not None and node != function and node.type != "go_statement":
-                node = node.parent
-            if node is not None and node.type == "go_statement" and id(
-                    cfg.block_of(node)) in on_path:
-                return node
+                node, child = node.parent, node
+            if node is None or node.type != "go_statement" or id(
+                    cfg.block_of(node)) not in on_path:
+                continue
+            started = child.child_by_field_name("function")
+            literal = goroutine_literal(self.file, mention, function)
+            if literal is not None:  # captured by the literal the go statement calls
+                escape = self.ownership.leak_path(self.file, literal, name, TICKER)
+                return node, _leaving(escape, self.file, literal, "the goroutine")
+            arguments = mention.parent
+            if started is not None and arguments is not None and (
+                    arguments.type == "argument_list" and arguments.parent == child):
+                index = [c.id for c in arguments.named_children].index(mention.id)
+                return node, self._exit_of(started, index)
+            return node, ()
         return None
 
     def _tick(self, call: Node, shown: str) -> None:
@@ -261,6 +286,17 @@ class TickerLeak(FlowRule):
                     seen.add(id(succ))
                     stack.append(succ)
         return False
+
+
+def _leaving(escape: Escape | None, f: FileModel, function: Node,
+             who: str) -> tuple[tuple[FileModel, Node, str], ...]:
+    """Where ``escape`` leaves ``function``: its return, or the end of its body."""
+    if escape is None:
+        return ()
+    body = function.child_by_field_name("body")
+    end = body.children[-1] if body is not None and body.children else function
+    where = escape.via.node if escape.via is not None and escape.via.node is not None else end
+    return ((f, where, f"{who} leaves here without Stop"),)
 
 
 def _earlier_deferred_stop(function: Node, statement: Node, name: str) -> Node | None:
