@@ -164,7 +164,8 @@ class TickerLeak(FlowRule):
         if escape is None:
             return
         where, via = describe_escape(escape, self.file)
-        related = ((self.file, via, "leaves here without Stop"),) if via is not None else ()
+        related: tuple[tuple[FileModel, Node, str], ...] = (
+            ((self.file, via, "leaves here without Stop"),) if via is not None else ())
         message = f"ticker {text(target)} from {shown} is not stopped {where}"
         goroutine = self._goroutine_on(escape.path, function, text(target))
         if goroutine is not None:
@@ -217,9 +218,11 @@ class TickerLeak(FlowRule):
         body = function.child_by_field_name("body")
         cfg = self.flows.graph(function, self.file)
         for mention in mentions(self.file, body, name) if body is not None else []:
-            node, child = mention.parent, mention
+            node: Node | None = mention.parent
+            child = mention
             while node is not None and node != function and node.type != "go_statement":
-                node, child = node.parent, node
+                child = node
+                node = node.parent
             if node is None or node.type != "go_statement" or id(
                     cfg.block_of(node)) not in on_path:
                 continue
