@@ -167,3 +167,51 @@ def test_comes_back_after_the_other_cases_of_a_select() -> None:
     head = cfg.heads[select.id]
     assert not cfg.comes_back(head, loop, [cfg.cases[quit_case.id]])
     assert cfg.comes_back(head, loop, [cfg.cases[tick_case.id]])
+
+
+@pytest.mark.parametrize(
+    ("body", "skips", "through_timeouts"),
+    [
+        ("for i := 0; i < n; i++ {\n\tv = <-ch\n}", False, False),
+        ("for i := 0; i < n; i++ {\n\tif c {\n\t\tv = <-ch\n\t}\n}", True, False),
+        ("for i := 0; i < n; i++ {\n\tif c {\n\t\treturn\n\t}\n\tv = <-ch\n}", True, True),
+        ("for i := 0; i < n; i++ {\n\tif c {\n\t\tpanic(1)\n\t}\n\tv = <-ch\n}", False, False),
+        ("for i := 0; i < n; i++ {\n\tif c {\n\t\tbreak\n\t}\n\tv = <-ch\n}", True, True),
+        ("for i := 0; i < n; i++ {\n\tif c {\n\t\tcontinue\n\t}\n\tv = <-ch\n}", True, False),
+        ("for i := 0; i < n; i++ {\n\tselect {\n\tcase v = <-ch:\n\tcase <-timeout:\n\t}\n}",
+         True, True),
+        ("for i := 0; i < n; i++ {\n\tselect {\n\tcase v = <-ch:\n\tcase <-timeout:\n"
+         "\t\tv = <-ch\n\t}\n}", False, False),
+        ("for {\n\tselect {\n\tcase v = <-ch:\n\t\treturn\n\tcase <-timeout:\n\t}\n}", True, True),
+    ],
+)
+def test_skips(body: str, skips: bool, through_timeouts: bool) -> None:
+    """Whether an iteration can go round or leave without passing the receive; with
+    ``rounds``, going round counts only through a timeout case."""
+    cfg, fn = graph(body)
+    loop = first_loop(fn)
+
+    def receives(b: Block) -> bool:
+        return b.node is not None and text(b.node) == "v = <-ch"
+
+    def timeout(b: Block) -> bool:
+        return b.kind == "case" and b.node is not None and text(b.node) == "<-timeout"
+
+    assert cfg.skips(loop, receives) is skips
+    assert cfg.skips(loop, receives, rounds=timeout) is through_timeouts
+
+
+def test_skips_through_a_call_that_ends_the_goroutine() -> None:
+    """`t.Fatal` before the receive leaves the loop only for a rule that says it leaves."""
+    _, fn = graph("for i := 0; i < n; i++ {\n\tif c {\n\t\tt.Fatal(err)\n\t}\n\tv = <-ch\n}")
+    cfg = CFG(fn.child_by_field_name("body"),
+              lambda call: text(call.child_by_field_name("function")) == "t.Fatal")
+    loop = first_loop(fn)
+    fatal = block(cfg, "t.Fatal(err)")
+
+    def receives(b: Block) -> bool:
+        return b.node is not None and text(b.node) == "v = <-ch"
+
+    assert (cfg.noreturn, None) in fatal.succs
+    assert not cfg.skips(loop, receives)
+    assert cfg.skips(loop, receives, leaves=lambda b: b is fatal)
