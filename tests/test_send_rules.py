@@ -74,3 +74,24 @@ def test_most_sends_per_path(body: str, most: int) -> None:
         return 3 if "i < 3" in text(loop) else None
 
     assert most_sends(block, sends, ending, fixed) == most
+
+
+def _retry_messages() -> dict[tuple[str, int], str]:
+    result = run(FIXTURES / "GL301" / "retry", select=["GL301"])
+    return {(f.location.path.name, f.location.line): f.message for f in result.findings}
+
+
+def test_gl301_a_receive_an_iteration_can_skip() -> None:
+    """A receive inside a loop covers the loop only when every iteration receives before it
+    goes round or leaves: a retry whose timeout (or `default`, or ticker) case goes round, or
+    a `return` before the receive, leaves the sender stranded; the message names the loop."""
+    found = _retry_messages()
+    assert sorted(line for (name, line), m in found.items()
+                  if name == "retry.go" and "can skip the receive" in m) == [31, 49, 67]
+    assert found["retry.go", 31].endswith(
+        "Load can return at line 41 without receiving from it: an iteration of the loop at "
+        "line 33 can skip the receive")
+    # It leaves from inside the loop, before the receive: the return says it all.
+    assert found["retry.go", 88].endswith("Checked can return at line 93 without receiving "
+                                          "from it")
+

@@ -5,6 +5,7 @@ receives."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -92,14 +93,25 @@ class GoroutineRule(Rule):
         return [s for s in sends(g.source, g.body, inner) if not guarded_send(g.source, s)]
 
     def receive_blocks(self, cfg: CFG, function: Node, names: set[str],
-                       others: list[Node], start: Node, f: FileModel) -> set[int] | None:
+                       others: list[Node], start: Node, f: FileModel,
+                       leaves: Callable[[Block], bool] = lambda b: False,
+                       skipped: list[Node] | None = None) -> set[int] | None:
         """Blocks of the parent that receive from one of ``names`` (not in goroutines).
+
+        A loop around a receive counts from its head (``for i := 0; i < n; i++ { <-ch }``:
+        running no iteration is not taken as a way out) unless an iteration can pass the
+        receive by (``CFG.skips``) and then leave the loop (a ``return``, a ``break``, a call
+        in ``leaves`` that ends the goroutine) or go round through a select's timeout or
+        default case (``_gives_up``): then the path search decides, and the loop goes to
+        ``skipped`` when given. Not the loop that starts the goroutine: its head begins the
+        next iteration.
 
         None when a deferred receive registered before ``start`` covers every exit, or when a
         function literal the parent hands on (a callback) receives: it may run at any time.
         """
         body = function.child_by_field_name("body")
         blocks: set[int] = set()
+        loops: dict[int, Node] = {}
         for name in names:
             for r in receives(f, body, name) if body is not None else []:
                 if not outside(r, others):
@@ -109,13 +121,18 @@ class GoroutineRule(Rule):
                 b = cfg.block_of(r, through_literals=True)
                 if b is not None:
                     blocks.add(id(b))
-                # A receive loop is taken to run at least once: its head counts too (not
-                # the loop that starts the goroutine: its head begins the next iteration).
                 loop = enclosing_loop(r, function)
-                head = _loop_head(cfg, loop) if loop is not None and not (
-                    loop.start_byte <= start.start_byte < loop.end_byte) else None
-                if head is not None:
-                    blocks.add(id(head))
+                if loop is not None and not loop.start_byte <= start.start_byte < loop.end_byte:
+                    loops.setdefault(loop.id, loop)
+        receiving = set(blocks)
+        for loop in loops.values():
+            head = cfg.loop_heads.get(loop.id)
+            if head is None:
+                continue
+            if not cfg.skips(loop, lambda b: id(b) in receiving, leaves, _gives_up(loop)):
+                blocks.add(id(head))
+            elif skipped is not None:
+                skipped.append(loop)
         return blocks
 
     def dies_with_the_tool(self, function: Node, file: FileModel) -> bool:
@@ -176,15 +193,68 @@ def _subtest(literal: Node) -> bool:
         fn.child_by_field_name("field")) == "Run"
 
 
-def _loop_head(cfg: CFG, loop: Node) -> Block | None:
-    """The condition block of a ``for`` statement in ``cfg``."""
-    for child in loop.named_children:
-        if child.type == "for_clause":
-            cond = child.child_by_field_name("condition")
-            return cfg.block_of(cond) if cond is not None else None
-        if child.type != "comment" and child != loop.child_by_field_name("body"):
-            return cfg.block_of(child)
-    return None
+_TIMEOUT_WORDS = ("timeout", "timer", "deadline", "tick", "ticker", "expired")
+
+
+def _gives_up(loop: Node) -> Callable[[Block], bool]:
+    """The blocks through which going round ``loop`` without receiving is giving up on the
+    receive (a retry's timeout): a select's timeout, ticker or ``ctx.Done()`` case, or its
+    ``default``. None of them when the body sets what the loop's condition reads
+    (``for !done``): the loop goes round until the body says so."""
+    if _condition_set_by_body(loop):
+        return lambda b: False
+    return _waits_out
+
+
+def _waits_out(b: Block) -> bool:
+    node = b.node
+    if b.kind != "case" or node is None:
+        return False
+    if node.type == "default_case":
+        return node.parent is not None and node.parent.type == "select_statement"
+    if node.type != "receive_statement":
+        return False
+    spelled = text(node.child_by_field_name("right") or node)
+    if "After(" in spelled or "Tick(" in spelled or spelled.endswith((".C", "Done()")):
+        return True
+    name = spelled.rsplit(".", 1)[-1].lower()
+    return any(word in name for word in _TIMEOUT_WORDS)
+
+
+def _condition_set_by_body(loop: Node) -> bool:
+    """Whether the loop's condition reads a variable or field its body assigns."""
+    body = loop.child_by_field_name("body")
+    clause = next((c for c in loop.named_children if c.type != "comment" and c != body), None)
+    if clause is not None and clause.type == "for_clause":
+        clause = clause.child_by_field_name("condition")
+    if clause is None or body is None or clause.type == "range_clause":
+        return False
+    read = {text(n) for n in _operands(clause)}
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type in ("assignment_statement", "short_var_declaration"):
+            left = n.child_by_field_name("left")
+            if left is not None and any(text(t) in read for t in left.named_children):
+                return True
+        elif n.type in ("inc_statement", "dec_statement") and n.named_child_count and text(
+                n.named_children[0]) in read:
+            return True
+        stack.extend(c for c in n.named_children if c.type != "func_literal")
+    return False
+
+
+def _operands(node: Node) -> list[Node]:
+    """The identifiers and field selections ``node`` reads."""
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "selector_expression"):
+            found.append(n)
+        if n.type != "func_literal":
+            stack.extend(n.named_children)
+    return found
 
 
 def _deferred_before(receive: Node, start: Node) -> bool:

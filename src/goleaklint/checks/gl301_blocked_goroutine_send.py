@@ -174,20 +174,30 @@ class BlockedGoroutineSend(GoroutineRule):
         start = cfg.block_of(g.statement)
         if start is None:
             return
-        received = self.receive_blocks(cfg, function, group, starts, g.statement, file)
-        if received is None:
-            return
-        remade = cfg.block_of(made.statement) if g.in_loop is not None else None
         package = self.package
 
         def leaves(b: Block) -> bool:
             return _goroutine_end(b, file, package) is not None
+
+        skipped: list[Node] = []
+        received = self.receive_blocks(cfg, function, group, starts, g.statement, file, leaves,
+                                       skipped)
+        if received is None:
+            return
+        remade = cfg.block_of(made.statement) if g.in_loop is not None else None
 
         escape = find_escape(cfg, start, releases=lambda b: id(b) in received,
                              lost=lambda b: b is remade, leaves=leaves)
         if escape is None:
             return
         where, why = _stranding(escape, cfg, file, package)
+        # Out of a loop whose receive an iteration can pass by: say so.
+        passed = {id(b) for b in escape.path}
+        out = escape.via.node if escape.via is not None else None
+        by = next((loop for loop in skipped if id(cfg.loop_heads.get(loop.id)) in passed and (
+            out is None or not loop.start_byte <= out.start_byte < loop.end_byte)), None)
+        note = (f": an iteration of the loop at line {file.position(by.start_byte)[0]} can "
+                "skip the receive") if by is not None else ""
         related = ((file, escape.via.node, why),) if (
             escape.via is not None and escape.via.node is not None) else ()
         # One leak, one finding: at the first send, the goroutine's others related.
@@ -197,7 +207,7 @@ class BlockedGoroutineSend(GoroutineRule):
         started = ((file, g.statement, "the goroutine is started here"),) if (
             body is not file) else ()
         self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
-                    f"{_shown(function)} {where} without receiving from it",
+                    f"{_shown(function)} {where} without receiving from it{note}",
                     related + started + others, file=body)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
