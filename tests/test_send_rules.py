@@ -95,3 +95,13 @@ def test_gl301_a_receive_an_iteration_can_skip() -> None:
     assert found["retry.go", 88].endswith("Checked can return at line 93 without receiving "
                                           "from it")
 
+
+def test_gl301_a_timeout_case_that_falls_through_is_not_said_to_return() -> None:
+    """A timeout case that only logs and falls through is named as what the path went
+    through, not as the way out (the parent goes on to the end of its body)."""
+    assert _retry_messages()["load_test.go", 24] == (
+        "this send blocks forever: got is unbuffered and TestLoadInTime can reach its end after "
+        "the `<-time.After(100 * time.Millisecond)` case at line 29 without receiving from it")
+    returning = _messages("rpctimeout", "GL301")
+    assert any("returns through the `<-time.After(c.timeout)` case" in m
+               for m in returning.values())

@@ -245,7 +245,9 @@ def _goroutine_end(b: Block, f: FileModel, pkg: Package) -> Node | None:
 
 def _stranding(escape: Escape, cfg: CFG, f: FileModel, pkg: Package) -> tuple[str, str]:
     """How the parent leaves (for the message) and what the related location shows: a
-    timeout/ctx.Done case, a return, a call that ends the test, or the next iteration."""
+    timeout/ctx.Done case, a return, a call that ends the test, or the next iteration. A case
+    is said to return only when the way out is in its clause; one that falls through is named
+    as what the path went through before it left."""
     via = escape.via
     line = f.position(via.node.start_byte)[0] if via is not None and via.node else None
     if escape.end is not cfg.exit and escape.end is not cfg.noreturn and line is not None:
@@ -259,9 +261,17 @@ def _stranding(escape: Escape, cfg: CFG, f: FileModel, pkg: Package) -> tuple[st
             spelled = text(b.node)
             if "After(" in spelled or "Done()" in spelled or ".C" in spelled:
                 case = f"the `{spelled.strip()}` case at line {f.position(b.node.start_byte)[0]}"
+                clause = b.node.parent
+                inside = via is not None and via.node is not None and clause is not None and (
+                    clause.start_byte <= via.node.start_byte < clause.end_byte)
                 if ending is not None:
-                    return f"{how} in {case}", "ends the goroutine without receiving"
-                return f"returns through {case}", "returns without receiving"
+                    return (f"{how} {'in' if inside else 'after'} {case}",
+                            "ends the goroutine without receiving")
+                if inside:
+                    return f"returns through {case}", "returns without receiving"
+                if line is not None:
+                    return f"can return at line {line} after {case}", "returns without receiving"
+                return f"can reach its end after {case}", "returns without receiving"
     if ending is not None:
         return how, "ends the goroutine without receiving"
     if line is not None:
