@@ -96,6 +96,16 @@ class BlockedGoroutineSend(GoroutineRule):
       channel's real capacity.
     - A goroutine that sends exactly once on one of several channels is satisfied by the
       parent receiving once from any of them.
+    - A receive inside a loop covers the loop (running no iteration is not taken as a way
+      out) unless an iteration can pass it by and then leave the loop (a `return` or
+      `break` before the receive, a call that ends the goroutine) or go round through a
+      `select`'s timeout, ticker, `ctx.Done()` or `default` case: a retry that gives up
+      after its count or deadline. Going round by a `continue`, or by a case on another
+      channel, is taken to come back to the receive, and so is every iteration of a loop
+      whose condition its body sets (`for !done`): iterations are not counted.
+    - The message says how the parent leaves: the `return`, the timeout case that returns,
+      or, when the case falls through, the case and the return (or the end of the body)
+      after it. It does not know that a later statement panics.
     - Receivers the parent does not show are assumed: a receive in a function literal the
       parent hands on (a callback; `t.Run`'s subtest runs in place and counts as the parent),
       another goroutine that passes the channel on (to a function, in a struct), or a channel
