@@ -200,18 +200,3 @@ def test_skips(body: str, skips: bool, through_timeouts: bool) -> None:
     assert cfg.skips(loop, receives) is skips
     assert cfg.skips(loop, receives, rounds=timeout) is through_timeouts
 
-
-def test_skips_through_a_call_that_ends_the_goroutine() -> None:
-    """`t.Fatal` before the receive leaves the loop only for a rule that says it leaves."""
-    _, fn = graph("for i := 0; i < n; i++ {\n\tif c {\n\t\tt.Fatal(err)\n\t}\n\tv = <-ch\n}")
-    cfg = CFG(fn.child_by_field_name("body"),
-              lambda call: text(call.child_by_field_name("function")) == "t.Fatal")
-    loop = first_loop(fn)
-    fatal = block(cfg, "t.Fatal(err)")
-
-    def receives(b: Block) -> bool:
-        return b.node is not None and text(b.node) == "v = <-ch"
-
-    assert (cfg.noreturn, None) in fatal.succs
-    assert not cfg.skips(loop, receives)
-    assert cfg.skips(loop, receives, leaves=lambda b: b is fatal)

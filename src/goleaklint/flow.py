@@ -382,25 +382,21 @@ class CFG:
         return False
 
     def skips(self, loop: Node, stops: Callable[[Block], bool],
-              leaves: Callable[[Block], bool] = lambda b: False,
               rounds: Callable[[Block], bool] | None = None) -> bool:
         """Whether an iteration of ``loop`` (a path from the entry of its body) can leave it (a
         ``break``, a ``return``, a ``goto`` out) or go round to its head without passing a
         block where ``stops`` holds.  With ``rounds``, going round counts only through a block
-        where it holds.  A call that never returns ends the path without leaving, unless
-        ``leaves(block)`` holds for its block (a call that ends only the goroutine)."""
+        where it holds.  A call that never returns ends the path without leaving."""
         head = self.loop_heads.get(loop.id)
         if head is None:
             return True
         inside = self._inside(loop)
         through = rounds is None
-        stack = [(succ, head, through) for succ, label in head.succs if label is True]
+        stack = [(succ, through) for succ, label in head.succs if label is True]
         seen: set[tuple[int, bool]] = set()
         while stack:
-            block, before, passed = stack.pop()
+            block, passed = stack.pop()
             if block is self.noreturn:
-                if leaves(before):
-                    return True
                 continue
             if block is head:
                 if passed:
@@ -412,7 +408,7 @@ class CFG:
                 continue
             seen.add((id(block), passed))
             passed = passed or (rounds is not None and rounds(block))
-            stack.extend((succ, block, passed) for succ, _ in block.succs)
+            stack.extend((succ, passed) for succ, _ in block.succs)
         return False
 
     def _inside(self, loop: Node) -> Callable[[Block], bool]:
