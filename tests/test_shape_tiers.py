@@ -38,3 +38,14 @@ def test_gl304_ranges_over_a_ticker_are_an_opt_in_shape() -> None:
     assert tiers and all(tier == ("opt-in" if ticker else "default")
                          for (_, ticker), tier in tiers.items())
     assert any(ticker for _, ticker in tiers)
+
+
+def test_gl301_a_test_that_ends_inside_a_receiving_loop_is_an_opt_in_shape() -> None:
+    """GL301: a retry loop whose timeout or `return` passes its receive by stays in the
+    default tier; ending the goroutine (`t.Fatalf`) inside a loop that otherwise receives on
+    every iteration is an opt-in shape (judged 3 of 8 on real code)."""
+    tiers = {(f.location.path.name, f.location.line): f.tier
+             for f in run(FIXTURES / "GL301" / "retry", ["GL301"]).findings}
+    assert tiers == {("retry.go", 31): "default", ("retry.go", 49): "default",
+                     ("retry.go", 67): "default", ("retry.go", 88): "default",
+                     ("load_test.go", 24): "default", ("load_test.go", 72): "opt-in"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -52,6 +53,22 @@ def functions_with_go(pkg: Package) -> dict[Path, list[Node]]:
     return {}
 
 
+@dataclass
+class Receiving:
+    """Where a parent receives: the receiving ``blocks`` (by id); the ``heads`` of loops
+    every iteration of which receives (or ends): leaving one by its condition, running no
+    iteration included, is not a way out (``dead_edge`` of a path search); and the loops an
+    iteration of which can pass the receive by and leave or give up (``skipped``)."""
+
+    blocks: set[int]
+    heads: set[int]
+    skipped: list[Node]
+
+    def trusted_exit(self, block: Block, label: bool | None) -> bool:
+        """The edge out of a trusted loop's head when its condition fails."""
+        return label is False and id(block) in self.heads
+
+
 class GoroutineRule(Rule):
     """Shared: per-file list of functions that start goroutines, and flow graphs."""
 
@@ -93,24 +110,21 @@ class GoroutineRule(Rule):
         return [s for s in sends(g.source, g.body, inner) if not guarded_send(g.source, s)]
 
     def receive_blocks(self, cfg: CFG, function: Node, names: set[str],
-                       others: list[Node], start: Node, f: FileModel,
-                       leaves: Callable[[Block], bool] = lambda b: False,
-                       skipped: list[Node] | None = None) -> set[int] | None:
-        """Blocks of the parent that receive from one of ``names`` (not in goroutines).
+                       others: list[Node], start: Node, f: FileModel) -> Receiving | None:
+        """Where the parent receives from one of ``names`` (not in goroutines).
 
-        A loop around a receive counts from its head (``for i := 0; i < n; i++ { <-ch }``:
-        running no iteration is not taken as a way out) unless an iteration can pass the
-        receive by (``CFG.skips``) and then leave the loop (a ``return``, a ``break``, a call
-        in ``leaves`` that ends the goroutine) or go round through a select's timeout or
-        default case (``_gives_up``): then the path search decides, and the loop goes to
-        ``skipped`` when given. Not the loop that starts the goroutine: its head begins the
+        A loop around a receive is trusted (``for i := 0; i < n; i++ { <-ch }``: running no
+        iteration is not taken as a way out) unless an iteration can pass the receive by
+        (``CFG.skips``) and then leave the loop (a ``return``, a ``break``) or go round through
+        a select's timeout or default case (``_gives_up``): such a loop is ``skipped``, and
+        the path search decides. Not the loop that starts the goroutine: its head begins the
         next iteration.
 
         None when a deferred receive registered before ``start`` covers every exit, or when a
         function literal the parent hands on (a callback) receives: it may run at any time.
         """
         body = function.child_by_field_name("body")
-        blocks: set[int] = set()
+        found = Receiving(set(), set(), [])
         loops: dict[int, Node] = {}
         for name in names:
             for r in receives(f, body, name) if body is not None else []:
@@ -120,20 +134,19 @@ class GoroutineRule(Rule):
                     return None
                 b = cfg.block_of(r, through_literals=True)
                 if b is not None:
-                    blocks.add(id(b))
+                    found.blocks.add(id(b))
                 loop = enclosing_loop(r, function)
                 if loop is not None and not loop.start_byte <= start.start_byte < loop.end_byte:
                     loops.setdefault(loop.id, loop)
-        receiving = set(blocks)
         for loop in loops.values():
             head = cfg.loop_heads.get(loop.id)
             if head is None:
                 continue
-            if not cfg.skips(loop, lambda b: id(b) in receiving, leaves, _gives_up(loop)):
-                blocks.add(id(head))
-            elif skipped is not None:
-                skipped.append(loop)
-        return blocks
+            if cfg.skips(loop, lambda b: id(b) in found.blocks, _gives_up(loop)):
+                found.skipped.append(loop)
+            else:
+                found.heads.add(id(head))
+        return found
 
     def dies_with_the_tool(self, function: Node, file: FileModel) -> bool:
         """``function`` is code of a short-lived ``package main`` tool (``scope.short_lived_tool``,
@@ -233,7 +246,7 @@ def _condition_set_by_body(loop: Node) -> bool:
     stack = [body]
     while stack:
         n = stack.pop()
-        if n.type in ("assignment_statement", "short_var_declaration"):
+        if n.type in ("assignment_statement", "short_var_declaration", "receive_statement"):
             left = n.child_by_field_name("left")
             if left is not None and any(text(t) in read for t in left.named_children):
                 return True

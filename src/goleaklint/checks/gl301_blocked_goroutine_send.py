@@ -10,7 +10,7 @@ from ..goroutinerule import GoroutineRule
 from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
 from ..plugins import hookimpl
-from ..rule import Rule
+from ..rule import Rule, Tier
 from ..scope import fixed_iterations, short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
 from ..singletons import started_for_the_process
@@ -189,17 +189,25 @@ class BlockedGoroutineSend(GoroutineRule):
         def leaves(b: Block) -> bool:
             return _goroutine_end(b, file, package) is not None
 
-        skipped: list[Node] = []
-        received = self.receive_blocks(cfg, function, group, starts, g.statement, file, leaves,
-                                       skipped)
+        received = self.receive_blocks(cfg, function, group, starts, g.statement, file)
         if received is None:
             return
         remade = cfg.block_of(made.statement) if g.in_loop is not None else None
 
-        escape = find_escape(cfg, start, releases=lambda b: id(b) in received,
-                             lost=lambda b: b is remade, leaves=leaves)
+        def search(releasing: set[int], ending: bool = True) -> Escape | None:
+            return find_escape(cfg, start, releases=lambda b: id(b) in releasing,
+                               dead_edge=received.trusted_exit, lost=lambda b: b is remade,
+                               leaves=leaves if ending else lambda b: False)
+
+        escape = search(received.blocks)
         if escape is None:
             return
+        # Stranded only by ending the goroutine (`t.Fatal`) inside a loop whose receive it
+        # passes by, where taking the loop as receiving leaves no way out: an opt-in shape.
+        skipped = received.skipped
+        heads = {id(cfg.loop_heads[loop.id]) for loop in skipped} | received.heads
+        tier: Tier = "opt-in" if search(received.blocks | heads) is None and search(
+            received.blocks, ending=False) is None else "default"
         where, why = _stranding(escape, cfg, file, package)
         # Out of a loop whose receive an iteration can pass by: say so.
         passed = {id(b) for b in escape.path}
@@ -218,7 +226,7 @@ class BlockedGoroutineSend(GoroutineRule):
             body is not file) else ()
         self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
                     f"{_shown(function)} {where} without receiving from it{note}",
-                    related + started + others, file=body)
+                    related + started + others, file=body, tier=tier)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
                   ) -> str | None:
