@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from goleaklint.flow import CFG
+from goleaklint.goroutinerule import _waits_out
 from goleaklint.sendpaths import UNBOUNDED, most_sends
 from goleaklint.syntax import Node, captures, parse, text
 from harness import FIXTURES, run
@@ -105,3 +107,23 @@ def test_gl301_a_timeout_case_that_falls_through_is_not_said_to_return() -> None
     returning = _messages("rpctimeout", "GL301")
     assert any("returns through the `<-time.After(c.timeout)` case" in m
                for m in returning.values())
+
+
+@pytest.mark.parametrize(("case", "gives_up"), [
+    ("case <-time.After(d):", True),
+    ("case <-timer.C:", True),
+    ("case <-ctx.Done():", True),
+    ("case <-timeoutC:", True),
+    ("case <-s.deadline:", True),
+    ("default:", True),
+    ("case t := <-tickets:", False),
+    ("case ev := <-events:", False),
+])
+def test_a_select_case_that_gives_up_on_the_receive(case: str, gives_up: bool) -> None:
+    """Going round a retry loop through a timeout, ticker, `Done()` or `default` case is
+    giving up on the receive; a case on another channel (`tickets`, not a ticker) is not."""
+    source = f"package p\n\nfunc f() {{\n\tselect {{\n\tcase v = <-ch:\n\t{case}\n\t}}\n}}\n"
+    body = captures("(function_declaration body: (block) @b)", parse(source.encode()).root_node)
+    cfg = CFG(body["b"][0])
+    cases = [b for b in cfg.blocks if b.kind == "case"]
+    assert [_waits_out(b) for b in cases] == [False, gives_up]

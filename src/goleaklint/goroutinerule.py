@@ -56,9 +56,10 @@ def functions_with_go(pkg: Package) -> dict[Path, list[Node]]:
 @dataclass
 class Receiving:
     """Where a parent receives: the receiving ``blocks`` (by id); the ``heads`` of loops
-    every iteration of which receives (or ends): leaving one by its condition, running no
-    iteration included, is not a way out (``dead_edge`` of a path search); and the loops an
-    iteration of which can pass the receive by and leave or give up (``skipped``)."""
+    every iteration of which receives (or never returns, or ends the goroutine): leaving one
+    by its condition, running no iteration included, is not a way out (``dead_edge`` of a
+    path search); and the loops an iteration of which can pass the receive by and leave or
+    give up (``skipped``)."""
 
     blocks: set[int]
     heads: set[int]
@@ -206,7 +207,8 @@ def _subtest(literal: Node) -> bool:
         fn.child_by_field_name("field")) == "Run"
 
 
-_TIMEOUT_WORDS = ("timeout", "timer", "deadline", "tick", "ticker", "expired")
+_TIMEOUT_WORDS = frozenset(("timeout", "timer", "deadline", "tick", "ticker", "expired"))
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def _gives_up(loop: Node) -> Callable[[Block], bool]:
@@ -220,6 +222,8 @@ def _gives_up(loop: Node) -> Callable[[Block], bool]:
 
 
 def _waits_out(b: Block) -> bool:
+    """A select's ``default`` case, or a case receiving from a timer, ticker, ``Done()`` or a
+    channel named for one (``timeout``, ``tickC``, ``deadline``)."""
     node = b.node
     if b.kind != "case" or node is None:
         return False
@@ -230,8 +234,8 @@ def _waits_out(b: Block) -> bool:
     spelled = text(node.child_by_field_name("right") or node)
     if "After(" in spelled or "Tick(" in spelled or spelled.endswith((".C", "Done()")):
         return True
-    name = spelled.rsplit(".", 1)[-1].lower()
-    return any(word in name for word in _TIMEOUT_WORDS)
+    name = spelled.rsplit(".", 1)[-1].removeprefix("<-")
+    return any(word.lower() in _TIMEOUT_WORDS for word in _WORDS.findall(name))
 
 
 def _condition_set_by_body(loop: Node) -> bool:
