@@ -1,0 +1,184 @@
+"""What a same-package function does with a channel it is handed: receives from it, sends on it,
+closes it, or hands it on (stores, returns, captures in a goroutine or a literal that outlives
+the call, passes to a function that may receive).
+
+Asked per call argument (``effects_of_call``) and answered by looking into the callee when it is
+a function, a method (through a pointer or not) or a function literal called on the spot of the
+package, recursively; everything else (another package's function, an interface method, a
+function value, a variadic parameter) may do anything.
+"""
+
+from __future__ import annotations
+
+from .facts import package_fact
+from .localtypes import expression_type
+from .model import FUNCTION_NODES, FileModel, Package
+from .syntax import Node, text
+
+RECEIVES, SENDS, CLOSES, HANDS_ON = "receives", "sends", "closes", "hands on"
+Effects = frozenset[str]
+NOTHING: Effects = frozenset()
+ANYTHING: Effects = frozenset({RECEIVES, SENDS, CLOSES, HANDS_ON})
+# Effects that let someone other than the caller see the channel end (a receiver or a closer).
+_VISIBLE = frozenset({RECEIVES, CLOSES, HANDS_ON})
+MAX_DEPTH = 6  # callees followed below the first; deeper ones may do anything
+_READERS = frozenset({"len", "cap"})
+
+
+def inert(effects: Effects) -> bool:
+    """The callee neither receives from, closes nor hands on the channel (it may send)."""
+    return not effects & _VISIBLE
+
+
+class ParamChannels:
+    """Per-package memo of what functions do with their channel parameters."""
+
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self._memo: dict[tuple[str, int, int], Effects] = {}
+
+    def effects_of_call(self, f: FileModel, call_fn: Node, index: int, depth: int = 0
+                        ) -> tuple[Effects, bool]:
+        """What the function ``call_fn`` (the function of a call in ``f``) does with its
+        argument ``index``, and whether the answer is exact (not cut by the depth bound)."""
+        while call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
+            call_fn = call_fn.named_children[0]
+        if call_fn.type == "func_literal":
+            return self.effects_on_parameter(f, call_fn, index, depth)
+        if call_fn.type == "identifier":
+            name = text(call_fn)
+            if f.is_local(call_fn):
+                return ANYTHING, True  # a function value
+            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows it
+            if decl is not None:
+                return self.effects_on_parameter(decl.file, decl.node, index, depth)
+            if name in _READERS:
+                return NOTHING, True
+            if name == "close":
+                return frozenset({CLOSES}), True
+            return ANYTHING, True  # append, panic, print…, a conversion
+        if call_fn.type == "selector_expression":
+            operand = call_fn.child_by_field_name("operand")
+            if operand is None or f.resolve_package(text(operand)) is not None:
+                return ANYTHING, True  # another package's function
+            receiver = expression_type(operand, self.pkg, f).deref()
+            if receiver.kind == "named":
+                method = text(call_fn.child_by_field_name("field"))
+                decl = self.pkg.methods.get(receiver.name, {}).get(method)
+                if decl is not None:
+                    return self.effects_on_parameter(decl.file, decl.node, index, depth)
+        return ANYTHING, True  # an interface method, a promoted method, a generic instance…
+
+    def effects_on_parameter(self, f: FileModel, function: Node, index: int, depth: int = 0
+                             ) -> tuple[Effects, bool]:
+        """What ``function`` (of ``f``) does with its parameter ``index``."""
+        key = (str(f.path), function.start_byte, index)
+        known = self._memo.get(key)
+        if known is not None:
+            return known, True
+        if depth > MAX_DEPTH:
+            return ANYTHING, False
+        name = _parameter(function, index)
+        if name is None:
+            return ANYTHING, True  # variadic, or more arguments than parameters
+        if name == "_":
+            return NOTHING, True  # an unnamed parameter is never read
+        body = function.child_by_field_name("body")
+        if body is None:
+            return ANYTHING, True  # declared without a body (assembly)
+        self._memo[key] = ANYTHING  # recursion guard: a cycle through the parameter may do all
+        found: set[str] = set()
+        exact = True
+        for ident in _mentions(f, body, name):
+            effects, sure = self._mention(f, function, ident, depth)
+            found |= effects
+            exact = exact and sure
+        result = frozenset(found)
+        if exact:
+            self._memo[key] = result
+        else:
+            del self._memo[key]
+        return result, exact
+
+    def _mention(self, f: FileModel, function: Node, ident: Node, depth: int
+                 ) -> tuple[Effects, bool]:
+        """What one mention of the parameter in ``function``'s body does with it."""
+        if not _runs_in_the_call(ident, function):
+            return frozenset({HANDS_ON}), True  # in a goroutine or a literal kept for later
+        node, parent = ident, ident.parent
+        while parent is not None and parent.type == "parenthesized_expression":
+            node, parent = parent, parent.parent
+        if parent is None:
+            return ANYTHING, True
+        kind = parent.type
+        if kind == "unary_expression" and text(parent.child_by_field_name("operator")) == "<-":
+            return frozenset({RECEIVES}), True
+        if kind == "range_clause" and parent.child_by_field_name("right") == node:
+            return frozenset({RECEIVES}), True
+        if kind == "send_statement":
+            if parent.child_by_field_name("channel") == node:
+                return frozenset({SENDS}), True
+            return frozenset({HANDS_ON}), True  # sent on another channel
+        if kind == "binary_expression" and text(
+                parent.child_by_field_name("operator")) in ("==", "!="):
+            return NOTHING, True  # ch == nil
+        if kind == "argument_list":
+            call = parent.parent
+            call_fn = call.child_by_field_name("function") if call is not None else None
+            if call_fn is None or (call.parent is not None and call.parent.type == "go_statement"):
+                return frozenset({HANDS_ON}), True  # go worker(ch): runs after the call
+            args = [c for c in parent.named_children if c.type != "comment"]
+            index = [c.id for c in args].index(node.id)
+            return self.effects_of_call(f, call_fn, index, depth + 1)
+        if kind == "expression_list" and parent.parent is not None:
+            holder = parent.parent
+            left = holder.child_by_field_name("left")
+            if holder.type == "assignment_statement" and left is not None and (
+                    left.id != parent.id) and all(text(t) == "_" for t in left.named_children):
+                return NOTHING, True  # _ = ch
+        return frozenset({HANDS_ON}), True  # stored, returned, aliased, converted…
+
+
+def _parameter(function: Node, index: int) -> str | None:
+    """The name of parameter ``index`` (``_`` when unnamed); None when the argument falls on
+    a variadic parameter or past the last one."""
+    params = function.child_by_field_name("parameters")
+    names: list[str] = []
+    for p in params.named_children if params is not None else []:
+        if p.type == "variadic_parameter_declaration":
+            return None if index >= len(names) else names[index]
+        if p.type == "parameter_declaration":
+            ns = p.children_by_field_name("name")
+            names.extend([text(n) for n in ns] if ns else ["_"])
+    return names[index] if index < len(names) else None
+
+
+def _mentions(f: FileModel, body: Node, name: str) -> list[Node]:
+    spelled = name.encode()
+    return [n for n in f.captures("(identifier) @i", body).get("i", []) if n.text == spelled]
+
+
+def _runs_in_the_call(ident: Node, function: Node) -> bool:
+    """Every function literal between ``ident`` and ``function`` is called on the spot (or
+    deferred), not started as a goroutine, stored or passed: it runs before the call returns."""
+    current = ident.parent
+    while current is not None and current.id != function.id:
+        if current.type in FUNCTION_NODES:
+            call = current.parent
+            while call is not None and call.type == "parenthesized_expression":
+                call = call.parent
+            if call is None or call.type != "call_expression" or (
+                    call.parent is not None and call.parent.type == "go_statement"):
+                return False
+            callee = call.child_by_field_name("function")
+            if callee is None or not (callee.start_byte <= current.start_byte < callee.end_byte):
+                return False  # passed as an argument
+        current = current.parent
+    return True
+
+
+@package_fact()
+def param_channels(pkg: Package) -> ParamChannels:
+    """What same-package functions do with the channels they are handed (receive, send,
+    close, hand on), asked per call argument."""
+    return ParamChannels(pkg)
