@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
+from .paramchannels import ParamChannels, inert
 from .syntax import Node, text
 
 # The words of a channel's name that say it signals shutdown (``done``, ``stopCh``,
@@ -291,9 +292,11 @@ def is_quit_receive(f: FileModel, node: Node) -> bool:
     return False
 
 
-def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]) -> bool:
+def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node],
+            callees: ParamChannels | None = None) -> bool:
     """Whether the channel leaves the parent: returned, stored, or passed to another function
-    (other than to the goroutines being examined)."""
+    (other than to the goroutines being examined). With ``callees``, a call of a function of
+    the package that neither receives from, closes nor hands on the channel keeps it in."""
     body = function.child_by_field_name("body")
     if body is None:
         return False
@@ -311,6 +314,9 @@ def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]
             fn = call.child_by_field_name("function") if call else None
             if fn is not None and text(fn) in ("len", "cap", "close"):
                 continue
+            if fn is not None and callees is not None and _inert_call(f, call, fn, ident,
+                                                                      callees):
+                continue
             return True
         if kind in ("return_statement", "keyed_element", "literal_element", "send_statement"):
             if kind == "send_statement" and parent.child_by_field_name("channel") == ident:
@@ -325,6 +331,18 @@ def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]
                 if left is not None and left.id != parent.id:
                     return True  # x.ch = ch, global = ch
     return False
+
+
+def _inert_call(f: FileModel, call: Node, fn: Node, arg: Node, callees: ParamChannels
+                ) -> bool:
+    """``arg`` is handed, in the parent's own goroutine, to a function of the package that
+    provably neither receives from it, closes it nor hands it on."""
+    if call.parent is not None and call.parent.type == "go_statement":
+        return False  # another goroutine: GL301's own are skipped before, others may receive
+    args = [a for a in call.child_by_field_name("arguments").named_children
+            if a.type != "comment"]
+    effects, _ = callees.effects_of_call(f, fn, [a.id for a in args].index(arg.id))
+    return inert(effects)
 
 
 def method_owner(function: Node) -> str:

@@ -24,6 +24,7 @@ from .channels import (
 from .facts import Fact, package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
+from .paramchannels import ParamChannels
 from .queries import learn
 from .rule import Gate, Rule, RuleContext
 from .scope import short_lived_tool
@@ -162,14 +163,16 @@ class GoroutineRule(Rule):
         word = re.compile(rb"(?<!package )\b" + re.escape(name) + rb"\b")
         return not any(f.is_test and word.search(f.source) for f in self.package.files)
 
-    def passed_on(self, gs: list[Goroutine], g: Goroutine, name: str) -> bool:
+    def passed_on(self, gs: list[Goroutine], g: Goroutine, name: str,
+                  callees: ParamChannels | None = None) -> bool:
         """Another goroutine of the parent hands the channel on (to a function, a struct, a
-        return): whoever it reaches may receive."""
+        return): whoever it reaches may receive. With ``callees``, not to a function of the
+        package that provably neither receives from, closes nor hands it on."""
         for other in gs:
             inner = other.names.get(name)
             if other is g or not inner or other.body is None or other.body.parent is None:
                 continue
-            if escapes(other.source, other.body.parent, inner, []):
+            if escapes(other.source, other.body.parent, inner, [], callees):
                 return True
         return False
 

@@ -9,12 +9,17 @@ from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
 from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
+from ..paramchannels import param_channels
 from ..plugins import hookimpl
 from ..rule import Rule, Tier
 from ..scope import fixed_iterations, short_lived_tool
 from ..sendpaths import UNBOUNDED, most_sends
 from ..singletons import started_for_the_process
 from ..syntax import Node, text
+
+# The tier of a send found only by following the channel into the package's functions the
+# parent hands it to (issue 14, shape 6).
+CALLEE_TIER: Tier = "default"
 
 
 def _shown(function: Node) -> str:
@@ -82,7 +87,14 @@ class BlockedGoroutineSend(GoroutineRule):
 
     ## Known limits
     - Only channels made in the parent function are followed; a channel returned, stored or
-      passed to another function may have other receivers and is not reported.
+      passed to a function that may receive from it has other receivers and is not reported.
+      A function of the package (a method, through a pointer or not, or a literal called on
+      the spot) is looked into, through the calls it makes in turn: one that only reads
+      `len`/`cap` of the channel or sends on it (a metrics or logging helper) keeps it the
+      parent's; one that receives from it on any path, closes it, or hands it on (stores,
+      returns, captures it in a goroutine or passes it further) is taken to receive. Another
+      package's function, an interface method, a function value, a variadic parameter, and
+      calls nested deeper than a few levels or recursive through the channel may receive.
     - A send inside a `select` with `default` or a `ctx.Done()`/quit case cannot block
       forever. A buffer is enough when it holds the most sends one path of the goroutine
       makes: branches are alternatives and a `return` ends the count, so
@@ -113,9 +125,10 @@ class BlockedGoroutineSend(GoroutineRule):
       after it. It does not know that a later statement panics.
     - Receivers the parent does not show are assumed: a receive in a function literal the
       parent hands on (a callback; `t.Run`'s subtest runs in place and counts as the parent),
-      another goroutine that passes the channel on (to a function, in a struct), or a channel
-      the goroutine closes when its sends are done (`defer close(done)`) that the parent
-      waits on: the tool cannot tell when these run, so it stays silent.
+      another goroutine that passes the channel on (in a struct, to a function that may
+      receive), or a channel the goroutine closes when its sends are done
+      (`defer close(done)`) that the parent waits on: the tool cannot tell when these run,
+      so it stays silent.
     - A goroutine started once per process (by `main.main`, `init`, a package-level
       `sync.Once`, a plugin constructor registered at start-up, or behind a package-level
       "already started" guard; outside a loop driven by data) is not reported outside tests:
@@ -145,7 +158,7 @@ class BlockedGoroutineSend(GoroutineRule):
     summary = "A goroutine sends on an unbuffered channel the parent can return without reading."
     level = "warning"
     tags = ("goroutines", "leak", "channels")
-    requires = (*GoroutineRule.requires, short_lived_tool)
+    requires = (*GoroutineRule.requires, short_lived_tool, param_channels)
 
     def check_function(self, function: Node, file: FileModel) -> None:
         facts = self.parent_facts(function, file)
@@ -166,15 +179,19 @@ class BlockedGoroutineSend(GoroutineRule):
                 capacity = self._capacity(made[name], sent, g, file)
                 if capacity is None:
                     continue
-                if escapes(file, function, name, starts) or self.collected(gs, g, name) or (
-                        self.passed_on(gs, g, name)):
+                callees = self.fact(param_channels)
+                if escapes(file, function, name, starts, callees) or self.collected(
+                        gs, g, name) or self.passed_on(gs, g, name, callees):
                     continue
+                # Kept in the parent only by looking into the functions it is handed to.
+                followed = escapes(file, function, name, starts) or self.passed_on(
+                    gs, g, name)
                 # A channel the goroutine closes when it is done with its sends: the parent
                 # that receives from it has waited for them.
                 closed = {outer for outer, inner in g.names.items()
                           if closes(g.source, g.body, inner)}
                 self._check_path(function, file, g, starts, set(group) | closed, made[name],
-                                 sent, capacity)
+                                 sent, capacity, CALLEE_TIER if followed else "default")
 
     def _once(self, g: Goroutine, file: FileModel) -> bool:
         """The goroutine starts once per process (``singletons.started_for_the_process``):
@@ -182,7 +199,8 @@ class BlockedGoroutineSend(GoroutineRule):
         return not file.is_test and started_for_the_process(self.package, file, g.statement)
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
-                    group: set[str], made: Made, sent: list[Node], capacity: str) -> None:
+                    group: set[str], made: Made, sent: list[Node], capacity: str,
+                    tier: Tier) -> None:
         """Report ``sent`` when the parent can leave, or go round its loop to a fresh
         channel, without receiving."""
         cfg = self.flows.graph(function, file)
