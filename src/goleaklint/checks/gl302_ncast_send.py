@@ -8,6 +8,7 @@ from ..constants import const_int
 from ..goroutinerule import GoroutineRule, outside
 from ..loopexits import is_endless, leaves_early
 from ..model import FileModel, Package
+from ..paramchannels import param_channels
 from ..plugins import hookimpl
 from ..rule import Rule
 from ..scope import fixed_iterations, short_lived_tool
@@ -63,6 +64,11 @@ class NCastSend(GoroutineRule):
     none) against an N from data is not. So
     is a parent that receives in a loop over the same collection without leaving it early,
     a collector goroutine, or senders that `select` on `ctx.Done()` or `default`.
+    A channel the parent hands on is not reported: returned, stored, or passed to a function
+    that may receive from it (another package's, an interface method, a function value, or
+    one of the package's that receives from it, closes it or hands it on, followed through
+    its calls); one only handed to the package's functions that read `len`/`cap` of it or
+    send on it stays the parent's.
     A short-lived `package main` tool (one that never serves, accepts, listens, ticks or waits
     for signals: a CLI or generator) is not reported, except in code its tests call: the
     blocked senders end with the process soon after.
@@ -80,7 +86,7 @@ class NCastSend(GoroutineRule):
     level = "warning"
     tier = "opt-in"  # measured below the default bar on real code (bench/precision)
     tags = ("goroutines", "leak", "channels")
-    requires = (*GoroutineRule.requires, short_lived_tool)
+    requires = (*GoroutineRule.requires, short_lived_tool, param_channels)
 
     def check_function(self, function: Node, file: FileModel) -> None:
         facts = self.parent_facts(function, file)
@@ -106,7 +112,8 @@ class NCastSend(GoroutineRule):
                 buffer = self._buffer(channel, count, file)
                 if buffer is None:
                     continue  # enough, or not comparable
-                if escapes(file, function, name, starts) or self.collected(gs, g, name):
+                if escapes(file, function, name, starts, self.fact(param_channels)) or (
+                        self.collected(gs, g, name)):
                     continue
                 if receives(g.source, g.body, inner):
                     continue  # the goroutines hand values to each other
