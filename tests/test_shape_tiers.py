@@ -49,3 +49,19 @@ def test_gl301_a_test_that_ends_inside_a_receiving_loop_is_an_opt_in_shape() -> 
     assert tiers == {("retry.go", 31): "default", ("retry.go", 49): "default",
                      ("retry.go", 67): "default", ("retry.go", 88): "default",
                      ("load_test.go", 24): "default", ("load_test.go", 72): "opt-in"}
+
+
+def test_gl301_marks_the_sends_it_finds_only_by_looking_into_callees(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape of issue 14 (a channel handed to a helper that never receives) carries
+    ``CALLEE_TIER``, every other send the default tier."""
+    from goleaklint.checks import gl301_blocked_goroutine_send as gl301
+
+    assert gl301.CALLEE_TIER == "default"  # judged: no finding of the shape on real code
+    monkeypatch.setattr(gl301, "CALLEE_TIER", "opt-in")
+    tiers = {(folder, f.location.line): f.tier for folder in ("callees", "rpctimeout")
+             for f in run(FIXTURES / "GL301" / folder, ["GL301"]).findings}
+    assert {key: tier for key, tier in tiers.items() if key[0] == "callees"} == {
+        ("callees", 50): "opt-in", ("callees", 74): "opt-in", ("callees", 99): "opt-in"}
+    assert {tier for (folder, _), tier in tiers.items() if folder == "rpctimeout"} == {
+        "default"}
