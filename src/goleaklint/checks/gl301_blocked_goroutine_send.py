@@ -3,6 +3,9 @@ return without reading."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from ..channels import Goroutine, Made, closes, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
@@ -183,15 +186,21 @@ class BlockedGoroutineSend(GoroutineRule):
                 if escapes(file, function, name, starts, callees) or self.collected(
                         gs, g, name) or self.passed_on(gs, g, name, callees):
                     continue
-                # Kept in the parent only by looking into the functions it is handed to.
-                followed = escapes(file, function, name, starts) or self.passed_on(
-                    gs, g, name)
+                # Kept in the parent only by looking into the functions it is handed to?
+                # Asked once there is a finding.
+                followed = partial(self._followed, file, function, name, starts, gs, g)
                 # A channel the goroutine closes when it is done with its sends: the parent
                 # that receives from it has waited for them.
                 closed = {outer for outer, inner in g.names.items()
                           if closes(g.source, g.body, inner)}
                 self._check_path(function, file, g, starts, set(group) | closed, made[name],
-                                 sent, capacity, CALLEE_TIER if followed else "default")
+                                 sent, capacity, followed)
+
+    def _followed(self, file: FileModel, function: Node, name: str, starts: list[Node],
+                  gs: list[Goroutine], g: Goroutine) -> bool:
+        """The channel stays the parent's only because the functions it is handed to were
+        looked into: without them it would leave."""
+        return escapes(file, function, name, starts) or self.passed_on(gs, g, name)
 
     def _once(self, g: Goroutine, file: FileModel) -> bool:
         """The goroutine starts once per process (``singletons.started_for_the_process``):
@@ -200,7 +209,7 @@ class BlockedGoroutineSend(GoroutineRule):
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str,
-                    tier: Tier) -> None:
+                    followed: Callable[[], bool]) -> None:
         """Report ``sent`` when the parent can leave, or go round its loop to a fresh
         channel, without receiving."""
         cfg = self.flows.graph(function, file)
@@ -249,7 +258,8 @@ class BlockedGoroutineSend(GoroutineRule):
             body is not file) else ()
         self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
                     f"{_shown(function)} {where} without receiving from it{note}",
-                    related + started + others, file=body, tier=tier)
+                    related + started + others, file=body,
+                    tier=CALLEE_TIER if tier == "default" and followed() else tier)
 
     def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
                   ) -> str | None:
