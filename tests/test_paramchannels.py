@@ -171,3 +171,29 @@ def test_the_answer_does_not_depend_on_the_order_of_questions(tmp_path: Path) ->
     assert callees.effects_on_parameter(fm, top.node, 0) == (ANYTHING, False)  # too deep
     low = pkg.funcs["f8"]
     assert callees.effects_on_parameter(fm, low.node, 0) == (NOTHING, True)
+
+
+def test_a_function_declared_once_per_build_may_receive_in_any_of_them(tmp_path: Path) -> None:
+    """``x_linux.go`` and ``x_other.go`` both declare ``settle``: the package model keeps one,
+    and the other may be the one that receives."""
+    sources = {
+        "settle_linux.go": "//go:build linux\n\npackage p\n\n"
+                           "func settle(ch chan int) { <-ch }\n\n"
+                           "type T struct{}\n\nfunc (T) wait(ch chan int) { <-ch }\n",
+        "settle_other.go": "//go:build !linux\n\npackage p\n\n"
+                           "func settle(ch chan int) { _ = len(ch) }\n\n"
+                           "func (T) wait(ch chan int) { _ = len(ch) }\n",
+        "use.go": "package p\n\nfunc use(ch chan int, t T) {\n\tsettle(ch)\n\tt.wait(ch)\n"
+                  "\tdepth(ch)\n}\n\nfunc depth(ch chan int) int { return len(ch) }\n",
+    }
+    files = []
+    for name, source in sources.items():
+        (tmp_path / name).write_text(source)
+        files.append(FileModel(SourceFile(tmp_path / name, source.encode(), True)))
+    pkg = Package.build(tmp_path, "p", Module(None, (1, 22), None), files)
+    callees = ParamChannels(pkg)
+    use = files[2]
+    calls = captures("(expression_statement (call_expression) @c)", use.root).get("c", [])
+    found = {text(c): callees.effects_of_call(use, c.child_by_field_name("function"), 0)[0]
+             for c in calls}
+    assert found == {"settle(ch)": ANYTHING, "t.wait(ch)": ANYTHING, "depth(ch)": NOTHING}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .facts import package_fact
 from .localtypes import expression_type
-from .model import FUNCTION_NODES, FileModel, Package
+from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
 from .syntax import Node, text
 
 RECEIVES, SENDS, CLOSES, HANDS_ON = "receives", "sends", "closes", "hands on"
@@ -36,6 +36,7 @@ class ParamChannels:
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
         self._memo: dict[tuple[str, int, int], Effects] = {}
+        self._variants: set[tuple[str, str]] | None = None
 
     def effects_of_call(self, f: FileModel, call_fn: Node, index: int, depth: int = 0
                         ) -> tuple[Effects, bool]:
@@ -50,7 +51,7 @@ class ParamChannels:
             if f.is_local(call_fn):
                 return ANYTHING, True  # a function value
             decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows it
-            if decl is not None:
+            if decl is not None and self._one_variant("", name):
                 return self.effects_on_parameter(decl.file, decl.node, index, depth)
             if name in _READERS:
                 return NOTHING, True
@@ -65,9 +66,25 @@ class ParamChannels:
             if receiver.kind == "named":
                 method = text(call_fn.child_by_field_name("field"))
                 decl = self.pkg.methods.get(receiver.name, {}).get(method)
-                if decl is not None:
+                if decl is not None and self._one_variant(receiver.name, method):
                     return self.effects_on_parameter(decl.file, decl.node, index, depth)
         return ANYTHING, True  # an interface method, a promoted method, a generic instance…
+
+    def _one_variant(self, receiver: str, name: str) -> bool:
+        """The package declares the function (``receiver`` empty) or method once: not in
+        files for different builds (``x_linux.go``, ``x_windows.go``), of which the package
+        model keeps one and another may receive."""
+        if self._variants is None:
+            seen: set[tuple[str, str]] = set()
+            self._variants = set()
+            for f in self.pkg.files:
+                for decl in f.top_level:
+                    if decl.type not in ("function_declaration", "method_declaration"):
+                        continue
+                    key = (receiver_type_name(decl) if decl.type == "method_declaration"
+                           else "", text(decl.child_by_field_name("name")))
+                    (self._variants if key in seen else seen).add(key)
+        return (receiver, name) not in self._variants
 
     def effects_on_parameter(self, f: FileModel, function: Node, index: int, depth: int = 0
                              ) -> tuple[Effects, bool]:
