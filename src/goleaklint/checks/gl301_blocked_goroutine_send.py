@@ -96,8 +96,9 @@ class BlockedGoroutineSend(GoroutineRule):
       `len`/`cap` of the channel or sends on it (a metrics or logging helper) keeps it the
       parent's; one that receives from it on any path, closes it, or hands it on (stores,
       returns, captures it in a goroutine or passes it further) is taken to receive. Another
-      package's function, an interface method, a function value, a variadic parameter, and
-      calls nested deeper than a few levels or recursive through the channel may receive.
+      package's function, an interface method, a function value, a variadic parameter, a
+      function declared once per build (`x_linux.go`, `x_other.go`), and calls nested deeper
+      than a few levels or recursive through the channel may receive.
     - A send inside a `select` with `default` or a `ctx.Done()`/quit case cannot block
       forever. A buffer is enough when it holds the most sends one path of the goroutine
       makes: branches are alternatives and a `return` ends the count, so
