@@ -314,8 +314,8 @@ def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]
             fn = call.child_by_field_name("function") if call else None
             if fn is not None and text(fn) in ("len", "cap", "close"):
                 continue
-            if fn is not None and callees is not None and _inert_call(f, call, fn, ident,
-                                                                      callees):
+            if call is not None and fn is not None and callees is not None and _inert_call(
+                    f, call, fn, ident, callees):
                 continue
             return True
         if kind in ("return_statement", "keyed_element", "literal_element", "send_statement"):
@@ -339,8 +339,10 @@ def _inert_call(f: FileModel, call: Node, fn: Node, arg: Node, callees: ParamCha
     provably neither receives from it, closes it nor hands it on."""
     if call.parent is not None and call.parent.type == "go_statement":
         return False  # another goroutine: GL301's own are skipped before, others may receive
-    args = [a for a in call.child_by_field_name("arguments").named_children
-            if a.type != "comment"]
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return False
+    args = [a for a in arguments.named_children if a.type != "comment"]
     effects, _ = callees.effects_of_call(f, fn, [a.id for a in args].index(arg.id))
     return inert(effects)
 

@@ -142,7 +142,8 @@ class ParamChannels:
         if kind == "argument_list":
             call = parent.parent
             call_fn = call.child_by_field_name("function") if call is not None else None
-            if call_fn is None or (call.parent is not None and call.parent.type == "go_statement"):
+            if call is None or call_fn is None or (
+                    call.parent is not None and call.parent.type == "go_statement"):
                 return frozenset({HANDS_ON}), True  # go worker(ch): runs after the call
             args = [c for c in parent.named_children if c.type != "comment"]
             index = [c.id for c in args].index(node.id)
