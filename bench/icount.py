@@ -4,12 +4,13 @@ Timed runs on a shared machine move by 5% from one run to the next; a change wor
 be seen that way. The count of instructions of the same run is deterministic (hash seed fixed,
 bytecode compiled beforehand) to about 0.05%, so two versions of the code compare exactly:
 
-    python bench/icount.py TREE [--every 9] [--src PATH] [--floor]
+    python bench/icount.py TREE [--every 9] [--src PATH] [--floor] [--every-rule]
 
 The sample is every ``--every``-th leaf folder of TREE (folders with Go files and no
 subfolder with any, ``testdata`` left out), sorted by path. ``--src`` runs the goleaklint
 sources at PATH (a frozen copy of another commit) instead of the installed one; ``--floor``
-counts the parse-only floor of the same sample instead (``bench/floor.py``'s work, serial).
+counts the parse-only floor of the same sample instead (``bench/floor.py``'s work, serial);
+``--every-rule`` names every rule (the default rules run otherwise).
 Needs valgrind.
 """
 
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=9, help="take every N-th leaf folder")
     parser.add_argument("--src", type=Path, help="goleaklint sources to run (default: installed)")
     parser.add_argument("--floor", action="store_true", help="count the parse-only floor")
+    parser.add_argument("--every-rule", action="store_true",
+                        help="run every rule, opt-in ones and opt-in shapes included (an audit)")
     args = parser.parse_args(argv)
     sample = leaf_folders(args.tree)[:: max(1, args.every)]
     if not sample:
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, str(BENCH / "floor.py"), "--jobs", "1", *folders]
     else:
         command = [sys.executable, "-m", "goleaklint", "--no-cache", "--jobs", "1", "--exit-zero",
+                   *(("--extend-select", "GL1,GL2,GL3,GL4") if args.every_rule else ()),
                    *folders]
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     instructions = count(command, env)  # the run above compiled what it imports
