@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Protocol
 
 from .facts import Fact
 from .flow import CFG, Block, Escape, find_escape, flows, ranges_over
+from .funcvalues import held_literal
 from .model import FileModel, spec_names
 from .ownership import Resource, mentions, ownership
 from .rule import Rule, RuleContext
@@ -175,9 +176,9 @@ class FlowRule(Rule):
         body = function.child_by_field_name("body")
         for mention in mentions(self.file, body, name) if body is not None else []:
             verdict = self.ownership.classify(self.file, mention, res, scope=function)
-            helper = _helper_name(mention, function) if verdict == "release" else ""
+            helper = _helper(mention, function) if verdict == "release" else None
             if helper:  # `abort := func() { f.Close() }`: released where abort() is called
-                releasing.update(id(b) for b in _call_blocks(self.file, cfg, body, helper))
+                releasing.update(id(b) for b in _call_blocks(self.file, cfg, body, *helper))
                 continue
             block = cfg.block_of(mention, through_literals=True)
             if block is None or block is start:
@@ -201,8 +202,9 @@ class FlowRule(Rule):
         )
 
 
-def _helper_name(mention: Node, function: Node) -> str:
-    """The local variable a function literal around ``mention`` is bound to, if any."""
+def _helper(mention: Node, function: Node) -> tuple[str, Node] | None:
+    """The local variable a function literal around ``mention`` is bound to, with the
+    literal, if any."""
     parent = mention.parent
     literal = None
     while parent is not None and parent.id != function.id:
@@ -210,18 +212,20 @@ def _helper_name(mention: Node, function: Node) -> str:
             literal = parent
         parent = parent.parent
     if literal is None or literal.parent is None or literal.parent.type != "expression_list":
-        return ""
+        return None
     holder = literal.parent.parent
     if holder is None or holder.type not in ("short_var_declaration", "assignment_statement"):
-        return ""
+        return None
     left = holder.child_by_field_name("left")
     if left is None or left.named_child_count != 1 or left.named_children[0].type != "identifier":
-        return ""
-    return text(left.named_children[0])
+        return None
+    return text(left.named_children[0]), literal
 
 
-def _call_blocks(f: FileModel, cfg: CFG, body: Node | None, name: str) -> list[Block]:
-    """Blocks that call the local function ``name`` (directly, deferred, or handing it on)."""
+def _call_blocks(f: FileModel, cfg: CFG, body: Node | None, name: str,
+                 literal: Node) -> list[Block]:
+    """Blocks that call the local function ``name`` (directly, deferred, or handing it on)
+    where it may hold ``literal`` (not where it holds another one)."""
     blocks = []
     for m in mentions(f, body, name) if body is not None else []:
         parent = m.parent
@@ -230,6 +234,9 @@ def _call_blocks(f: FileModel, cfg: CFG, body: Node | None, name: str) -> list[B
             holder.type in ("short_var_declaration", "assignment_statement")
         ) and holder.child_by_field_name("left") == parent:
             continue  # its definition
+        held = held_literal(f, m)
+        if held is not None and held.id != literal.id:
+            continue  # rebound: `abort = func() {}` before this call
         block = cfg.block_of(m, through_literals=True)
         if block is not None:
             blocks.append(block)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .facts import package_fact
 from .flow import Escape, FlowCache, find_escape, flows, ranges_over
+from .funcvalues import held_literal
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, text
@@ -103,8 +104,9 @@ class Ownership:
             return self.closes_parameter(target[0], target[1], index, res)
         if call_fn.type == "identifier":
             name = text(call_fn)
-            if f.is_local(call_fn):
-                return True  # a function value: it may keep or close what it gets
+            if f.is_local(call_fn):  # a function value: the literal it holds, or may keep it
+                held = held_literal(f, call_fn)
+                return held is None or self.closes_parameter(f, held, index, res)
             if name in OWNING_BUILTINS:
                 return True
             if name in BUILTINS:

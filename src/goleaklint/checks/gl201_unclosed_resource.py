@@ -121,7 +121,13 @@ class UnclosedResource(FlowRule):
       variable that is), or passed (also as `v...`) to a function that takes ownership: a
       same-package function is looked into (does it close its parameter?); other packages'
       functions are assumed to take ownership except well-known readers and wrappers (`fmt`,
-      `io.ReadAll`, `io.Copy`, `bufio`, decoders…). A `defer func() { … v.Close() … }()`
+      `io.ReadAll`, `io.Copy`, `bufio`, decoders…). A local function value passed the value
+      (`closeBody(resp)`) or closing it (`cleanup := func() { resp.Body.Close() }`, released
+      where `cleanup()` is called) is looked into through the literal it holds at the call:
+      the last statement before the call that binds it, read straight-line. Where that is not
+      known (bound in a branch, in a loop around the call, or by a closure; a parameter; a
+      value from elsewhere; called inside another literal when it is bound more than once)
+      the call takes ownership. A `defer func() { … v.Close() … }()`
       placed before the opener closes whatever `v` holds at return (only overwriting it is
       reported then).
     - The branch where the opener failed (`if err != nil`, `if f == nil`, for a response
