@@ -21,6 +21,7 @@ from .channels import (
     receives,
     sends,
 )
+from .deadcode import never_runs
 from .facts import Fact, package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
@@ -99,12 +100,14 @@ class GoroutineRule(Rule):
     def parent_facts(self, function: Node, file: FileModel
                      ) -> tuple[dict[str, Made], list[Goroutine], list[Node]] | None:
         """The channels ``function`` makes, the goroutines it starts and their ``go``
-        statements; None when it makes no channel."""
+        statements; None when it makes no channel. A goroutine started in code that never
+        runs (past an unconditional ``t.Skip``: ``deadcode``) is left out of the first list."""
         made = made_channels(function, file)
         if not made:
             return None
         gs = goroutines(function, file, self.package)
-        return made, gs, [g.statement for g in gs]
+        live = [g for g in gs if not never_runs(self.flows, file, g.statement)]
+        return made, live, [g.statement for g in gs]
 
     def unguarded_sends(self, g: Goroutine, inner: str) -> list[Node]:
         if g.body is None:

@@ -73,7 +73,9 @@ class NCastSend(GoroutineRule):
     for signals: a CLI or generator) is not reported, except in code its tests call: the
     blocked senders end with the process soon after.
     One leak, one finding: the sends of one goroutine on one channel are reported once, at
-    the first, with the others as related locations.
+    the first, with the others as related locations. Goroutines started past an
+    unconditional `t.Skip*` (or a `return`) never start: silent; a skip under a condition
+    (`if testing.Short() { t.Skip() }`) keeps the rest live.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.

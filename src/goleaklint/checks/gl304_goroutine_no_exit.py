@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ..channels import goroutines
+from ..deadcode import never_runs
 from ..flow import FlowCache
 from ..goroutinerule import GoroutineRule
 from ..loopexits import has_exit, is_endless, ranges_over_ticker
 from ..model import FUNCTION_NODES, FileModel, Package, is_main_main
 from ..plugins import hookimpl
 from ..rule import Rule
-from ..scope import compiled_only
 from ..singletons import per_value_starter, started_for_the_process, waits_for_signals
 from ..syntax import Node
 
@@ -91,14 +91,16 @@ class GoroutineNoExit(GoroutineRule):
     too, unless a constructor (`New…`) or a loop driven by data starts it. Still reported: one
     started per call of a constructor or function, per value (a `started` field or a
     `sync.Once` of a receiver), per request, and in tests (it outlives the test); `Register…`
-    functions do not count as initialisation here. An `ExampleXxx` without an `// Output:`
-    comment is compiled, never run: silent. A `break` inside a `switch` or `select` leaves
-    only that statement. A ticker is known by `time.Tick`, `time.NewTicker` or a declared
-    `*time.Ticker` (parameter, field, variable); a `range` over a mock clock's ticker, a
-    `time.Timer`'s channel or a `<-chan time.Time` parameter is not judged. Functions of other
-    packages (`go http.ListenAndServe(…)`) are not
-    looked into; a function called once from another package's `main` is not known to run
-    once.
+    functions do not count as initialisation here. A goroutine started where the code never
+    runs is silent: an `ExampleXxx` without an `// Output:` comment (compiled, never run), or
+    past an unconditional `t.Skip`/`t.SkipNow`, a `return` or another call that never returns
+    (a skip under a condition, `if testing.Short() { t.Skip() }`, keeps the rest live). A
+    `break` inside a `switch` or `select` leaves only that statement. A ticker is known by
+    `time.Tick`, `time.NewTicker` or a declared `*time.Ticker` (parameter, field,
+    variable); a `range` over a mock clock's ticker, a `time.Timer`'s channel or a
+    `<-chan time.Time` parameter is not judged. Functions of other packages
+    (`go http.ListenAndServe(…)`) are not looked into; a function called once from another
+    package's `main` is not known to run once.
 
     ## Peers
     No static linter in common use; uber-go/goleak finds these at test time.
@@ -135,10 +137,10 @@ class GoroutineNoExit(GoroutineRule):
 
     def _lives_by_design(self, function: Node, file: FileModel, statement: Node, loop: Node,
                          names: dict[str, str]) -> bool:
-        """Never run (an example without output), started once per process, or a signal
-        waiter not started per value."""
-        if compiled_only(file, statement) or started_for_the_process(self.package, file,
-                                                                     statement):
+        """Never run (an example without output, code past an unconditional skip), started
+        once per process, or a signal waiter not started per value."""
+        if never_runs(self.flows, file, statement) or started_for_the_process(
+                self.package, file, statement):
             return True
         return waits_for_signals(loop, function, file, names) and not per_value_starter(
             self.package, file, statement)

@@ -1,0 +1,65 @@
+"""Code that never runs: past an unconditional skip (or return, or endless loop), never past a
+skip under a condition or a method of the package that only looks like one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from goleaklint.deadcode import never_runs
+from goleaklint.discover import Module, SourceFile
+from goleaklint.flow import FlowCache
+from goleaklint.model import FileModel, Package
+from goleaklint.syntax import captures
+
+HEADER = """package p
+
+import (
+	"os"
+	"testing"
+)
+
+type Cursor struct{}
+
+func (c *Cursor) Skip(n int) {}
+
+func work() {}
+
+"""
+
+
+def _go_runs(tmp_path: Path, body: str) -> bool:
+    """Whether the one ``go`` statement of ``body`` (a test's body) can run."""
+    path = tmp_path / "p_test.go"
+    source = (HEADER + "func TestX(t *testing.T) {\n" + body + "\n}\n").encode()
+    path.write_bytes(source)
+    fm = FileModel(SourceFile(path, source, True))
+    pkg = Package.build(tmp_path, "p", Module(None, (1, 22), None), [fm])
+    (statement,) = captures("(go_statement) @g", fm.root)["g"]
+    return not never_runs(FlowCache(pkg), fm, statement)
+
+
+@pytest.mark.parametrize(("body", "runs"), [
+    ('t.Skip("broken")\ngo work()', False),
+    ('t.Skipf("issue %d", 1)\ngo work()', False),
+    ("t.SkipNow()\ngo work()", False),
+    ('t.Fatal("no")\ngo work()', False),
+    ("os.Exit(0)\ngo work()", False),
+    ("return\ngo work()", False),
+    ("for {\n}\ngo work()", False),
+    ('t.SkipNow()\nt.Run("a", func(t *testing.T) {\n\tgo work()\n})', False),
+    ('t.Skip()\nf := func() {\n\tfunc() {\n\t\tgo work()\n\t}()\n}\nf()', False),
+    # Look-alikes that run.
+    ('if testing.Short() {\n\tt.Skip("slow")\n}\ngo work()', True),
+    ('if os.Getenv("CI") != "" {\n\tt.SkipNow()\n} else {\n\twork()\n}\ngo work()', True),
+    ('t.Run("a", func(t *testing.T) {\n\tt.Skip()\n})\ngo work()', True),
+    ("c := &Cursor{}\nc.Skip(1)\ngo work()", True),
+    ('go work()\nt.Skip("after the start")', True),
+    ('for i := 0; i < 3; i++ {\n\tif i == 1 {\n\t\tt.Skip()\n\t}\n\tgo work()\n}', True),
+    ('goto start\nt.Skip()\nstart:\n\tgo work()', True),
+    ("defer func() {\n\tgo work()\n}()\nt.SkipNow()", True),
+])
+def test_code_past_an_unconditional_skip_never_runs(tmp_path: Path, body: str,
+                                                     runs: bool) -> None:
+    assert _go_runs(tmp_path, body) is runs
