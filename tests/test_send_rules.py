@@ -127,3 +127,21 @@ def test_a_select_case_that_gives_up_on_the_receive(case: str, gives_up: bool) -
     cfg = CFG(body["b"][0])
     cases = [b for b in cfg.blocks if b.kind == "case"]
     assert [_waits_out(b) for b in cases] == [False, gives_up]
+
+
+def test_gl302_message_counts_what_the_rule_counts() -> None:
+    """GL302 states only what it counted: "up to N" when a goroutine can end without sending,
+    "at most k times" with the lines of receives outside loops, and a receive loop that can
+    leave early as such (not as "received once")."""
+    found = _messages("layers", "GL302")
+    assert len(found) == 3, found
+    open_all, open_target, open_three = (found[line] for line in sorted(found))
+    assert open_all.startswith("len(digests) goroutines send on results, which is unbuffered;")
+    assert ("the parent receives from it in the loop at line 40, which can leave at line 43 "
+            "before every sender is received") in open_all
+    assert open_target.startswith("up to len(digests) goroutines send on result, which is "
+                                  "unbuffered (each goroutine can also end without sending);")
+    assert "the parent receives from it at most once (line 88)" in open_target
+    assert open_three.startswith("3 goroutines send on results")
+    assert open_three.endswith("at most once (line 124): at least 2 of them block forever")
+    assert not any("time(s)" in m or "the other senders" in m for m in found.values())

@@ -3,11 +3,15 @@ reads less."""
 
 from __future__ import annotations
 
-from ..channels import Made, enclosing_loop, escapes, receives
+from dataclasses import dataclass, field
+
+from ..channels import Goroutine, Made, enclosing_loop, escapes, receives
 from ..constants import const_int
+from ..flow import Block, find_escape
 from ..goroutinerule import GoroutineRule, outside
-from ..loopexits import is_endless, leaves_early
+from ..loopexits import early_exits, is_endless
 from ..model import FileModel, Package
+from ..noreturn import GOROUTINE, call_ends
 from ..paramchannels import param_channels
 from ..plugins import hookimpl
 from ..rule import Rule
@@ -72,6 +76,12 @@ class NCastSend(GoroutineRule):
     A short-lived `package main` tool (one that never serves, accepts, listens, ticks or waits
     for signals: a CLI or generator) is not reported, except in code its tests call: the
     blocked senders end with the process soon after.
+    A receive loop that leaves early counts as one receive. The message states what was
+    counted: "up to N goroutines" when a goroutine can end without sending, the receives
+    outside loops as "at most k times" with their lines, and a receive loop that can leave
+    early by its line and the line it leaves at. Which goroutines pass a condition before
+    their send is not followed: when only one of them can (`if d != target { return }`) and
+    the parent always receives once, the finding is false.
     One leak, one finding: the sends of one goroutine on one channel are reported once, at
     the first, with the others as related locations. Goroutines started past an
     unconditional `t.Skip*` (or a `return`) never start: silent; a skip under a condition
@@ -119,22 +129,52 @@ class NCastSend(GoroutineRule):
                     continue
                 if receives(g.source, g.body, inner):
                     continue  # the goroutines hand values to each other
-                taken = self._receives(function, name, loop, count, starts, file)
-                if taken is None:
+                receipt = self._receives(function, name, loop, starts, file)
+                if receipt is None:
                     continue  # the parent receives N times
+                taken = receipt.taken
                 n = count[1] if count[0] == "const" and isinstance(count[1], int) else None
                 if n is not None and buffer + taken >= n:
                     continue
                 shown_n = str(n) if n is not None else (
                     f"len({count[1]})" if count[0] == "range" else str(count[1]))
+                every = self._every_path_sends(g, sent)
+                who = f"{shown_n} goroutines send" if every else f"up to {shown_n} goroutines send"
+                held = "is unbuffered" if buffer == 0 else f"buffers {buffer}"
+                if not every:
+                    held += " (each goroutine can also end without sending)"
+                if every and n is not None and not receipt.loops:
+                    fate = f"at least {n - buffer - taken} of them block forever"
+                else:
+                    fate = ("a sender past those the parent receives blocks forever" if (
+                        buffer == 0) else "a sender past those the buffer holds and the "
+                        "parent receives blocks forever")
                 # One leak, one finding: at the first send, the goroutine's others related.
                 body = g.source  # the goroutine's function may be in another file
                 others = tuple((body, s, "another send on the channel") for s in sent[1:])
                 started = ((file, g.statement, "the goroutines are started here"),) if (
                     body is not file) else ()
-                self.report(sent[0], f"{shown_n} goroutines send on {name}, which buffers "
-                            f"{buffer} and is received {taken} time(s): the other senders "
-                            "block forever", started + others, file=body)
+                self.report(sent[0], f"{who} on {name}, which {held}; the parent "
+                            f"{receipt.describe(file)}: {fate}", started + others, file=body)
+
+    def _every_path_sends(self, g: Goroutine, sent: list[Node]) -> bool:
+        """Every path of the goroutine's body reaches one of ``sent`` (none returns, or ends
+        the goroutine, before sending)."""
+        function = g.body.parent if g.body is not None else None
+        if function is None:
+            return True
+        source, package = g.source, self.package
+        cfg = self.flows.graph(function, source)
+        sending = {id(b) for s in sent if (b := cfg.block_of(s, through_literals=True))}
+
+        def ends_goroutine(b: Block) -> bool:
+            node = b.node
+            return node is not None and node.type == "expression_statement" and (
+                call_ends(node.named_children[0] if node.named_child_count else None,
+                          source, package) == GOROUTINE)
+
+        return find_escape(cfg, cfg.entry, releases=lambda b: id(b) in sending,
+                           leaves=ends_goroutine) is None
 
     def _buffer(self, channel: Made, count: tuple[str, object], f: FileModel) -> int | None:
         """The constant buffer size, or None when it is enough or cannot be compared."""
@@ -149,13 +189,14 @@ class NCastSend(GoroutineRule):
         # compared); a buffer of one holds the first sender only.
         return None if size > 1 else size
 
-    def _receives(self, function: Node, name: str, loop: Node, count: tuple[str, object],
-                  starts: list[Node], f: FileModel) -> int | None:
-        """How many times the parent receives (None: as many as there are senders)."""
+    def _receives(self, function: Node, name: str, loop: Node, starts: list[Node],
+                  f: FileModel) -> _Receipt | None:
+        """Where the parent receives a bounded number of times (None: as many as there are
+        senders)."""
         body = function.child_by_field_name("body")
         if body is None:
             return None
-        taken = 0
+        receipt = _Receipt()
         for r in receives(f, body, name):
             if not outside(r, starts):
                 continue
@@ -165,12 +206,47 @@ class NCastSend(GoroutineRule):
                 return None  # drains the channel
             inner_loop = enclosing_loop(r, function)
             if inner_loop is not None:
-                if is_endless(inner_loop) or not leaves_early(self.flows, f, inner_loop):
+                if is_endless(inner_loop):
                     return None  # a receive loop that runs to the end: assume it drains
-                taken += 1  # leaves early (first response wins): fewer than N
+                leaving = early_exits(self.flows, f, inner_loop)
+                if not leaving:
+                    return None
+                # Leaves early (first response wins): counted as one receive.
+                receipt.loops.setdefault(inner_loop.id, (inner_loop, leaving[0]))
+                receipt.in_loops += 1
                 continue
-            taken += 1
-        return taken
+            receipt.direct.append(r)
+        return receipt
+
+
+@dataclass
+class _Receipt:
+    """The parent's bounded receives: outside any loop (each runs at most once), and in
+    loops that can leave before every sender is received (each receive there counts once,
+    as the rule decides)."""
+
+    direct: list[Node] = field(default_factory=list)
+    loops: dict[int, tuple[Node, Node]] = field(default_factory=dict)  # loop, first exit
+    in_loops: int = 0
+
+    @property
+    def taken(self) -> int:
+        return len(self.direct) + self.in_loops
+
+    def describe(self, f: FileModel) -> str:
+        """How the parent receives, for the message."""
+        parts = []
+        if self.direct:
+            lines = sorted({f.position(r.start_byte)[0] for r in self.direct})
+            times = "once" if len(self.direct) == 1 else f"{len(self.direct)} times"
+            where = ", ".join(str(n) for n in lines)
+            parts.append(f"receives from it at most {times} (line{'s' if len(lines) > 1 else ''}"
+                         f" {where})")
+        for inner_loop, leaving in self.loops.values():
+            parts.append(f"receives from it in the loop at line "
+                         f"{f.position(inner_loop.start_byte)[0]}, which can leave at line "
+                         f"{f.position(leaving.start_byte)[0]} before every sender is received")
+        return " and ".join(parts) if parts else "never receives from it"
 
 
 def _loop_count(loop: Node, pkg: Package, f: FileModel) -> tuple[str, object] | None:
