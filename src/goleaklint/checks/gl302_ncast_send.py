@@ -144,7 +144,8 @@ class NCastSend(GoroutineRule):
                 if not every:
                     held += " (each goroutine can also end without sending)"
                 if every and n is not None and not receipt.loops:
-                    fate = f"at least {n - buffer - taken} of them block forever"
+                    left = n - buffer - taken
+                    fate = f"at least {left} of them block{'s' if left == 1 else ''} forever"
                 else:
                     fate = ("a sender past those the parent receives blocks forever" if (
                         buffer == 0) else "a sender past those the buffer holds and the "
@@ -155,7 +156,8 @@ class NCastSend(GoroutineRule):
                 started = ((file, g.statement, "the goroutines are started here"),) if (
                     body is not file) else ()
                 self.report(sent[0], f"{who} on {name}, which {held}; the parent "
-                            f"{receipt.describe(file)}: {fate}", started + others, file=body)
+                            f"{receipt.describe(file, body is not file)}: {fate}",
+                            started + others, file=body)
 
     def _every_path_sends(self, g: Goroutine, sent: list[Node]) -> bool:
         """Every path of the goroutine's body reaches one of ``sent`` (none returns, or ends
@@ -233,17 +235,19 @@ class _Receipt:
     def taken(self) -> int:
         return len(self.direct) + self.in_loops
 
-    def describe(self, f: FileModel) -> str:
-        """How the parent receives, for the message."""
+    def describe(self, f: FileModel, named: bool) -> str:
+        """How the parent (of file ``f``, ``named`` when the finding is in another file)
+        receives, for the message."""
+        at = f"{f.path.name}:" if named else "line "
         parts = []
         if self.direct:
             lines = sorted({f.position(r.start_byte)[0] for r in self.direct})
             times = "once" if len(self.direct) == 1 else f"{len(self.direct)} times"
             where = ", ".join(str(n) for n in lines)
-            parts.append(f"receives from it at most {times} (line{'s' if len(lines) > 1 else ''}"
-                         f" {where})")
+            plural = "lines " if len(lines) > 1 and not named else at
+            parts.append(f"receives from it at most {times} ({plural}{where})")
         for inner_loop, leaving in self.loops.values():
-            parts.append(f"receives from it in the loop at line "
+            parts.append(f"receives from it in the loop at {at}"
                          f"{f.position(inner_loop.start_byte)[0]}, which can leave at line "
                          f"{f.position(leaving.start_byte)[0]} before every sender is received")
         return " and ".join(parts) if parts else "never receives from it"
