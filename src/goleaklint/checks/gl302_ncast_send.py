@@ -67,7 +67,11 @@ class NCastSend(GoroutineRule):
     collection, or a constant of two or more against an N from data; a buffer of one (or
     none) against an N from data is not. So
     is a parent that receives in a loop over the same collection without leaving it early,
-    a collector goroutine, or senders that `select` on `ctx.Done()` or `default`.
+    a collector goroutine, or senders that `select` on `ctx.Done()` or `default`. A send in
+    a function literal the goroutine hands on (a handler given to `Subscribe`, `OnEvent`…)
+    is not one of its sends: the literal runs when, and as often as, someone else decides,
+    so a callback that is in fact called on the spot is missed; literals called on the spot,
+    deferred or started with `go` are followed.
     A channel the parent hands on is not reported: returned, stored, or passed to a function
     that may receive from it (another package's, an interface method, a function value, or
     one of the package's that receives from it, closes it or hands it on, followed through
@@ -118,7 +122,7 @@ class NCastSend(GoroutineRule):
                     loop.start_byte <= channel.statement.start_byte < loop.end_byte
                 ):
                     continue
-                sent = self.unguarded_sends(g, inner)
+                sent = [s for s in self.unguarded_sends(g, inner) if _run_by(s, g.body)]
                 if not sent:
                     continue
                 buffer = self._buffer(channel, count, file)
@@ -251,6 +255,24 @@ class _Receipt:
                          f"{f.position(inner_loop.start_byte)[0]}, which can leave at line "
                          f"{f.position(leaving.start_byte)[0]} before every sender is received")
         return " and ".join(parts) if parts else "never receives from it"
+
+
+def _run_by(send: Node, body: Node) -> bool:
+    """``send`` runs in the goroutine whose body is ``body``: every function literal between
+    them is called on the spot (plain, ``defer`` or ``go``), none handed on as a callback
+    (``js.Subscribe(subject, func(m *Msg) { errc <- … })`` runs when someone else decides)."""
+    node = send.parent
+    while node is not None and node.id != body.id:
+        if node.type == "func_literal":
+            call = node.parent
+            while call is not None and call.type == "parenthesized_expression":
+                call = call.parent
+            fn = call.child_by_field_name("function") if (
+                call is not None and call.type == "call_expression") else None
+            if fn is None or fn.start_byte != node.start_byte:
+                return False
+        node = node.parent
+    return True
 
 
 def _loop_count(loop: Node, pkg: Package, f: FileModel) -> tuple[str, object] | None:
