@@ -9,8 +9,8 @@ import pytest
 
 from goleaklint.deadcode import never_runs
 from goleaklint.discover import Module, SourceFile
-from goleaklint.flow import FlowCache
-from goleaklint.model import FileModel, Package
+from goleaklint.flow import FlowCache, flows
+from goleaklint.model import FileModel, Package, function_name
 from goleaklint.syntax import captures
 
 HEADER = """package p
@@ -63,3 +63,50 @@ def _go_runs(tmp_path: Path, body: str) -> bool:
 def test_code_past_an_unconditional_skip_never_runs(tmp_path: Path, body: str,
                                                      runs: bool) -> None:
     assert _go_runs(tmp_path, body) is runs
+
+
+def test_a_test_helper_only_skipped_tests_call_never_runs(tmp_path: Path) -> None:
+    """A helper of the tests whose every call is past a skip (or in another such helper)
+    never runs; one a live test also calls, or passes as a value, does."""
+    source = HEADER + """
+func serve() {
+	go work()
+}
+
+func serveTwice() {
+	serve()
+	serve()
+}
+
+func serveLive() {
+	go work()
+}
+
+func serveValue() {
+	go work()
+}
+
+func TestSkipped(t *testing.T) {
+	t.Skip("flaky")
+	serveTwice()
+	serveLive()
+}
+
+func TestLive(t *testing.T) {
+	serveLive()
+	t.Cleanup(serveValue)
+}
+
+func TestSkippedValue(t *testing.T) {
+	t.SkipNow()
+	serveValue()
+}
+"""
+    path = tmp_path / "p_test.go"
+    path.write_bytes(source.encode())
+    fm = FileModel(SourceFile(path, source.encode(), True))
+    pkg = Package.build(tmp_path, "p", Module(None, (1, 22), None), [fm])
+    cache = pkg.facts.get(flows)
+    runs = {function_name(fm.top_level_function(g)): not never_runs(cache, fm, g)
+            for g in captures("(go_statement) @g", fm.root)["g"]}
+    assert runs == {"serve": False, "serveLive": True, "serveValue": True}

@@ -21,7 +21,7 @@ from .channels import (
     receives,
     sends,
 )
-from .deadcode import never_runs
+from .deadcode import dead_test_helpers, never_runs
 from .facts import Fact, package_fact
 from .flow import CFG, Block, flows
 from .model import FileModel, Package, function_name
@@ -75,7 +75,7 @@ class Receiving:
 class GoroutineRule(Rule):
     """Shared: per-file list of functions that start goroutines, and flow graphs."""
 
-    requires: ClassVar[tuple[Fact[Any], ...]] = (flows, functions_with_go)
+    requires: ClassVar[tuple[Fact[Any], ...]] = (flows, functions_with_go, dead_test_helpers)
     gate = Gate(mentions=(b"go",))  # the keyword: no go statement without it
 
     def __init__(self, context: RuleContext) -> None:

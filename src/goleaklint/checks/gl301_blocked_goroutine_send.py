@@ -147,7 +147,8 @@ class BlockedGoroutineSend(GoroutineRule):
       `t.SkipNow` or `runtime.Goexit` strands the sender like a `return` (the goroutine
       outlives the test, and goroutine-leak checks such as goleak fail the suite). `os.Exit`,
       `log.Fatal*` and `panic` end the process: nothing is left behind. A goroutine started
-      past an unconditional `t.Skip*` (or a `return`) never starts: silent; a skip under a
+      past an unconditional `t.Skip*` (or a `return`), or in a test helper only such code
+      calls, never starts: silent; a skip under a
       condition (`if testing.Short() { t.Skip() }`) keeps the rest live.
     - A short-lived `package main` tool (one that never serves, accepts, listens, ticks or
       waits for signals: a CLI or generator) is not reported, except in code its tests call:

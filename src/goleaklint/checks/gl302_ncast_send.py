@@ -88,7 +88,8 @@ class NCastSend(GoroutineRule):
     the parent always receives once, the finding is false.
     One leak, one finding: the sends of one goroutine on one channel are reported once, at
     the first, with the others as related locations. Goroutines started past an
-    unconditional `t.Skip*` (or a `return`) never start: silent; a skip under a condition
+    unconditional `t.Skip*` (or a `return`), or in a test helper only such code calls,
+    never start: silent; a skip under a condition
     (`if testing.Short() { t.Skip() }`) keeps the rest live.
 
     ## Peers

@@ -94,7 +94,8 @@ class GoroutineNoExit(GoroutineRule):
     functions do not count as initialisation here. A goroutine started where the code never
     runs is silent: an `ExampleXxx` without an `// Output:` comment (compiled, never run), or
     past an unconditional `t.Skip`/`t.SkipNow`, a `return` or another call that never returns
-    (a skip under a condition, `if testing.Short() { t.Skip() }`, keeps the rest live). A
+    (a skip under a condition, `if testing.Short() { t.Skip() }`, keeps the rest live), or
+    in a test helper whose every call is in such code. A
     `break` inside a `switch` or `select` leaves only that statement. A ticker is known by
     `time.Tick`, `time.NewTicker` or a declared `*time.Ticker` (parameter, field,
     variable); a `range` over a mock clock's ticker, a `time.Timer`'s channel or a
