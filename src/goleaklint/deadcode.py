@@ -71,7 +71,7 @@ def _may_be_cut_off(node: Node, function: Node, flows: FlowCache, f: FileModel) 
     may end the way there (a ``return``, a call that never returns, a loop or branch that
     may not come out): only then is the function's graph worth building. Without such a
     statement ``node`` is reached whenever ``function`` runs."""
-    current = node
+    current: Node | None = node
     while current is not None and current.id != function.id:
         sibling = current.prev_named_sibling
         while sibling is not None:
