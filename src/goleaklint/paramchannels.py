@@ -42,33 +42,47 @@ class ParamChannels:
                         ) -> tuple[Effects, bool]:
         """What the function ``call_fn`` (the function of a call in ``f``) does with its
         argument ``index``, and whether the answer is exact (not cut by the depth bound)."""
+        found = self.callee(f, call_fn)
+        if found is not None:
+            return self.effects_on_parameter(found[0], found[1], index, depth)
         while call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
             call_fn = call_fn.named_children[0]
-        if call_fn.type == "func_literal":
-            return self.effects_on_parameter(f, call_fn, index, depth)
-        if call_fn.type == "identifier":
+        if call_fn.type == "identifier" and not f.is_local(call_fn):
             name = text(call_fn)
-            if f.is_local(call_fn):
-                return ANYTHING, True  # a function value
-            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows it
-            if decl is not None and self._one_variant("", name):
-                return self.effects_on_parameter(decl.file, decl.node, index, depth)
             if name in _READERS:
                 return NOTHING, True
             if name == "close":
                 return frozenset({CLOSES}), True
-            return ANYTHING, True  # append, panic, print…, a conversion
+        return ANYTHING, True  # a function value, another package's function, an interface…
+
+    def callee(self, f: FileModel, call_fn: Node) -> tuple[FileModel, Node] | None:
+        """The function ``call_fn`` (the function of a call in ``f``) runs, with its file,
+        when the package shows it: a function literal called on the spot, a function or a
+        method (through a pointer or not) declared once; None for anything else (a builtin,
+        a function value, another package's function, an interface method…)."""
+        while call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
+            call_fn = call_fn.named_children[0]
+        if call_fn.type == "func_literal":
+            return f, call_fn
+        if call_fn.type == "identifier":
+            name = text(call_fn)
+            if f.is_local(call_fn):
+                return None  # a function value
+            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows it
+            if decl is not None and self._one_variant("", name):
+                return decl.file, decl.node
+            return None
         if call_fn.type == "selector_expression":
             operand = call_fn.child_by_field_name("operand")
             if operand is None or f.resolve_package(text(operand)) is not None:
-                return ANYTHING, True  # another package's function
+                return None  # another package's function
             receiver = expression_type(operand, self.pkg, f).deref()
             if receiver.kind == "named":
                 method = text(call_fn.child_by_field_name("field"))
                 decl = self.pkg.methods.get(receiver.name, {}).get(method)
                 if decl is not None and self._one_variant(receiver.name, method):
-                    return self.effects_on_parameter(decl.file, decl.node, index, depth)
-        return ANYTHING, True  # an interface method, a promoted method, a generic instance…
+                    return decl.file, decl.node
+        return None  # an interface method, a promoted method, a generic instance…
 
     def _one_variant(self, receiver: str, name: str) -> bool:
         """The package declares the function (``receiver`` empty) or method once: not in
@@ -106,8 +120,8 @@ class ParamChannels:
         self._memo[key] = ANYTHING  # recursion guard: a cycle through the parameter may do all
         found: set[str] = set()
         exact = True
-        for ident in _mentions(f, body, name):
-            effects, sure = self._mention(f, function, ident, depth)
+        for ident in mentions(f, body, name):
+            effects, sure = self.mention(f, function, ident, depth)
             found |= effects
             exact = exact and sure
         result = frozenset(found)
@@ -117,9 +131,10 @@ class ParamChannels:
             del self._memo[key]
         return result, exact
 
-    def _mention(self, f: FileModel, function: Node, ident: Node, depth: int
-                 ) -> tuple[Effects, bool]:
-        """What one mention of the parameter in ``function``'s body does with it."""
+    def mention(self, f: FileModel, function: Node, ident: Node, depth: int = 0
+                ) -> tuple[Effects, bool]:
+        """What one mention of a channel variable in ``function``'s body (a parameter, or a
+        variable a goroutine's literal captures) does with it."""
         if not _runs_in_the_call(ident, function):
             return frozenset({HANDS_ON}), True  # in a goroutine or a literal kept for later
         node, parent = ident, ident.parent
@@ -171,7 +186,8 @@ def _parameter(function: Node, index: int) -> str | None:
     return names[index] if index < len(names) else None
 
 
-def _mentions(f: FileModel, body: Node, name: str) -> list[Node]:
+def mentions(f: FileModel, body: Node, name: str) -> list[Node]:
+    """The identifiers spelled ``name`` in ``body`` (function literals included)."""
     spelled = name.encode()
     return [n for n in f.captures("(identifier) @i", body).get("i", []) if n.text == spelled]
 
