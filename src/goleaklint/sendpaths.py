@@ -6,12 +6,13 @@ alternatives, statements in sequence add up, a ``return`` (or a call that ends t
 stops the count, and a loop multiplies its body by its iteration count when the source fixes
 it, else makes the count unbounded.  A send in a function literal counts where the literal runs
 once (called on the spot, deferred, or started with ``go``); passed anywhere else, it may run
-any number of times.
+any number of times.  A call that sends through a function of the package (``reply(c, v)``)
+counts as the most sends one run of that function makes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .syntax import Node, text
@@ -72,14 +73,16 @@ class _Count:
 
 
 def most_sends(body: Node, sends: set[int], ends: Callable[[Node], bool],
-               iterations: Callable[[Node], int | None]) -> int:
+               iterations: Callable[[Node], int | None],
+               calls: Mapping[int, int] | None = None) -> int:
     """The most of ``sends`` (send statement ids) one run of ``body`` can perform.
 
     ``ends(call)`` tells a call that never returns; ``iterations(for_statement)`` the number of
-    times a loop runs when the source fixes it.  ``UNBOUNDED`` when a loop of unknown count
-    or a ``goto`` may repeat a send.
+    times a loop runs when the source fixes it; ``calls`` maps the ids of call expressions
+    that send to how many sends one of them makes (``UNBOUNDED`` for a callee that sends in
+    a loop).  ``UNBOUNDED`` when a loop of unknown count or a ``goto`` may repeat a send.
     """
-    walker = _Walker(sends, ends, iterations)
+    walker = _Walker(sends, ends, iterations, calls or {})
     count = walker.statement(body)
     if walker.unbounded:
         return UNBOUNDED
@@ -88,8 +91,9 @@ def most_sends(body: Node, sends: set[int], ends: Callable[[Node], bool],
 
 class _Walker:
     def __init__(self, sends: set[int], ends: Callable[[Node], bool],
-                 iterations: Callable[[Node], int | None]) -> None:
+                 iterations: Callable[[Node], int | None], calls: Mapping[int, int]) -> None:
         self.sends = sends
+        self.calls = calls
         self.ends = ends
         self.iterations = iterations
         self.unbounded = False
@@ -224,15 +228,19 @@ class _Walker:
         return head.then(merged)
 
     def literals(self, node: Node | None) -> int:
-        """The sends made by function literals inside ``node``: counted once when the literal
-        is called on the spot, deferred or started with ``go``; unbounded when it is passed
-        anywhere else (a callback may run any number of times)."""
+        """The sends made inside the expressions of ``node``: by the sending calls of
+        ``calls``, and by function literals: counted once when the literal is called on the
+        spot, deferred or started with ``go``; unbounded when it is passed anywhere else (a
+        callback may run any number of times)."""
         if node is None:
             return 0
         total = 0
         stack = [node]
         while stack:
             current = stack.pop()
+            weight = self.calls.get(current.id)
+            if weight is not None:
+                total = min(total + weight, UNBOUNDED)
             if current.type == "func_literal":
                 body = current.child_by_field_name("body")
                 if body is None or not self._holds_send(body):
@@ -241,7 +249,7 @@ class _Walker:
                 if parent is not None and parent.type == "call_expression" and (
                     parent.child_by_field_name("function") == current
                 ):
-                    inner = _Walker(self.sends, self.ends, self.iterations)
+                    inner = _Walker(self.sends, self.ends, self.iterations, self.calls)
                     count = inner.statement(body)
                     self.unbounded = self.unbounded or inner.unbounded
                     total = min(total + count.most(), UNBOUNDED)
@@ -255,7 +263,7 @@ class _Walker:
         stack = [node]
         while stack:
             current = stack.pop()
-            if current.id in self.sends:
+            if current.id in self.sends or current.id in self.calls:
                 return True
             stack.extend(current.named_children)
         return False

@@ -1,0 +1,109 @@
+"""GL301 on sends a goroutine makes through the package's functions (issue 14, shape 6): which
+calls send, how many sends one makes, and how the finding reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from goleaklint.discover import Module, SourceFile
+from goleaklint.helpersends import HelperSends
+from goleaklint.model import FileModel, Package
+from goleaklint.paramchannels import ParamChannels
+from goleaklint.sendpaths import UNBOUNDED, most_sends
+from goleaklint.syntax import captures, parse, text
+
+SOURCE = """package p
+
+import "context"
+
+type Sink interface{ Put(c chan int, v int) }
+
+type S struct{ sink Sink }
+
+func reply(c chan<- int, v int)   { c <- v }
+func twice(c chan<- int)          { c <- 1; c <- 2 }
+func either(c chan<- int, e bool) { if e { c <- 1; return }; c <- 2 }
+func all(c chan<- int, vs []int)  { for _, v := range vs { c <- v } }
+func offer(ctx context.Context, c chan<- int, v int) {
+	select {
+	case c <- v:
+	case <-ctx.Done():
+	}
+}
+func swap(c chan int, v int) int  { c <- v; return <-c }
+func keep(c chan int)             { go func() { c <- 1 }() }
+func nested(c chan<- int)         { reply(c, 1); reply(c, 2) }
+func looping(c chan<- int, n int) { if n > 0 { looping(c, n-1); return }; c <- n }
+func (s *S) put(c chan int)       { c <- 1 }
+func (s *S) viaSink(c chan int)   { reply(c, 0); s.sink.Put(c, 1) }
+func length(c chan int) int       { return len(c) }
+
+func probe(ctx context.Context, s *S, ch chan int) {
+	reply(ch, 1)
+	twice(ch)
+	either(ch, true)
+	all(ch, nil)
+	offer(ctx, ch, 1)
+	swap(ch, 1)
+	keep(ch)
+	nested(ch)
+	looping(ch, 3)
+	s.put(ch)
+	s.viaSink(ch)
+	length(ch)
+	s.sink.Put(ch, 1)
+}
+"""
+
+# The most sends one call makes, or None when the call is not a blocking send.
+CASES = [
+    ("reply(ch, 1)", 1),
+    ("twice(ch)", 2),
+    ("either(ch, true)", 1),  # alternatives: one send per path
+    ("all(ch, nil)", UNBOUNDED),
+    ("offer(ctx, ch, 1)", None),  # gives up with ctx
+    ("swap(ch, 1)", None),  # receives too
+    ("keep(ch)", None),  # hands it to a goroutine
+    ("nested(ch)", 2),
+    ("looping(ch, 3)", None),  # recursive through the channel: may do anything
+    ("s.put(ch)", 1),
+    ("s.viaSink(ch)", None),  # an interface method may receive
+    ("length(ch)", None),
+    ("s.sink.Put(ch, 1)", None),
+]
+
+
+@pytest.mark.parametrize(("call", "most"), CASES, ids=[c for c, _ in CASES])
+def test_sends_one_call_makes(tmp_path: Path, call: str, most: int | None) -> None:
+    source = SOURCE.split("func probe")[0] + (
+        f"func probe(ctx context.Context, s *S, ch chan int) {{\n\t{call}\n}}\n")
+    path = tmp_path / "p.go"
+    path.write_text(source)
+    fm = FileModel(SourceFile(path, source.encode(), True))
+    pkg = Package.build(tmp_path, "p", Module(None, (1, 22), None), [fm])
+    found = HelperSends(pkg, ParamChannels(pkg)).of_body(fm, pkg.funcs["probe"].node, "ch")
+    if most is None:
+        assert found is None or not found.calls
+    else:
+        assert found is not None and [c.count for c in found.calls] == [most]
+
+
+@pytest.mark.parametrize(("body", "most"), [
+    ("reply(c); c <- 2", 2),
+    ("if err != nil { reply(c); return }; reply(c)", 1),
+    ("for _, v := range vs { reply(c) }", UNBOUNDED),
+    ("stream(c)", UNBOUNDED),
+    ("func() { reply(c) }()", 1),
+])
+def test_most_sends_counts_a_sending_call_as_its_callee_sends(body: str, most: int) -> None:
+    source = f"package p\n\nfunc f() {{\n\t{body}\n}}\n".encode()
+    root = parse(source).root_node
+    block = captures("(function_declaration body: (block) @b)", root)["b"][0]
+    sends = {n.id for n in captures("(send_statement) @s", block).get("s", [])}
+    weights = {"reply": 1, "stream": UNBOUNDED}
+    calls = {n.id: weights[text(n.child_by_field_name("function"))]
+             for n in captures("(call_expression) @c", block)["c"]
+             if text(n.child_by_field_name("function")) in weights}
+    assert most_sends(block, sends, lambda call: False, lambda loop: None, calls) == most
