@@ -22,6 +22,7 @@ _STORES = ("Store", "LoadOrStore", "Set", "Add", "Put")
 _CANCELLABLE = re.compile(r"context\.With(Cancel|Timeout|Deadline)")
 # A package's own wrappers are openers by their names: ``openConfig``, ``c.do``, ``u.query``.
 _OPENER_LIKE = re.compile(r"(?i)(open|create|dial|listen|query|prepare|begin|do$|get$|post$)")
+_SENDS = re.compile(rb"[\w\])] <- ")  # ``ch <- v``, not ``case <-ch``
 _ENDLESS = re.compile(rb"for\s*\{|range\s+(time\.Tick\(|[\w.]+\.C\s*\{)")  # or a ticker's C
 
 
@@ -101,6 +102,8 @@ def sites(root: Node, package_vars: set[str], launched: set[str],
             found["GL205"].add(line(call))
         if name in ("Store", "LoadOrStore"):
             found["GL101"].add(line(call))
+        if in_goroutine(call) and _SENDS.search(functions.get(name, b"")):
+            found["GL301"].add(line(call))  # a call to a helper of the package that sends
         if name in _STORES:
             found["GL103"].add(line(call))
     for defer in captures("(defer_statement) @d", root).get("d", []):

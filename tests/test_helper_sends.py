@@ -13,6 +13,7 @@ from goleaklint.model import FileModel, Package
 from goleaklint.paramchannels import ParamChannels
 from goleaklint.sendpaths import UNBOUNDED, most_sends
 from goleaklint.syntax import captures, parse, text
+from harness import FIXTURES, run
 
 SOURCE = """package p
 
@@ -107,3 +108,33 @@ def test_most_sends_counts_a_sending_call_as_its_callee_sends(body: str, most: i
              for n in captures("(call_expression) @c", block)["c"]
              if text(n.child_by_field_name("function")) in weights}
     assert most_sends(block, sends, lambda call: False, lambda loop: None, calls) == most
+
+
+def test_gl301_reports_the_call_with_the_helpers_send_related() -> None:
+    """At the call in the goroutine; the send inside the helper is a related location (in
+    the helper's function), and the message names both."""
+    findings = {f.location.line: f for f in run(FIXTURES / "GL301" / "helpers",
+                                                select=["GL301"]).findings}
+    run_ = findings[40]
+    assert run_.message.startswith(
+        "this call to reply sends on ch (line 32 of reply) and blocks forever: ch is "
+        "unbuffered and Run returns through")
+    assert [(r.location.line, r.message) for r in run_.related] == [
+        (46, "returns without receiving"), (32, "the send the call makes")]
+    assert "the goroutine sends on it in a loop" in findings[108].message
+    assert "(and 1 more in the goroutine)" in findings[128].message
+    assert "can send 2 times" in findings[128].message
+
+
+def test_gl301_marks_what_it_finds_only_through_helpers() -> None:
+    """Findings of the shape carry ``HELPER_TIER`` (opt-in: judged on real code); a goroutine
+    stranded by its own sends keeps its tier and its message."""
+    from goleaklint.checks import gl301_blocked_goroutine_send as gl301
+
+    assert gl301.HELPER_TIER == "opt-in"
+    tiers = {(folder, f.location.line): f.tier for folder in ("helpers", "rpctimeout")
+             for f in run(FIXTURES / "GL301" / folder, ["GL301"]).findings}
+    assert {line: tier for (folder, line), tier in tiers.items() if folder == "helpers"} == {
+        40: "opt-in", 61: "opt-in", 88: "opt-in", 108: "opt-in", 128: "opt-in"}
+    assert {tier for (folder, _), tier in tiers.items() if folder == "rpctimeout"} == {
+        "default"}

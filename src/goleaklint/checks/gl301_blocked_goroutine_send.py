@@ -3,13 +3,14 @@ return without reading."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from ..channels import Goroutine, Made, closes, enclosing_loop, escapes
 from ..constants import const_int
 from ..flow import CFG, Block, Escape, find_escape
 from ..goroutinerule import GoroutineRule
+from ..helpersends import HelperSend, helper_sends
 from ..model import FileModel, Package, function_name
 from ..noreturn import GOROUTINE, call_ends
 from ..paramchannels import param_channels
@@ -23,6 +24,10 @@ from ..syntax import Node, text
 # The tier of a send found only by following the channel into the package's functions the
 # parent hands it to (issue 14, shape 6).
 CALLEE_TIER: Tier = "default"
+# The tier of a goroutine stranded only by what it sends through the package's functions it
+# hands the channel to (``reply(ch, v)``; issue 14, shape 6): one site on the standard library
+# and Debian's Go packages, judged not worth changing.
+HELPER_TIER: Tier = "opt-in"
 
 
 def _shown(function: Node) -> str:
@@ -119,6 +124,20 @@ class BlockedGoroutineSend(GoroutineRule):
       deadline. Going round by a `continue`, or by a case on another channel, is taken to
       come back to the receive, and so is every iteration of a loop whose condition its body
       sets (`for !done`, `case ok = <-ch`): iterations are not counted.
+    - **Opt-in shape.** A goroutine that sends through a function of the package it hands the
+      channel to (`reply(ch, v)`, `s.publish(errc, err)`, a method `go s.worker(ch)` runs that
+      calls one): the callee (a function, a method or a literal called on the spot, followed
+      through the calls it makes in turn) must do nothing with the channel but send, and make
+      at least one plain send (not in a `select` with `default` or a quit case). The call is
+      reported, the callee's send is a related location, and one call counts as the most sends
+      one run of the callee makes (a send in a loop: unbounded). A callee that also receives,
+      closes or hands the channel on, one recursive through it, declared once per build or
+      nested deeper than a few calls, and a goroutine that itself receives from the channel or
+      hands it on, leave the goroutine's sends through helpers unknown: silent. Found at one
+      site of the standard library and Debian's Go packages, judged not worth changing (the
+      goroutine waited on a channel the parent closes before its first send): reported only
+      when GL301 is named (`--extend-select GL301`). A goroutine its own sends already strand
+      is reported at its send, as always.
     - **Opt-in shape.** A parent that ends the goroutine (`t.Fatal*`, `b.Fatal`…) inside a loop
       that otherwise receives on every iteration, when nothing else strands the sender, was
       judged worth fixing 3 times in 8 on real code (the goroutine is often parked elsewhere,
@@ -165,7 +184,7 @@ class BlockedGoroutineSend(GoroutineRule):
     summary = "A goroutine sends on an unbuffered channel the parent can return without reading."
     level = "warning"
     tags = ("goroutines", "leak", "channels")
-    requires = (*GoroutineRule.requires, short_lived_tool, param_channels)
+    requires = (*GoroutineRule.requires, short_lived_tool, param_channels, helper_sends)
 
     def check_function(self, function: Node, file: FileModel) -> None:
         facts = self.parent_facts(function, file)
@@ -181,9 +200,16 @@ class BlockedGoroutineSend(GoroutineRule):
                 g.in_loop is None or _same(enclosing_loop(made[name].statement, function),
                                            g.in_loop))}
             group = {name: self.unguarded_sends(g, inner) for name, inner in mine.items()}
-            group = {name: s for name, s in group.items() if s}
-            for name, sent in group.items():
-                capacity = self._capacity(made[name], sent, g, file)
+            helped = {name: self._helper_sends(g, inner) for name, inner in mine.items()}
+            senders = {name for name in mine if group[name] or helped[name]}
+            for name in senders:
+                sent, calls = group[name], helped[name]
+                capacity = self._capacity(made[name], sent, g, file) if sent else None
+                if capacity is None:  # stranded only through the helpers, if at all
+                    sent = sorted(sent + [c.call for c in calls], key=lambda n: n.start_byte)
+                    capacity = self._capacity(made[name], sent, g, file, calls)
+                else:
+                    calls = []
                 if capacity is None:
                     continue
                 callees = self.fact(param_channels)
@@ -197,8 +223,16 @@ class BlockedGoroutineSend(GoroutineRule):
                 # that receives from it has waited for them.
                 closed = {outer for outer, inner in g.names.items()
                           if closes(g.source, g.body, inner)}
-                self._check_path(function, file, g, starts, set(group) | closed, made[name],
-                                 sent, capacity, followed)
+                self._check_path(function, file, g, starts, senders | closed, made[name],
+                                 sent, capacity, followed, calls)
+
+    def _helper_sends(self, g: Goroutine, inner: str) -> list[HelperSend]:
+        """The goroutine's calls that send on ``inner`` through functions of the package
+        (none when the goroutine also receives from the channel or hands it on)."""
+        if g.body is None or g.body.parent is None:
+            return []
+        found = self.fact(helper_sends).of_body(g.source, g.body.parent, inner, closing=True)
+        return found.calls if found is not None else []
 
     def _followed(self, file: FileModel, function: Node, name: str, starts: list[Node],
                   gs: list[Goroutine], g: Goroutine) -> bool:
@@ -213,7 +247,7 @@ class BlockedGoroutineSend(GoroutineRule):
 
     def _check_path(self, function: Node, file: FileModel, g: Goroutine, starts: list[Node],
                     group: set[str], made: Made, sent: list[Node], capacity: str,
-                    followed: Callable[[], bool]) -> None:
+                    followed: Callable[[], bool], calls: list[HelperSend]) -> None:
         """Report ``sent`` when the parent can leave, or go round its loop to a fresh
         channel, without receiving."""
         cfg = self.flows.graph(function, file)
@@ -260,13 +294,28 @@ class BlockedGoroutineSend(GoroutineRule):
         more = f" (and {len(others)} more in the goroutine)" if others else ""
         started = ((file, g.statement, "the goroutine is started here"),) if (
             body is not file) else ()
-        self.report(sent[0], f"this send{more} blocks forever: {capacity} and "
+        # Through a helper: the call is reported, the send it makes is related.
+        helper = next((c for c in calls if c.call.id == sent[0].id), None)
+        what = "this send"
+        inside: tuple[tuple[FileModel, Node, str], ...] = ()
+        if helper is not None:
+            function_node = helper.call.child_by_field_name("function")
+            channel = made.name if g.literal else g.names.get(made.name, made.name)
+            held = _shown(helper.holder) if helper.holder.type != "func_literal" else (
+                "the function literal")
+            what = (f"this call to {text(function_node)} sends on {channel} (line "
+                    f"{helper.file.position(helper.send.start_byte)[0]} of {held}){more} and")
+            more = ""
+            inside = ((helper.file, helper.send, "the send the call makes"),)
+        if calls and tier == "default":
+            tier = HELPER_TIER
+        self.report(sent[0], f"{what}{more} blocks forever: {capacity} and "
                     f"{_shown(function)} {where} without receiving from it{note}",
-                    related + started + others, file=body,
+                    related + inside + started + others, file=body,
                     tier=CALLEE_TIER if tier == "default" and followed() else tier)
 
-    def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel
-                  ) -> str | None:
+    def _capacity(self, made: Made, sent: list[Node], g: Goroutine, f: FileModel,
+                  calls: Sequence[HelperSend] = ()) -> str | None:
         """Why the buffer cannot hold the sends (for the message), or None when it can."""
         if made.buffer is None:
             return f"{made.name} is unbuffered"
@@ -275,9 +324,11 @@ class BlockedGoroutineSend(GoroutineRule):
             return None  # a buffer we cannot size: assume it fits
         assert g.body is not None
         package = self.package
-        most = most_sends(g.body, {s.id for s in sent},
+        weights = {c.call.id: c.count for c in calls}
+        most = most_sends(g.body, {s.id for s in sent if s.id not in weights},
                           ends=lambda call: call_ends(call, f, package) is not None,
-                          iterations=lambda loop: fixed_iterations(loop, f, package))
+                          iterations=lambda loop: fixed_iterations(loop, f, package),
+                          calls=weights)
         if size >= most:
             return None
         if most >= UNBOUNDED:
