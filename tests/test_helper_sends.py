@@ -40,6 +40,7 @@ func looping(c chan<- int, n int) { if n > 0 { looping(c, n-1); return }; c <- n
 func (s *S) put(c chan int)       { c <- 1 }
 func (s *S) viaSink(c chan int)   { reply(c, 0); s.sink.Put(c, 1) }
 func length(c chan int) int       { return len(c) }
+func ends(c chan int)             { c <- 1; close(c) }
 
 func probe(ctx context.Context, s *S, ch chan int) {
 	reply(ch, 1)
@@ -54,6 +55,7 @@ func probe(ctx context.Context, s *S, ch chan int) {
 	s.put(ch)
 	s.viaSink(ch)
 	length(ch)
+	ends(ch)
 	s.sink.Put(ch, 1)
 }
 """
@@ -72,6 +74,7 @@ CASES = [
     ("s.put(ch)", 1),
     ("s.viaSink(ch)", None),  # an interface method may receive
     ("length(ch)", None),
+    ("ends(ch)", None),  # closes too
     ("s.sink.Put(ch, 1)", None),
 ]
 
@@ -89,6 +92,25 @@ def test_sends_one_call_makes(tmp_path: Path, call: str, most: int | None) -> No
         assert found is None or not found.calls
     else:
         assert found is not None and [c.count for c in found.calls] == [most]
+
+
+@pytest.mark.parametrize(("body", "counted"), [
+    ("defer close(ch); reply(ch, 1)", True),  # its own close: the goroutine's sends count
+    ("reply(ch, 1); ends(ch)", False),  # a helper that closes: unknown
+    ("reply(ch, 1); <-ch", False),  # receives itself
+    ("reply(ch, 1); s.keep = ch", False),  # hands it on
+])
+def test_what_else_the_goroutine_does_with_the_channel(tmp_path: Path, body: str,
+                                                       counted: bool) -> None:
+    source = SOURCE.split("func probe")[0] + (
+        f"type K struct{{ keep chan int }}\n\nfunc probe(s *K, ch chan int) {{\n\t{body}\n}}\n")
+    path = tmp_path / "p.go"
+    path.write_text(source)
+    fm = FileModel(SourceFile(path, source.encode(), True))
+    pkg = Package.build(tmp_path, "p", Module(None, (1, 22), None), [fm])
+    found = HelperSends(pkg, ParamChannels(pkg)).of_body(fm, pkg.funcs["probe"].node, "ch",
+                                                         closing=True)
+    assert (found is not None and len(found.calls) == 1) is counted
 
 
 @pytest.mark.parametrize(("body", "most"), [
@@ -135,6 +157,6 @@ def test_gl301_marks_what_it_finds_only_through_helpers() -> None:
     tiers = {(folder, f.location.line): f.tier for folder in ("helpers", "rpctimeout")
              for f in run(FIXTURES / "GL301" / folder, ["GL301"]).findings}
     assert {line: tier for (folder, line), tier in tiers.items() if folder == "helpers"} == {
-        40: "opt-in", 61: "opt-in", 88: "opt-in", 108: "opt-in", 128: "opt-in"}
+        40: "opt-in", 61: "opt-in", 88: "opt-in", 108: "opt-in", 128: "opt-in", 147: "opt-in"}
     assert {tier for (folder, _), tier in tiers.items() if folder == "rpctimeout"} == {
         "default"}

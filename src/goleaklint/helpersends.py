@@ -55,8 +55,8 @@ class HelperSends:
                 depth: int = 0) -> BodySends | None:
         """The plain sends on ``name`` in ``function``'s body (of ``f``) and the calls that
         send on it through the package's functions; None when the body also receives from
-        the channel, closes it (allowed with ``closing``), hands it on, or passes it to a
-        function that may."""
+        the channel, closes it (with ``closing``, a ``close(name)`` of its own is allowed),
+        hands it on, or passes it to a function that may."""
         body = function.child_by_field_name("body")
         if body is None:
             return None
@@ -64,10 +64,12 @@ class HelperSends:
         calls: list[HelperSend] = []
         for ident in mentions(f, body, name):
             effects, exact = self.callees.mention(f, function, ident, depth)
-            if not exact or not effects <= ({SENDS, CLOSES} if closing else {SENDS}):
-                return None
             parent = ident.parent
-            if parent is None or effects != {SENDS}:
+            if closing and effects == {CLOSES} and _closed_here(ident):
+                continue
+            if not exact or effects - {SENDS} or parent is None:
+                return None
+            if not effects:
                 continue
             if parent.type == "send_statement":
                 if not guarded_send(f, parent):
@@ -125,6 +127,14 @@ class HelperSends:
             result = (first[1], first[2], first[3], count)
         self._memo[key] = result
         return result
+
+
+def _closed_here(ident: Node) -> bool:
+    """``ident`` is the argument of the builtin ``close`` (not of a helper that closes)."""
+    args = ident.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    fn = call.child_by_field_name("function") if call is not None else None
+    return fn is not None and fn.type == "identifier" and text(fn) == "close"
 
 
 def _parameter_name(function: Node, index: int) -> str | None:
