@@ -32,18 +32,49 @@ _spec.loader.exec_module(run)
 RULES = {r.id: r for r in load_rules().rules}
 
 
-def test_committed_measurements_are_what_score_write_computes_from_their_tsv() -> None:
-    """The data cannot go stale silently: recomputed from the verdict file it names."""
-    source = ROOT / measured_precision.SOURCE
-    assert source.is_file(), f"{measured_precision.SOURCE}: the verdict file is not committed"
-    assert run.sample_commit(source) == measured_precision.COMMIT
-    expected = run.render_measured(
-        measured_precision.SOURCE, measured_precision.COMMIT,
-        run.measurements(run.read_tsv(source), measured_precision.COMMIT),
-        measured_precision.NO_FINDINGS)
+def test_committed_measurements_are_what_score_write_computes_from_their_tsv(
+        tmp_path: Path) -> None:
+    """The data cannot go stale silently: recomputed from the verdict files it names."""
+    sources = [ROOT / s for s in measured_precision.SOURCES]
+    for source in sources:
+        assert source.is_file(), f"{source}: the verdict file is not committed"
+    assert run.sample_commit(sources[-1]) == measured_precision.COMMIT
+    expected = run.write_measured(sources, None, module=tmp_path / "m.py",
+                                  no_findings=measured_precision.NO_FINDINGS)
     module = ROOT / "src" / "goleaklint" / "measured_precision.py"
     assert module.read_text(encoding="utf-8") == expected, (
-        f"stale: run python bench/precision/run.py score {measured_precision.SOURCE} --write")
+        "stale: run python bench/precision/run.py score "
+        f"{' '.join(measured_precision.SOURCES)} --write")
+
+
+def test_a_later_sample_supersedes_an_earlier_one_for_its_rules(tmp_path: Path) -> None:
+    """Each rule is measured by the last file that judged it, at that file's commit; samples
+    of one rule drawn with several seeds pool."""
+    def write(name: str, rows: list[tuple[str, str, str]]) -> Path:
+        path = tmp_path / name
+        path.write_text("\t".join(run.COLUMNS) + "\n" + "".join(
+            f"{seed}\t{rule}\t/usr/share/gocode/src/x/a.go\t{n}\tm\th\t{verdict}\tr\n"
+            for n, (seed, rule, verdict) in enumerate(rows, 1)), encoding="utf-8")
+        return path
+
+    first = write("first-abc1234-seed1.tsv",
+                  [("1", "GL101", "TP"), ("1", "GL101", "FP"), ("1", "GL301", "FP")])
+    later = write("later-def5678-seed2.tsv",
+                  [("2", "GL301", "TP"), ("3", "GL301", "TP"), ("3", "GL301", "FP")])
+    text = run.write_measured([first, later], None, module=tmp_path / "m.py", root=tmp_path)
+    assert '"first-abc1234-seed1.tsv",\n    "later-def5678-seed2.tsv",' in text
+    namespace: dict[str, Any] = {}
+    exec(text.replace("from .precision import Measured", ""), {"Measured": Measured},
+         namespace)
+    assert namespace["COMMIT"] == "def5678"
+    assert namespace["MEASURED"] == {
+        "GL101": Measured(actionable=1, judged=2, sampled=2, seeds=(1,), commit="abc1234",
+                          corpus="gocode"),
+        "GL301": Measured(actionable=2, judged=3, sampled=3, seeds=(2, 3), commit="def5678",
+                          corpus="gocode"),
+    }
+    with pytest.raises(run.UsageError, match="--commit names the commit of one verdict file"):
+        run.write_measured([first, later], "abc1234", module=tmp_path / "m.py", root=tmp_path)
 
 
 def test_every_builtin_leak_rule_has_a_measured_precision() -> None:
@@ -72,25 +103,27 @@ def test_measurements_count_each_rules_rows(tmp_path: Path) -> None:
     ]
     got = run.measurements(rows, "abc1234")
     assert got == {
-        "GL101": Measured(actionable=1, judged=2, sampled=3, seed=7, commit="abc1234",
+        "GL101": Measured(actionable=1, judged=2, sampled=3, seeds=(7,), commit="abc1234",
                           corpus="goroot+gocode"),
-        "GL204": Measured(actionable=1, judged=1, sampled=1, seed=7, commit="abc1234",
+        "GL204": Measured(actionable=1, judged=1, sampled=1, seeds=(7,), commit="abc1234",
                           corpus="gocode"),
     }
-    with pytest.raises(run.UsageError, match="GL101: expected one numeric seed, found 7, 8"):
-        run.measurements([*rows, {**rows[0], "seed": "8"}], "abc1234")
+    pooled = run.measurements([*rows, {**rows[0], "seed": "8"}], "abc1234")["GL101"]
+    assert (pooled.seeds, pooled.judged) == ((7, 8), 3)
+    with pytest.raises(run.UsageError, match="GL101: expected numeric seeds, found 7, x"):
+        run.measurements([*rows, {**rows[0], "seed": "x"}], "abc1234")
 
 
 def test_score_write_names_the_commit_and_stays_in_the_repository(tmp_path: Path) -> None:
     tsv = tmp_path / "after-seed5.tsv"
     tsv.write_text("\t".join(run.COLUMNS) + "\n", encoding="utf-8")
     with pytest.raises(run.UsageError, match="--write records a verdict file of the repository"):
-        run.write_measured(tsv, "abc1234", module=tmp_path / "m.py")
+        run.write_measured([tsv], "abc1234", module=tmp_path / "m.py")
     assert run.sample_commit(tsv) is None
     assert run.sample_commit(Path("before-5c814ce-seed20261204.tsv")) == "5c814ce"
-    source = ROOT / measured_precision.SOURCE
+    sources = [ROOT / s for s in measured_precision.SOURCES]
     out = tmp_path / "m.py"
-    text = run.write_measured(source, None, module=out,
+    text = run.write_measured(sources, None, module=out,
                               no_findings=measured_precision.NO_FINDINGS)
     assert out.read_text(encoding="utf-8") == text
     assert text == (ROOT / "src" / "goleaklint" / "measured_precision.py").read_text("utf-8")
@@ -114,7 +147,9 @@ def test_sarif_precision_and_documents_state_the_measurement() -> None:
     assert precision_of(gl001) == gl001.precision  # not sampled: its own, marked as such
     doc = render_markdown(gl301)
     assert precision_line(gl301) in doc
-    assert f"{m.actionable} of {m.judged} findings" in doc and f"seed {m.seed}" in doc
+    assert f"{m.actionable} of {m.judged} findings" in doc
+    assert (f"samples drawn with seeds {m.seeds[0]} and {m.seeds[1]} " if len(m.seeds) == 2
+            else f"a sample drawn with seed {m.seeds[0]} ") in doc
     assert "not measured" in render_markdown(gl001)
     out = io_run("--format", "sarif", "--exit-zero", "--jobs", "1", "--extend-select", "GL101",
                  str(ROOT / "fixtures" / "GL101"))
@@ -135,11 +170,11 @@ def io_run(*argv: str) -> Any:
 
 
 def test_a_rule_without_findings_is_recorded_as_not_measurable(tmp_path: Path) -> None:
-    source = ROOT / measured_precision.SOURCE
+    source = ROOT / measured_precision.SOURCES[0]
     rows = run.read_tsv(source)
-    text = run.render_measured("x.tsv", "abc1234", run.measurements(rows, "abc1234"),
+    text = run.render_measured(("x.tsv",), "abc1234", run.measurements(rows, "abc1234"),
                                ("GL999",))
     assert 'NO_FINDINGS: tuple[str, ...] = ("GL999",)' in text
     sampled = rows[0]["rule"]
     with pytest.raises(run.UsageError, match=f"--no-findings {sampled}: the TSV has rows"):
-        run.write_measured(source, None, module=tmp_path / "m.py", no_findings=(sampled,))
+        run.write_measured([source], None, module=tmp_path / "m.py", no_findings=(sampled,))

@@ -406,42 +406,58 @@ def sample_commit(tsv: Path) -> str | None:
 
 
 def measurements(rows: list[dict[str, str]], commit: str) -> dict[str, Measured]:
-    """Per rule: the judged counts of its rows, their seed and corpora."""
+    """Per rule: the judged counts of its rows, their seeds and corpora (a rule's rows may
+    pool samples drawn with several seeds from the same scan)."""
     counts = tally(rows)
     out: dict[str, Measured] = {}
     for rule, c in sorted(counts.items()):
         mine = [r for r in rows if r["rule"] == rule]
         seeds = sorted({r["seed"].strip() for r in mine})
-        if len(seeds) != 1 or not seeds[0].isdigit():
-            raise UsageError(f"{rule}: expected one numeric seed, found {', '.join(seeds)}")
+        if not all(s.isdigit() for s in seeds):
+            raise UsageError(f"{rule}: expected numeric seeds, found {', '.join(seeds)}")
         corpora = sorted({corpus_of(r["path"]) for r in mine}, key=list(CORPORA).index)
         out[rule] = Measured(actionable=c["TP"], judged=c["TP"] + c["FP"],
-                             sampled=c["sampled"], seed=int(seeds[0]), commit=commit,
-                             corpus="+".join(corpora))
+                             sampled=c["sampled"], seeds=tuple(sorted(int(s) for s in seeds)),
+                             commit=commit, corpus="+".join(corpora))
     return out
 
 
-def render_measured(source: str, commit: str, measured: dict[str, Measured],
+def latest_rows(files: list[tuple[str, list[dict[str, str]]]]
+                ) -> dict[str, tuple[str, list[dict[str, str]]]]:
+    """Per rule, the rows of the last file that has any (with that file's name): a later
+    judged sample of a rule supersedes an earlier one."""
+    out: dict[str, tuple[str, list[dict[str, str]]]] = {}
+    for name, rows in files:
+        for rule in {r["rule"] for r in rows}:
+            out[rule] = (name, [r for r in rows if r["rule"] == rule])
+    return out
+
+
+def render_measured(sources: tuple[str, ...], commit: str, measured: dict[str, Measured],
                     no_findings: tuple[str, ...] = ()) -> str:
-    """The text of ``goleaklint/measured_precision.py``; ``no_findings``: the rules that
-    reported nothing over the corpora at ``commit`` (nothing to sample: not measured)."""
+    """The text of ``goleaklint/measured_precision.py``; ``commit``: the last sample's, at
+    which ``no_findings`` (the rules that reported nothing over the corpora) were found
+    silent (nothing to sample: not measured)."""
     lines = [
-        '"""Measured precision per rule, written by ``python bench/precision/run.py score TSV',
-        '--write`` from the judged sample ``SOURCE``: do not edit (a test recomputes it from that',
-        'file). ``goleaklint.precision`` reads it."""',
+        '"""Measured precision per rule, written by ``python bench/precision/run.py score TSV…',
+        '--write`` from the judged samples ``SOURCES`` (a later one supersedes an earlier one for',
+        'the rules it has): do not edit (a test recomputes it from those files).',
+        '``goleaklint.precision`` reads it."""',
         "",
         "from .precision import Measured",
         "",
-        f"SOURCE = {json.dumps(source)}",
+        "SOURCES = (" + "".join(f"\n    {json.dumps(s)}," for s in sources) + "\n)",
         f"COMMIT = {json.dumps(commit)}",
         "",
         "MEASURED: dict[str, Measured] = {",
     ]
     for rule, m in sorted(measured.items()):
         head = f"    {json.dumps(rule)}: Measured("
+        seeds = ", ".join(map(str, m.seeds)) + ("," if len(m.seeds) == 1 else "")
         lines.append(f"{head}actionable={m.actionable}, judged={m.judged}, "
-                     f"sampled={m.sampled}, seed={m.seed},")
-        lines.append(f"{' ' * len(head)}commit=COMMIT, corpus={json.dumps(m.corpus)}),")
+                     f"sampled={m.sampled}, seeds=({seeds}),")
+        lines.append(f"{' ' * len(head)}commit={json.dumps(m.commit)}, "
+                     f"corpus={json.dumps(m.corpus)}),")
     lines.append("}")
     names = "".join(f"{json.dumps(r)}, " for r in sorted(no_findings)).rstrip()
     lines += ["", "# Rules that reported nothing over the corpora at COMMIT: nothing to judge.",
@@ -449,24 +465,36 @@ def render_measured(source: str, commit: str, measured: dict[str, Measured],
     return "\n".join(lines) + "\n"
 
 
-def write_measured(tsv: Path, commit: str | None, module: Path = MEASURED_MODULE,
-                   no_findings: tuple[str, ...] = ()) -> str:
-    """Record a judged TSV (inside the repository, committed) as goleaklint's measured
-    precision; returns what it wrote."""
-    try:
-        source = tsv.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        raise UsageError(f"{tsv}: --write records a verdict file of the repository "
-                         f"(under {ROOT}), so that a test can recompute it") from None
-    commit = commit or sample_commit(tsv)
-    if not commit:
-        raise UsageError(f"{tsv}: the name records no commit (NAME-<commit>-seed<N>.tsv): "
-                         "give --commit")
-    rows = read_tsv(tsv)
-    sampled = {r["rule"] for r in rows} & set(no_findings)
+def write_measured(tsvs: list[Path], commit: str | None, module: Path = MEASURED_MODULE,
+                   no_findings: tuple[str, ...] = (), root: Path = ROOT) -> str:
+    """Record judged TSVs (inside the repository, committed) as goleaklint's measured
+    precision, a later file superseding an earlier one for the rules it has; returns what it
+    wrote. ``commit`` names the commit sampled when there is one file whose name does not."""
+    if commit and len(tsvs) != 1:
+        raise UsageError("--commit names the commit of one verdict file; with several, each "
+                         "file's name records its own (NAME-<commit>-seed<N>.tsv)")
+    files: list[tuple[str, list[dict[str, str]]]] = []
+    commits: dict[str, str] = {}
+    for tsv in tsvs:
+        try:
+            source = tsv.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"{tsv}: --write records a verdict file of the repository "
+                             f"(under {root}), so that a test can recompute it") from None
+        found = commit or sample_commit(tsv)
+        if not found:
+            raise UsageError(f"{tsv}: the name records no commit (NAME-<commit>-seed<N>.tsv): "
+                             "give --commit")
+        commits[source] = found
+        files.append((source, read_tsv(tsv)))
+    measured: dict[str, Measured] = {}
+    for rule, (source, rows) in sorted(latest_rows(files).items()):
+        measured[rule] = measurements(rows, commits[source])[rule]
+    sampled = set(measured) & set(no_findings)
     if sampled:
         raise UsageError(f"--no-findings {', '.join(sorted(sampled))}: the TSV has rows of them")
-    text = render_measured(source, commit, measurements(rows, commit), no_findings)
+    sources = tuple(source for source, _ in files)
+    text = render_measured(sources, commits[sources[-1]], measured, no_findings)
     module.write_text(text, encoding="utf-8")
     return text
 
@@ -500,8 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("compare", help="judged findings of an earlier scan: kept or gone now")
     p.add_argument("tsv", type=Path)
     p.add_argument("scan", type=Path)
-    p = sub.add_parser("score", help="per-rule precision of a judged TSV")
-    p.add_argument("tsv", type=Path)
+    p = sub.add_parser("score", help="per-rule precision of judged TSVs (a later file's rows "
+                       "supersede an earlier one's for the rules it has)")
+    p.add_argument("tsv", type=Path, nargs="+")
     p.add_argument("--write", action="store_true",
                    help="record it as goleaklint's measured precision "
                    "(src/goleaklint/measured_precision.py) and regenerate the rule documents")
@@ -529,7 +558,9 @@ def main(argv: list[str] | None = None) -> int:
                              args.default_shapes)
             print(f"{n} findings sampled", file=sys.stderr)
         else:
-            sys.stdout.write(score_table(tally(read_tsv(args.tsv))))
+            files = [(str(tsv), read_tsv(tsv)) for tsv in args.tsv]
+            sys.stdout.write(score_table(tally(
+                r for _, rows in latest_rows(files).values() for r in rows)))
             if args.write:
                 write_measured(args.tsv, args.commit, no_findings=tuple(
                     r for r in args.no_findings.split(",") if r))

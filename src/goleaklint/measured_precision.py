@@ -1,35 +1,38 @@
-"""Measured precision per rule, written by ``python bench/precision/run.py score TSV
---write`` from the judged sample ``SOURCE``: do not edit (a test recomputes it from that
-file). ``goleaklint.precision`` reads it."""
+"""Measured precision per rule, written by ``python bench/precision/run.py score TSV…
+--write`` from the judged samples ``SOURCES`` (a later one supersedes an earlier one for
+the rules it has): do not edit (a test recomputes it from those files).
+``goleaklint.precision`` reads it."""
 
 from .precision import Measured
 
-SOURCE = "bench/precision/verdicts/after-32391b1-seed166353.tsv"
+SOURCES = (
+    "bench/precision/verdicts/after-32391b1-seed166353.tsv",
+)
 COMMIT = "32391b1"
 
 MEASURED: dict[str, Measured] = {
-    "GL101": Measured(actionable=0, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
-    "GL102": Measured(actionable=2, judged=12, sampled=12, seed=166353,
-                      commit=COMMIT, corpus="goroot+gocode"),
-    "GL201": Measured(actionable=6, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
-    "GL202": Measured(actionable=6, judged=13, sampled=13, seed=166353,
-                      commit=COMMIT, corpus="goroot+gocode"),
-    "GL203": Measured(actionable=6, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
-    "GL204": Measured(actionable=6, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="goroot+gocode"),
-    "GL205": Measured(actionable=1, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="goroot+gocode"),
-    "GL301": Measured(actionable=13, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="goroot+gocode"),
-    "GL302": Measured(actionable=6, judged=8, sampled=8, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
-    "GL303": Measured(actionable=5, judged=9, sampled=9, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
-    "GL304": Measured(actionable=13, judged=15, sampled=15, seed=166353,
-                      commit=COMMIT, corpus="gocode"),
+    "GL101": Measured(actionable=0, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
+    "GL102": Measured(actionable=2, judged=12, sampled=12, seeds=(166353,),
+                      commit="32391b1", corpus="goroot+gocode"),
+    "GL201": Measured(actionable=6, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
+    "GL202": Measured(actionable=6, judged=13, sampled=13, seeds=(166353,),
+                      commit="32391b1", corpus="goroot+gocode"),
+    "GL203": Measured(actionable=6, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
+    "GL204": Measured(actionable=6, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="goroot+gocode"),
+    "GL205": Measured(actionable=1, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="goroot+gocode"),
+    "GL301": Measured(actionable=13, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="goroot+gocode"),
+    "GL302": Measured(actionable=6, judged=8, sampled=8, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
+    "GL303": Measured(actionable=5, judged=9, sampled=9, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
+    "GL304": Measured(actionable=13, judged=15, sampled=15, seeds=(166353,),
+                      commit="32391b1", corpus="gocode"),
 }
 
 # Rules that reported nothing over the corpora at COMMIT: nothing to judge.

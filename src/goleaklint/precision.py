@@ -21,13 +21,14 @@ CORPORA = {"goroot": "Go's standard library", "gocode": "Debian's Go sources"}
 @dataclass(frozen=True)
 class Measured:
     """One rule's judged sample: ``actionable`` of ``judged`` findings were worth acting on
-    (``sampled`` drawn, some maybe not judged yet), drawn with ``seed`` from the findings of
-    goleaklint at ``commit`` over ``corpus`` (names of ``CORPORA`` joined by ``+``)."""
+    (``sampled`` drawn, some maybe not judged yet), drawn with ``seeds`` (samples pooled)
+    from the findings of goleaklint at ``commit`` over ``corpus`` (names of ``CORPORA``
+    joined by ``+``)."""
 
     actionable: int
     judged: int
     sampled: int
-    seed: int
+    seeds: tuple[int, ...]
     commit: str
     corpus: str
 
@@ -76,5 +77,12 @@ def precision_line(rule: type[Rule]) -> str:
         return f"Precision: {rule.precision} (the rule's own estimate; not measured)"
     corpus = " and ".join(CORPORA.get(c, c) for c in m.corpus.split("+"))
     return (f"Precision: {grade(m.fraction)}, measured: {m.actionable} of {m.judged} findings "
-            f"judged worth acting on ({m.fraction:.0%}) in a sample drawn with seed {m.seed} "
+            f"judged worth acting on ({m.fraction:.0%}) in {_drawn(m.seeds)} "
             f"from goleaklint {m.commit}'s findings over {corpus} (bench/precision)")
+
+
+def _drawn(seeds: tuple[int, ...]) -> str:
+    """``a sample drawn with seed 7``, or ``samples drawn with seeds 7 and 8`` (pooled)."""
+    if len(seeds) == 1:
+        return f"a sample drawn with seed {seeds[0]}"
+    return "samples drawn with seeds " + ", ".join(map(str, seeds[:-1])) + f" and {seeds[-1]}"
