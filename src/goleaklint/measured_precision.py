@@ -7,8 +7,9 @@ from .precision import Measured
 
 SOURCES = (
     "bench/precision/verdicts/after-32391b1-seed166353.tsv",
+    "bench/precision/verdicts/final-b53faee-seed83492.tsv",
 )
-COMMIT = "32391b1"
+COMMIT = "b53faee"
 
 MEASURED: dict[str, Measured] = {
     "GL101": Measured(actionable=0, judged=15, sampled=15, seeds=(166353,),
@@ -25,14 +26,14 @@ MEASURED: dict[str, Measured] = {
                       commit="32391b1", corpus="goroot+gocode"),
     "GL205": Measured(actionable=1, judged=15, sampled=15, seeds=(166353,),
                       commit="32391b1", corpus="goroot+gocode"),
-    "GL301": Measured(actionable=13, judged=15, sampled=15, seeds=(166353,),
-                      commit="32391b1", corpus="goroot+gocode"),
+    "GL301": Measured(actionable=32, judged=40, sampled=40, seeds=(83492, 305263),
+                      commit="b53faee", corpus="goroot+gocode"),
     "GL302": Measured(actionable=6, judged=8, sampled=8, seeds=(166353,),
                       commit="32391b1", corpus="gocode"),
     "GL303": Measured(actionable=5, judged=9, sampled=9, seeds=(166353,),
                       commit="32391b1", corpus="gocode"),
-    "GL304": Measured(actionable=13, judged=15, sampled=15, seeds=(166353,),
-                      commit="32391b1", corpus="gocode"),
+    "GL304": Measured(actionable=18, judged=20, sampled=20, seeds=(83492,),
+                      commit="b53faee", corpus="gocode"),
 }
 
 # Rules that reported nothing over the corpora at COMMIT: nothing to judge.
