@@ -351,7 +351,10 @@ def run_goleaklint(cmd: list[str], cwd: Path, folder: str, jobs: int) -> list[di
         folder,
     ]
     env = dict(os.environ, GOLEAKLINT_NO_CACHE="1")
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    except OSError as exc:  # a relative command is looked up from the suites folder
+        sys.exit(f"measure.py: error: cannot run {cmd[0]} (from {cwd}): {exc.strerror or exc}")
     if proc.returncode != 0:
         sys.exit(f"goleaklint failed ({proc.returncode}) on {folder}:\n{proc.stderr}")
     return json.loads(proc.stdout or "[]")
