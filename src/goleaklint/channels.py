@@ -293,10 +293,13 @@ def is_quit_receive(f: FileModel, node: Node) -> bool:
 
 
 def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node],
-            callees: ParamChannels | None = None) -> bool:
+            callees: ParamChannels | None = None, pkg: Package | None = None) -> bool:
     """Whether the channel leaves the parent: returned, stored, or passed to another function
     (other than to the goroutines being examined). With ``callees``, a call of a function of
-    the package that neither receives from, closes nor hands on the channel keeps it in."""
+    the package that neither receives from, closes nor hands on the channel keeps it in.
+    ``len``, ``cap`` and ``close`` keep it in unless the package (``pkg``, else the
+    ``callees``') declares a function of that name, which shadows the builtin."""
+    pkg = pkg if pkg is not None else callees.pkg if callees is not None else None
     body = function.child_by_field_name("body")
     if body is None:
         return False
@@ -312,7 +315,7 @@ def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]
         if kind == "argument_list":
             call = parent.parent
             fn = call.child_by_field_name("function") if call else None
-            if fn is not None and text(fn) in ("len", "cap", "close"):
+            if fn is not None and _inert_builtin(f, fn, pkg):
                 continue
             if call is not None and fn is not None and callees is not None and _inert_call(
                     f, call, fn, ident, callees):
@@ -331,6 +334,14 @@ def escapes(f: FileModel, function: Node, name: str, goroutine_stmts: list[Node]
                 if left is not None and left.id != parent.id:
                     return True  # x.ch = ch, global = ch
     return False
+
+
+def _inert_builtin(f: FileModel, fn: Node, pkg: Package | None) -> bool:
+    """``fn`` names the builtin ``len``, ``cap`` or ``close``: not a local, nor a function
+    the package declares under that name (``func close(c chan int)`` shadows the builtin)."""
+    if fn.type != "identifier" or text(fn) not in ("len", "cap", "close"):
+        return False
+    return not f.is_local(fn) and (pkg is None or text(fn) not in pkg.funcs)
 
 
 def _inert_call(f: FileModel, call: Node, fn: Node, arg: Node, callees: ParamChannels

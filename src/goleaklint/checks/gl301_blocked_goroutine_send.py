@@ -238,7 +238,8 @@ class BlockedGoroutineSend(GoroutineRule):
                   gs: list[Goroutine], g: Goroutine) -> bool:
         """The channel stays the parent's only because the functions it is handed to were
         looked into: without them it would leave."""
-        return escapes(file, function, name, starts) or self.passed_on(gs, g, name)
+        return escapes(file, function, name, starts, pkg=self.package) or self.passed_on(
+            gs, g, name)
 
     def _once(self, g: Goroutine, file: FileModel) -> bool:
         """The goroutine starts once per process (``singletons.started_for_the_process``):

@@ -149,7 +149,7 @@ class RangeUnclosedChannel(GoroutineRule):
                 names = {channel} | {a for a, c in aliases.items() if c == channel}
                 if any(closes(file, body, n) for n in names) or closes(g.source, g.body, inner):
                     continue
-                if any(escapes(file, function, n, starts) for n in names):
+                if any(escapes(file, function, n, starts, pkg=self.package) for n in names):
                     continue
                 if any(other is not g and other.body is not None and other.names.get(n)
                        and closes(other.source, other.body, other.names[n])
