@@ -324,11 +324,11 @@ class BlockedGoroutineSend(GoroutineRule):
         if size is None:
             return None  # a buffer we cannot size: assume it fits
         assert g.body is not None
-        package = self.package
+        package, own = self.package, g.source  # the body's calls resolve in its own file
         weights = {c.call.id: c.count for c in calls}
         most = most_sends(g.body, {s.id for s in sent if s.id not in weights},
-                          ends=lambda call: call_ends(call, f, package) is not None,
-                          iterations=lambda loop: fixed_iterations(loop, f, package),
+                          ends=lambda call: call_ends(call, own, package) is not None,
+                          iterations=lambda loop: fixed_iterations(loop, own, package),
                           calls=weights)
         if size >= most:
             return None
