@@ -14,6 +14,7 @@ from ..channels import (
     made_channels,
     receives,
 )
+from ..deadcode import never_runs
 from ..fieldchannels import foreign_field
 from ..flow import FlowCache
 from ..goroutinerule import GoroutineRule
@@ -23,7 +24,6 @@ from ..model import FUNCTION_NODES, FileModel, Package
 from ..plugins import hookimpl
 from ..queries import apart
 from ..rule import Rule, RuleContext
-from ..scope import compiled_only
 from ..singletons import started_for_the_process
 from ..syntax import Node, text
 
@@ -103,8 +103,10 @@ class RangeUnclosedChannel(GoroutineRule):
     from another field, or by a positional composite literal belongs to its producer. Test
     files are not read when judging fields of non-test code. Goroutines started once per
     process (as GL304 reads it: `init`, `main`, a package-level `sync.Once`, a package-level
-    guard) and the goroutines of an `ExampleXxx` without `// Output:` (never run) are not
-    reported. A local declared once as another name for the channel (`out := ch`,
+    guard), the goroutines of an `ExampleXxx` without `// Output:`, and goroutines that never
+    start (past an unconditional `t.Skip*` or a `return`, or in a test helper only such code
+    calls; a skip under a condition, `if testing.Short() { t.Skip() }`, keeps the rest live)
+    are not reported. A local declared once as another name for the channel (`out := ch`,
     `var in <-chan T = ch`) is the same channel: ranging over it, or closing it, counts; a
     local rebound later (`out = other`) is not followed. A goroutine started through a local
     bound once to a function literal (`visit := func() {…}; go visit()`) runs that literal;
@@ -126,7 +128,7 @@ class RangeUnclosedChannel(GoroutineRule):
         made = made_channels(function, file)
         every = goroutines(function, file, self.package, through_values=True)
         starts = [g.statement for g in every]
-        gs = [g for g in every if not (compiled_only(file, g.statement)
+        gs = [g for g in every if not (never_runs(self.flows, file, g.statement)
                                        or started_for_the_process(self.package, file,
                                                                   g.statement))]
         body = function.child_by_field_name("body")
