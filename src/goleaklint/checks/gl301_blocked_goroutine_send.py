@@ -100,7 +100,8 @@ class BlockedGoroutineSend(GoroutineRule):
       the spot) is looked into, through the calls it makes in turn: one that only reads
       `len`/`cap` of the channel or sends on it (a metrics or logging helper) keeps it the
       parent's; one that receives from it on any path, closes it, or hands it on (stores,
-      returns, captures it in a goroutine or passes it further) is taken to receive. Another
+      returns, captures it in a goroutine or passes it further) is taken to receive; the
+      package's own `func close(…)` (or `len`, `cap`) shadows the builtin and is one. Another
       package's function, an interface method, a function value, a variadic parameter, a
       function declared once per build (`x_linux.go`, `x_other.go`), and calls nested deeper
       than a few levels or recursive through the channel may receive.
