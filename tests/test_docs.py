@@ -270,3 +270,18 @@ def test_the_generator_removes_nothing_when_a_builtin_rule_fails_to_load(
     assert generator.main(["--root", str(tmp_path)]) == 2
     assert (tmp_path / "rules" / "GL201.md").read_text() == "kept\n"
     assert "a built-in rule did not load" in capsys.readouterr().err
+
+
+def test_the_readme_shows_what_goleaklint_prints_for_the_gl301_fixtures(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README quotes one finding and the summary of ``goleaklint fixtures/GL301``: they
+    stay what a user running that command sees (the default rules)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["fixtures/GL301"], out, err) == 1
+    summary = err.getvalue().splitlines()[-1]
+    assert f"\n```\n{summary}\n```\n" in readme, summary
+    shown = next(line for line in out.getvalue().splitlines()
+                 if line.startswith("fixtures/GL301/cmdtool/main.go:"))
+    assert f"\n```\n{shown}\n```\n" in readme, shown
