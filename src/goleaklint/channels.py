@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .callees import parameter_names
 from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
 from .paramchannels import ParamChannels, inert
@@ -142,7 +143,7 @@ def goroutines(function: Node, f: FileModel, pkg: Package, *,
         g = Goroutine(stmt, target.child_by_field_name("body"), f,
                       in_loop=enclosing_loop(stmt, function), literal=literal,
                       body_file=target_file if target_file is not f else None)
-        params = _parameter_names(target)
+        params = parameter_names(target)
         for index, arg in enumerate(arg_nodes):
             if arg.type == "identifier" and index < len(params):
                 g.names[text(arg)] = params[index]
@@ -215,18 +216,6 @@ def _started_function(fn: Node | None, f: FileModel, pkg: Package
             decl = pkg.methods[owners[0]][name]
             return decl.node, False, decl.file
     return None, False, f
-
-
-def _parameter_names(function: Node) -> list[str]:
-    params = function.child_by_field_name("parameters")
-    names: list[str] = []
-    if params is None:
-        return names
-    for p in params.named_children:
-        if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
-            ns = p.children_by_field_name("name")
-            names.extend([text(n) for n in ns] if ns else ["_"])
-    return names
 
 
 def sends(f: FileModel, body: Node, name: str) -> list[Node]:

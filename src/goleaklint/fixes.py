@@ -132,7 +132,7 @@ def nodes_after(nodes: list[Node], statement: Node) -> list[Node]:
 
 
 def identifiers(f: FileModel, scope: Node, name: str) -> list[Node]:
-    from .ownership import mentions  # ownership imports the model; keep this module light
+    from .callees import mentions  # callees imports the model; keep this module light
 
     return mentions(f, scope, name)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
+from .callees import mentions
 from .facts import Fact
 from .flow import CFG, Block, Escape, find_escape, flows, ranges_over
 from .funcvalues import held_literal
 from .model import FileModel, spec_names
-from .ownership import Resource, mentions, ownership
+from .ownership import Resource, ownership
 from .rule import Rule, RuleContext
 from .syntax import Node, text
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .callees import fixed_parameter, mentions
 from .channels import guarded_send
 from .facts import package_fact
 from .model import FileModel, Package
 from .noreturn import call_ends
-from .paramchannels import CLOSES, MAX_DEPTH, SENDS, ParamChannels, mentions, param_channels
+from .paramchannels import CLOSES, MAX_DEPTH, SENDS, ParamChannels, param_channels
 from .scope import fixed_iterations
 from .sendpaths import most_sends
 from .syntax import Node, text
@@ -111,9 +112,10 @@ class HelperSends:
         if depth > MAX_DEPTH:
             return None
         self._memo[key] = None  # recursion guard: a cycle sends nothing more
-        name = _parameter_name(function, index)
+        name = fixed_parameter(function, index)
         body = function.child_by_field_name("body")
-        sent = self.of_body(f, function, name, depth=depth) if name and body else None
+        sent = self.of_body(f, function, name, depth=depth) if (
+            name and name != "_" and body) else None
         result = None
         if sent is not None and body is not None and (sent.direct or sent.calls):
             pkg = self.pkg
@@ -135,20 +137,6 @@ def _closed_here(ident: Node) -> bool:
     call = args.parent if args is not None and args.type == "argument_list" else None
     fn = call.child_by_field_name("function") if call is not None else None
     return fn is not None and fn.type == "identifier" and text(fn) == "close"
-
-
-def _parameter_name(function: Node, index: int) -> str | None:
-    """The name of parameter ``index`` when it is named and not variadic."""
-    params = function.child_by_field_name("parameters")
-    names: list[str] = []
-    for p in params.named_children if params is not None else []:
-        if p.type == "variadic_parameter_declaration":
-            break
-        if p.type == "parameter_declaration":
-            ns = p.children_by_field_name("name")
-            names.extend([text(n) for n in ns] if ns else ["_"])
-    name = names[index] if index < len(names) else None
-    return None if name == "_" else name
 
 
 @package_fact(requires=(param_channels,))

@@ -8,13 +8,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .callees import mentions
 from .configopeners import EMPTY, ConfiguredOpeners, configured_openers
 from .facts import package_fact
 from .flow import flows
 from .flowrule import statement_of
 from .localtypes import defining_call, expression_type, made_by
 from .model import FileModel, Package, resolve_selector
-from .ownership import FILE_LIKE, RESPONSE, TX, Resource, mentions
+from .ownership import FILE_LIKE, RESPONSE, TX, Resource
 from .queries import learn
 from .selfclosing import closed_for_caller
 from .syntax import Node, text

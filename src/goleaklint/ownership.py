@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .callees import mentions, package_callee, parameter_names
 from .facts import package_fact
 from .flow import Escape, FlowCache, find_escape, flows, ranges_over
 from .funcvalues import held_literal
-from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, resolve_selector
 from .syntax import Node, text
 
@@ -76,30 +76,9 @@ class Ownership:
 
     # Calls ------------------------------------------------------------------------------------
 
-    def callee(self, f: FileModel, call_fn: Node) -> tuple[FileModel, Node] | None:
-        """The function of the package a call's function expression names (a declared function
-        or method, or a literal called where it is written), with its file."""
-        if call_fn.type == "identifier":
-            decl = None if f.is_local(call_fn) else self.pkg.funcs.get(text(call_fn))
-            return (decl.file, decl.node) if decl is not None else None
-        if call_fn.type == "selector_expression":
-            if resolve_selector(f, call_fn, self.pkg) is not None:
-                return None  # another package's function
-            method = text(call_fn.child_by_field_name("field"))
-            operand = call_fn.child_by_field_name("operand")
-            receiver = expression_type(operand, self.pkg, f).deref()
-            decl = self.pkg.methods.get(receiver.name, {}).get(method) if (
-                receiver.kind == "named") else None
-            return (decl.file, decl.node) if decl is not None else None
-        if call_fn.type == "func_literal":  # func(b io.ReadCloser) { … }(resp.Body)
-            return f, call_fn
-        if call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
-            return self.callee(f, call_fn.named_children[0])
-        return None
-
     def call_takes_ownership(self, f: FileModel, call_fn: Node, index: int, res: Resource) -> bool:
         """Whether passing a value as argument ``index`` of a call to ``call_fn`` hands it over."""
-        target = self.callee(f, call_fn)
+        target = package_callee(self.pkg, f, call_fn)
         if target is not None:  # before the builtins: a func close(…) shadows one
             return self.closes_parameter(target[0], target[1], index, res)
         if call_fn.type == "identifier":
@@ -267,17 +246,6 @@ class Ownership:
         return "use"
 
 
-def parameter_names(function: Node) -> list[str]:
-    """The names of a function's parameters, one per parameter (``_`` for an unnamed one)."""
-    params = function.child_by_field_name("parameters")
-    names: list[str] = []
-    for p in params.named_children if params is not None else []:
-        if p.type in ("parameter_declaration", "variadic_parameter_declaration"):
-            ns = p.children_by_field_name("name")
-            names.extend(text(n) for n in ns) if ns else names.append("_")
-    return names
-
-
 def goroutine_literal(f: FileModel, ident: Node, scope: Node | None = None) -> Node | None:
     """The outermost ``go func() {…}()`` literal around ``ident`` (below ``scope``) that
     captures it: one that does not declare ``ident``'s name itself."""
@@ -374,12 +342,6 @@ def _handed_on(method_value: Node) -> bool:
     parent = method_value.parent
     return parent is not None and parent.type in ("argument_list", "expression_list",
                                                   "keyed_element", "literal_element")
-
-
-def mentions(f: FileModel, scope: Node, name: str) -> list[Node]:
-    """Identifiers spelled ``name`` under ``scope`` (function literals included)."""
-    spelled = name.encode()  # compared as bytes: no decoding of every identifier
-    return [n for n in f.captures("(identifier) @i", scope).get("i", []) if n.text == spelled]
 
 
 @package_fact(requires=(flows,))

@@ -10,8 +10,8 @@ function value, a variadic parameter) may do anything.
 
 from __future__ import annotations
 
+from .callees import fixed_parameter, mentions, package_callee
 from .facts import package_fact
-from .localtypes import expression_type
 from .model import FUNCTION_NODES, FileModel, Package, receiver_type_name
 from .syntax import Node, text
 
@@ -56,33 +56,16 @@ class ParamChannels:
         return ANYTHING, True  # a function value, another package's function, an interface…
 
     def callee(self, f: FileModel, call_fn: Node) -> tuple[FileModel, Node] | None:
-        """The function ``call_fn`` (the function of a call in ``f``) runs, with its file,
-        when the package shows it: a function literal called on the spot, a function or a
-        method (through a pointer or not) declared once; None for anything else (a builtin,
-        a function value, another package's function, an interface method…)."""
-        while call_fn.type == "parenthesized_expression" and call_fn.named_child_count:
-            call_fn = call_fn.named_children[0]
-        if call_fn.type == "func_literal":
-            return f, call_fn
-        if call_fn.type == "identifier":
-            name = text(call_fn)
-            if f.is_local(call_fn):
-                return None  # a function value
-            decl = self.pkg.funcs.get(name)  # before the builtins: a func close(…) shadows it
-            if decl is not None and self._one_variant("", name):
-                return decl.file, decl.node
-            return None
-        if call_fn.type == "selector_expression":
-            operand = call_fn.child_by_field_name("operand")
-            if operand is None or f.resolve_package(text(operand)) is not None:
-                return None  # another package's function
-            receiver = expression_type(operand, self.pkg, f).deref()
-            if receiver.kind == "named":
-                method = text(call_fn.child_by_field_name("field"))
-                decl = self.pkg.methods.get(receiver.name, {}).get(method)
-                if decl is not None and self._one_variant(receiver.name, method):
-                    return decl.file, decl.node
-        return None  # an interface method, a promoted method, a generic instance…
+        """``callees.package_callee``, when the package declares that function or method
+        once (not once per build)."""
+        found = package_callee(self.pkg, f, call_fn)
+        if found is None or found[1].type == "func_literal":
+            return found
+        declaration = found[1]
+        receiver = receiver_type_name(declaration) if (
+            declaration.type == "method_declaration") else ""
+        return found if self._one_variant(
+            receiver, text(declaration.child_by_field_name("name"))) else None
 
     def _one_variant(self, receiver: str, name: str) -> bool:
         """The package declares the function (``receiver`` empty) or method once: not in
@@ -109,7 +92,7 @@ class ParamChannels:
             return known, True
         if depth > MAX_DEPTH:
             return ANYTHING, False
-        name = _parameter(function, index)
+        name = fixed_parameter(function, index)
         if name is None:
             return ANYTHING, True  # variadic, or more arguments than parameters
         if name == "_":
@@ -170,26 +153,6 @@ class ParamChannels:
                     left.id != parent.id) and all(text(t) == "_" for t in left.named_children):
                 return NOTHING, True  # _ = ch
         return frozenset({HANDS_ON}), True  # stored, returned, aliased, converted…
-
-
-def _parameter(function: Node, index: int) -> str | None:
-    """The name of parameter ``index`` (``_`` when unnamed); None when the argument falls on
-    a variadic parameter or past the last one."""
-    params = function.child_by_field_name("parameters")
-    names: list[str] = []
-    for p in params.named_children if params is not None else []:
-        if p.type == "variadic_parameter_declaration":
-            return None if index >= len(names) else names[index]
-        if p.type == "parameter_declaration":
-            ns = p.children_by_field_name("name")
-            names.extend([text(n) for n in ns] if ns else ["_"])
-    return names[index] if index < len(names) else None
-
-
-def mentions(f: FileModel, body: Node, name: str) -> list[Node]:
-    """The identifiers spelled ``name`` in ``body`` (function literals included)."""
-    spelled = name.encode()
-    return [n for n in f.captures("(identifier) @i", body).get("i", []) if n.text == spelled]
 
 
 def _runs_in_the_call(ident: Node, function: Node) -> bool:

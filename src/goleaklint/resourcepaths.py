@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from .callees import mentions
 from .flow import Block
 from .model import FileModel, Package
 from .noreturn import call_ends
-from .ownership import Resource, mentions
+from .ownership import Resource
 from .selfclosing import close_of, deferred_literal, enclosing_literal
 from .syntax import Node, text
 

@@ -4,10 +4,11 @@ callers get nothing to close, so such a function is no opener (GL201)."""
 
 from __future__ import annotations
 
+from .callees import mentions
 from .flow import CFG, Block, flows
 from .flowrule import reached_before_reassignment, statement_of, went_wrong
 from .model import FileModel, Package
-from .ownership import Resource, handed_over, mentions
+from .ownership import Resource, handed_over
 from .syntax import Node, text
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar
 
+from ..callees import mentions
 from ..configopeners import check_openers
 from ..fixes import identifiers, insert_after, make_fix, moved_defer, nodes_after, plain_statement
 from ..flow import Block
@@ -15,7 +16,7 @@ from ..flowrule import FlowRule, describe_escape, statement_of
 from ..model import FileModel, Package
 from ..noreturn import call_ends
 from ..openers import OPENER_METHODS, Opener, local_openers, recognise_opener
-from ..ownership import FILE_LIKE, RESPONSE, TX, Ownership, Resource, mentions
+from ..ownership import FILE_LIKE, RESPONSE, TX, Ownership, Resource
 from ..plugins import hookimpl
 from ..resourcepaths import (
     closed_by_earlier_defer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..callees import mentions
 from ..fixes import (
     edit,
     identifiers,
@@ -23,7 +24,7 @@ from ..flowrule import (
     statement_of,
 )
 from ..model import FileModel, is_main_main, resolve_selector
-from ..ownership import declares, mentions
+from ..ownership import declares
 from ..plugins import hookimpl
 from ..rule import Edit, Fix, Gate, Rule
 from ..scope import repeats

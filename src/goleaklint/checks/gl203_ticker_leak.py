@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..callees import mentions, package_callee, parameter_names
 from ..flow import CFG, Block, Escape
 from ..flowrule import FlowRule, called_name, describe_escape, statement_of
 from ..loopexits import ranges_over_ticker
 from ..model import FileModel, Package, is_main_main, resolve_selector
-from ..ownership import Resource, goroutine_literal, mentions, parameter_names
+from ..ownership import Resource, goroutine_literal
 from ..plugins import hookimpl
 from ..rule import Gate, Rule, RuleContext
 from ..scope import repeats
@@ -201,7 +202,7 @@ class TickerLeak(FlowRule):
         """Where the function of the package that ``callee`` names leaves without stopping
         its parameter ``index`` (nothing when it is not one, or does not leave so)."""
         assert self.file is not None
-        target = self.ownership.callee(self.file, callee)
+        target = package_callee(self.package, self.file, callee)
         names = parameter_names(target[1]) if target is not None else []
         if target is None or index >= len(names):
             return ()
